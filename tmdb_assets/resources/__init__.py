@@ -1,0 +1,1 @@
+"""Dagster resources: the TMDb API client and the PostgreSQL warehouse."""

@@ -1,0 +1,314 @@
+"""The PostgreSQL warehouse: engine, numbered SQL migrations and set-based bulk loads."""
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from pydantic import PrivateAttr
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from tmdb_assets.resources.embedded import embedded_database_url, normalize_url
+from tmdb_assets.settings import sql_dir
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_TABLE = "public.tmdb_schema_migrations"
+# Arbitrary constant: every process that migrates takes this advisory lock first.
+MIGRATION_LOCK_KEY = 7_340_211_905
+EMBEDDED_DATABASE = "tmdb"
+
+_engines: dict[str, Engine] = {}
+_migrated: set[str] = set()
+_engines_lock = threading.Lock()
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be reached or is not in the expected state."""
+
+
+def resolve_database_url(url: str | None) -> str:
+    """The configured URL (normalised to the installed driver) or the embedded server's."""
+    url = (url or "").strip()
+    if url:
+        return normalize_url(url)
+    return embedded_database_url(EMBEDDED_DATABASE)
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for logs and metadata."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def get_engine(url: str) -> Engine:
+    """One engine (and connection pool) per URL and process."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            _engines[url] = engine
+        return engine
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str
+    path: Path
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def discover_migrations(directory: Path | None = None) -> list[Migration]:
+    directory = directory or sql_dir()
+    if not directory.is_dir():
+        raise WarehouseError(f"SQL migrations folder {directory} not found; set TMDB_SQL_DIR")
+    files = sorted(p for p in directory.glob("*.sql") if p.name[:3].isdigit())
+    return [Migration(version=p.stem, path=p) for p in files]
+
+
+def apply_migrations(engine: Engine, directory: Path | None = None) -> list[str]:
+    """Apply every numbered SQL file not yet applied, in order, each in its own transaction.
+
+    Two processes migrating at once serialise on an advisory lock, so each file runs once.
+    Returns the versions applied by this call.
+    """
+    migrations = discover_migrations(directory)
+    applied_now: list[str] = []
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        conn.commit()
+        try:
+            conn.execute(
+                text(
+                    f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} ("
+                    " version text PRIMARY KEY, checksum text NOT NULL,"
+                    " applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+            )
+            conn.commit()
+            done = dict(
+                conn.execute(text(f"SELECT version, checksum FROM {MIGRATIONS_TABLE}")).all()
+            )
+            for migration in migrations:
+                if migration.version in done:
+                    if done[migration.version] != migration.checksum:
+                        log.warning(
+                            "migration %s changed after it was applied; add a new numbered file "
+                            "instead of editing an applied one",
+                            migration.version,
+                        )
+                    continue
+                cursor = conn.connection.driver_connection.cursor()
+                cursor.execute(migration.sql)
+                conn.execute(
+                    text(f"INSERT INTO {MIGRATIONS_TABLE} (version, checksum) VALUES (:v, :c)"),
+                    {"v": migration.version, "c": migration.checksum},
+                )
+                conn.commit()
+                applied_now.append(migration.version)
+                log.info("applied migration %s", migration.version)
+        except Exception:
+            conn.rollback()
+            raise
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            conn.commit()
+    return applied_now
+
+
+# --- bulk loading -----------------------------------------------------------------------------
+
+
+def _text_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    s = str(value)
+    if "\x00" in s:
+        s = s.replace("\x00", "")  # PostgreSQL text cannot hold NUL
+    return (
+        s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def copy_text(rows: Iterable[Sequence[Any]]) -> io.StringIO:
+    """Rows encoded in COPY's text format (NULL as \\N), ready for copy_expert."""
+    buf = io.StringIO()
+    for row in rows:
+        buf.write("\t".join(_text_value(v) for v in row))
+        buf.write("\n")
+    buf.seek(0)
+    return buf
+
+
+def copy_into(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY rows into `table` (a trusted identifier) on the connection's transaction."""
+    buf = copy_text(rows)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
+    return cursor.rowcount
+
+
+def stage(conn: Connection, name: str, like: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Create a temp table with `columns` of `like` and COPY rows into it (dropped on commit)."""
+    conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    conn.execute(
+        text(
+            f"CREATE TEMP TABLE {name} ON COMMIT DROP AS "
+            f"SELECT {', '.join(columns)} FROM {like} WITH NO DATA"
+        )
+    )
+    return copy_into(conn, name, columns, rows)
+
+
+@dataclass
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+
+    def __add__(self, other: "UpsertResult") -> "UpsertResult":
+        return UpsertResult(self.inserted + other.inserted, self.updated + other.updated)
+
+
+def upsert(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    key: Sequence[str],
+    *,
+    guard: str | None = "source_date",
+    merge: dict[str, str] | None = None,
+) -> UpsertResult:
+    """Set-based upsert: COPY into a staging table, then one INSERT ... ON CONFLICT.
+
+    `guard` names a date column: a row last set from a later date is never overwritten by an
+    older one (SCD1 that never regresses during out-of-order backfills). `merge` maps columns to
+    SQL expressions over `t` (the target) and `EXCLUDED` that apply whatever the guard says
+    (for example first_seen_date = LEAST(...)). Rows with an equal key in one batch must be
+    de-duplicated by the caller.
+    """
+    if not rows:
+        return UpsertResult()
+    staging = "stg_" + table.replace(".", "_")
+    stage(conn, staging, table, columns, rows)
+    merge = merge or {}
+    assignments = []
+    for col in columns:
+        if col in key:
+            continue
+        if col in merge:
+            assignments.append(f"{col} = {merge[col]}")
+        elif guard:
+            assignments.append(
+                f"{col} = CASE WHEN EXCLUDED.{guard} >= t.{guard} THEN EXCLUDED.{col} ELSE t.{col} END"
+            )
+        else:
+            assignments.append(f"{col} = EXCLUDED.{col}")
+    changed = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns if c not in key)
+    on_conflict = (
+        f"DO UPDATE SET {', '.join(assignments)} WHERE {changed}" if assignments else "DO NOTHING"
+    )
+    sql = (
+        f"WITH ins AS (INSERT INTO {table} AS t ({', '.join(columns)}) "
+        f"SELECT {', '.join(columns)} FROM {staging} "
+        f"ON CONFLICT ({', '.join(key)}) {on_conflict} RETURNING (xmax = 0) AS inserted) "
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins"
+    )
+    inserted, updated = conn.execute(text(sql)).one()
+    conn.execute(text(f"DROP TABLE IF EXISTS {staging}"))
+    return UpsertResult(int(inserted), int(updated))
+
+
+def partition_lock(conn: Connection, name: str) -> None:
+    """Serialise writers of one (asset, partition) until the transaction ends."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:n))"), {"n": name})
+
+
+class Warehouse:
+    """A migrated PostgreSQL database: the handle every asset writes through."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = get_engine(url)
+
+    @property
+    def display_url(self) -> str:
+        return safe_url(self.url)
+
+    def migrate(self) -> list[str]:
+        return apply_migrations(self.engine)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+    def rows(self, sql: str, **params: Any) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(text(sql), params).all())
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """PostgreSQL warehouse. Empty database_url: the embedded server under .tmdb_data/."""
+
+    database_url: str = ""
+
+    _warehouse: Warehouse | None = PrivateAttr(default=None)
+
+    def get(self) -> Warehouse:
+        if self._warehouse is None:
+            url = resolve_database_url(self.database_url or os.environ.get("TMDB_DATABASE_URL"))
+            try:
+                warehouse = Warehouse(url)
+                with _engines_lock:
+                    needs_migration = url not in _migrated
+                if needs_migration:
+                    warehouse.migrate()
+                    with _engines_lock:
+                        _migrated.add(url)
+            except WarehouseError:
+                raise
+            except Exception as exc:
+                raise WarehouseError(
+                    f"cannot use the warehouse at {safe_url(url)}: {type(exc).__name__}: "
+                    f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}. Check that "
+                    "PostgreSQL is running and TMDB_DATABASE_URL is right (unset it to use the "
+                    "embedded server)."
+                ) from exc
+            self._warehouse = warehouse
+        return self._warehouse
+
+
+def read_csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))

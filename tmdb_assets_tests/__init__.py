@@ -1,0 +1,1 @@
+"""Tests, the TMDb simulator and the benchmark of tmdb-assets."""

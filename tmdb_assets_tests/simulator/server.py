@@ -1,0 +1,440 @@
+"""The simulator's HTTP server: TMDb v3 routes under /3, admin routes under /__admin."""
+
+import collections
+import datetime as dt
+import email.utils
+import json
+import logging
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tmdb_assets_tests.simulator.catalog import Catalog
+
+log = logging.getLogger("tmdb_simulator")
+
+ERRORS = {
+    6: (404, "Invalid id: The pre-requisite id is invalid or not found."),
+    7: (401, "Invalid API key: You must be granted a valid key."),
+    11: (500, "Internal error: Something went wrong, contact TMDb."),
+    20: (422, "Invalid date range: Should be a range no longer than 14 days."),
+    22: (400, "Invalid page: Pages start at 1 and max at 500. They are expected to be an integer."),
+    24: (504, "Your request to the backend server timed out. Try again."),
+    25: (429, "Your request count (#) is over the allowed limit of (40)."),
+    27: (400, "Too many append to response objects: The maximum number of remote calls is 20."),
+    34: (404, "The resource you requested could not be found."),
+    46: (503, "The API is undergoing maintenance. Try again later."),
+}
+FAULT_CODES = {500: 11, 503: 46, 504: 24, 429: 25, 401: 7, 404: 34}
+SORTS = {
+    "popularity": "popularity",
+    "vote_count": "vote_count",
+    "vote_average": "vote_average",
+    "primary_release_date": "release_date",
+    "release_date": "release_date",
+    "title": "title",
+    "original_title": "original_title",
+    "revenue": "revenue",
+}
+PAGE_SIZE = 20
+CHANGES_PAGE_SIZE = 100
+
+
+@dataclass
+class SimulatorConfig:
+    movies: int = 1000
+    seed: int = 7
+    rate_limit: float = 50.0  # requests per rolling second; 0 disables
+    max_connections: int = 20  # simultaneous requests in flight
+    latency_ms: float = 0.0
+    fault_rate: float = 0.0
+    token: str | None = None
+    date: dt.date | None = None  # simulated day; None follows the clock
+    retry_after: bool = True  # send Retry-After with 429 (TMDb does not reliably)
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    by_status: collections.Counter = field(default_factory=collections.Counter)
+    by_route: collections.Counter = field(default_factory=collections.Counter)
+    times: collections.deque = field(default_factory=lambda: collections.deque(maxlen=200_000))
+    max_in_flight: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        ts = list(self.times)
+        worst, j = 0, 0
+        for i, t in enumerate(ts):
+            while ts[j] <= t - 1.0:
+                j += 1
+            worst = max(worst, i - j + 1)
+        return {
+            "requests": self.requests,
+            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+            "by_route": dict(sorted(self.by_route.items())),
+            "max_requests_in_1s": worst,
+            "max_in_flight": self.max_in_flight,
+        }
+
+
+class SimulatorState:
+    """Shared, lock-protected state of one simulator: config, clock, rate window, faults."""
+
+    def __init__(self, config: SimulatorConfig):
+        self.config = config
+        self.catalog = Catalog(config.movies, config.seed)
+        self.lock = threading.Lock()
+        self.window: collections.deque = collections.deque()
+        self.in_flight = 0
+        self.stats = Stats()
+        self.fail_next: list[int] = []
+        self.malformed_ids: set[int] = set()
+        self.fault_rng = random.Random(config.seed * 31 + 1)
+        self._set_at = time.monotonic()
+
+    # The simulated clock: day D means "just after day D ended" (00:05 UTC on D+1).
+    def now(self) -> dt.datetime:
+        if self.config.date is None:
+            return dt.datetime.now(dt.UTC)
+        start = dt.datetime.combine(self.config.date + dt.timedelta(days=1), dt.time(0, 5), dt.UTC)
+        return start + dt.timedelta(seconds=time.monotonic() - self._set_at)
+
+    def day(self) -> dt.date:
+        """The day whose end state is served: the last one that ended."""
+        if self.config.date is not None:
+            return self.config.date
+        return (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()
+
+    def set_date(self, day: dt.date | None) -> None:
+        with self.lock:
+            self.config.date = day
+            self._set_at = time.monotonic()
+
+    def admit(self) -> int | None:
+        """Count the request against the limits; returns an error code when refused."""
+        with self.lock:
+            now = time.monotonic()
+            self.stats.requests += 1
+            if self.fail_next:
+                return FAULT_CODES.get(self.fail_next.pop(0), 11)
+            limit = self.config.rate_limit
+            if limit:
+                while self.window and self.window[0] <= now - 1.0:
+                    self.window.popleft()
+                if len(self.window) >= limit:
+                    return 25
+            if self.config.max_connections and self.in_flight >= self.config.max_connections:
+                return 25
+            if self.config.fault_rate and self.fault_rng.random() < self.config.fault_rate:
+                return self.fault_rng.choice([11, 11, 46, 24])
+            self.window.append(now)
+            self.stats.times.append(now)
+            self.in_flight += 1
+            self.stats.max_in_flight = max(self.stats.max_in_flight, self.in_flight)
+            return None
+
+    def release(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+
+class ApiError(Exception):
+    def __init__(self, code: int):
+        self.code = code
+
+
+def _page(params: dict[str, str]) -> int:
+    raw = params.get("page", "1")
+    if not re.fullmatch(r"\d{1,6}", raw):
+        raise ApiError(22)
+    page = int(raw)
+    if not 1 <= page <= 500:
+        raise ApiError(22)
+    return page
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        raise ApiError(20) from None
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "openresty"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    state: SimulatorState  # set on the subclass by make_server
+
+    def version_string(self) -> str:
+        return "openresty"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Cache-Control", "public, max-age=600" if status == 200 else "no-cache")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(raw)
+        with self.state.lock:
+            self.state.stats.by_status[status] += 1
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return email.utils.format_datetime(self.state.now(), usegmt=True)
+
+    def _error(self, code: int) -> None:
+        status, message = ERRORS[code]
+        headers = {}
+        if code == 25 and self.state.config.retry_after:
+            headers["Retry-After"] = "1"
+        self._send(status, {"success": False, "status_code": code, "status_message": message}, headers)
+
+    def _authorized(self, params: dict[str, str]) -> bool:
+        auth = self.headers.get("Authorization", "")
+        token = auth[7:].strip() if auth.startswith("Bearer ") else params.get("api_key", "").strip()
+        if not token:
+            return False
+        return self.state.config.token is None or token == self.state.config.token
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        parts = urlsplit(self.path)
+        params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        if parts.path.startswith("/__admin/"):
+            return self._admin_get(parts.path)
+        route = self._route_name(parts.path)
+        with self.state.lock:
+            self.state.stats.by_route[route] += 1
+        refused = self.state.admit()
+        if refused is not None:
+            return self._error(refused)
+        try:
+            if self.state.config.latency_ms:
+                time.sleep(self.state.config.latency_ms / 1000.0)
+            if not self._authorized(params):
+                return self._error(7)
+            body = self._dispatch(parts.path, params)
+            self._send(200, body)
+        except ApiError as exc:
+            self._error(exc.code)
+        finally:
+            self.state.release()
+
+    def do_POST(self) -> None:  # noqa: N802
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            payload = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            return self._send(400, {"error": "body must be JSON"})
+        if parts.path == "/__admin/date":
+            day = payload.get("date")
+            self.state.set_date(dt.date.fromisoformat(day) if day else None)
+            return self._send(200, {"date": day})
+        if parts.path == "/__admin/faults":
+            with self.state.lock:
+                if "fail_next" in payload:
+                    self.state.fail_next = [int(s) for s in payload["fail_next"]]
+                if "fault_rate" in payload:
+                    self.state.config.fault_rate = float(payload["fault_rate"])
+                if "rate_limit" in payload:
+                    self.state.config.rate_limit = float(payload["rate_limit"])
+                if "retry_after" in payload:
+                    self.state.config.retry_after = bool(payload["retry_after"])
+                if "malformed_ids" in payload:
+                    self.state.malformed_ids = {int(i) for i in payload["malformed_ids"]}
+            return self._send(200, {"ok": True})
+        if parts.path == "/__admin/reset":
+            with self.state.lock:
+                self.state.stats = Stats()
+                self.state.window.clear()
+            return self._send(200, {"ok": True})
+        self._send(404, {"error": "unknown admin route"})
+
+    def _admin_get(self, path: str) -> None:
+        if path == "/__admin/state":
+            with self.state.lock:
+                stats = self.state.stats.as_dict()
+            cfg = self.state.config
+            return self._send(
+                200,
+                {
+                    "day": self.state.day().isoformat(),
+                    "now": self.state.now().isoformat(),
+                    "movies": cfg.movies,
+                    "seed": cfg.seed,
+                    "rate_limit": cfg.rate_limit,
+                    "stats": stats,
+                },
+            )
+        self._send(404, {"error": "unknown admin route"})
+
+    @staticmethod
+    def _route_name(path: str) -> str:
+        if path.startswith("/3/movie/changes"):
+            return "changes"
+        if re.fullmatch(r"/3/movie/[^/]+(/credits)?", path):
+            return "details"
+        return path.removeprefix("/3/").split("?")[0]
+
+    # --- TMDb routes -------------------------------------------------------------------------
+
+    def _dispatch(self, path: str, params: dict[str, str]) -> Any:
+        cat = self.state.catalog
+        if path == "/3/discover/movie":
+            return self._discover(params)
+        if path == "/3/movie/changes":
+            return self._changes(params)
+        if path == "/3/genre/movie/list":
+            return {"genres": cat.genres}
+        if path == "/3/configuration/countries":
+            return cat.countries
+        if path == "/3/configuration/languages":
+            return cat.languages
+        m = re.fullmatch(r"/3/movie/([^/]+)(/credits)?", path)
+        if m:
+            return self._movie(m.group(1), bool(m.group(2)), params)
+        raise ApiError(34)
+
+    def _discover(self, params: dict[str, str]) -> dict[str, Any]:
+        page = _page(params)
+        day = self.state.day()
+        cat = self.state.catalog
+        include_adult = params.get("include_adult", "false").lower() == "true"
+        movies = cat.visible(day, include_adult)
+        items = [cat.list_item(m, day) for m in movies]
+        gte, lte = _date(params.get("primary_release_date.gte")), _date(params.get("primary_release_date.lte"))
+        if gte or lte:
+            items = [
+                i for i in items
+                if i["release_date"]
+                and (not gte or i["release_date"] >= gte.isoformat())
+                and (not lte or i["release_date"] <= lte.isoformat())
+            ]  # fmt: skip
+        if params.get("with_original_language"):
+            langs = set(params["with_original_language"].replace("|", ",").split(","))
+            items = [i for i in items if i["original_language"] in langs]
+        if params.get("vote_count.gte"):
+            try:
+                floor = float(params["vote_count.gte"])
+            except ValueError:
+                raise ApiError(22) from None
+            items = [i for i in items if i["vote_count"] >= floor]
+        sort_by = params.get("sort_by", "popularity.desc")
+        field_name, _, direction = sort_by.partition(".")
+        key = SORTS.get(field_name, "popularity")
+        reverse = direction != "asc"
+        items.sort(key=lambda i: (i.get(key) or 0 if key not in ("title", "original_title", "release_date") else i.get(key) or "", i["id"]), reverse=reverse)
+        total = len(items)
+        start = (page - 1) * PAGE_SIZE
+        # Paging is not a snapshot: ranks shift while a client pages, so the last movie of one
+        # page sometimes shows again at the top of the next.
+        shift_rng = random.Random(f"{cat.seed}|{day}|{page}")
+        if page > 1 and shift_rng.random() < 0.2:
+            start -= 1
+        return {
+            "page": page,
+            "results": items[start : start + PAGE_SIZE] if start < total else [],
+            "total_pages": (total + PAGE_SIZE - 1) // PAGE_SIZE,
+            "total_results": total,
+        }
+
+    def _movie(self, raw_id: str, credits_only: bool, params: dict[str, str]) -> Any:
+        if not raw_id.isdigit():
+            raise ApiError(6)
+        cat = self.state.catalog
+        day = self.state.day()
+        movie = cat.by_id.get(int(raw_id))
+        if movie is None or movie.deleted or movie.added > day:
+            raise ApiError(34)
+        if credits_only:
+            return cat.credits(movie)
+        append = [a for a in params.get("append_to_response", "").split(",") if a]
+        if len(append) > 20:
+            raise ApiError(27)
+        body = cat.details(movie, day)
+        if movie.id in self.state.malformed_ids:
+            body["id"] = None
+            body["popularity"] = "not a number"
+        for item in append:
+            if item == "credits":
+                body["credits"] = cat.credits(movie)
+            elif item in ("keywords",):
+                body["keywords"] = {"keywords": []}
+            elif item in ("release_dates", "videos", "images", "alternative_titles", "translations"):
+                body[item] = {"results": []} if item != "images" else {"backdrops": [], "logos": [], "posters": []}
+            elif item == "external_ids":
+                body[item] = {"imdb_id": body.get("imdb_id") or None}
+        return body
+
+    def _changes(self, params: dict[str, str]) -> dict[str, Any]:
+        page = _page(params)
+        now_day = self.state.day()
+        end = _date(params.get("end_date")) or now_day
+        start = _date(params.get("start_date")) or (end - dt.timedelta(days=1))
+        if end < start or (end - start).days > 14:
+            raise ApiError(20)
+        end = min(end, now_day)  # the future has not changed yet
+        changed = self.state.catalog.changed_ids(start, end) if start <= end else []
+        total = len(changed)
+        chunk = changed[(page - 1) * CHANGES_PAGE_SIZE : page * CHANGES_PAGE_SIZE]
+        return {
+            "results": [{"id": i, "adult": a} for i, a in chunk],
+            "page": page,
+            "total_pages": (total + CHANGES_PAGE_SIZE - 1) // CHANGES_PAGE_SIZE,
+            "total_results": total,
+        }
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def make_server(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 0) -> SimulatorServer:
+    """A ready (not yet serving) simulator; port 0 picks a free port."""
+    state = SimulatorState(config)
+    handler = type("BoundHandler", (Handler,), {"state": state})
+    server = SimulatorServer((host, port), handler)
+    server.state = state  # type: ignore[attr-defined]
+    return server
+
+
+class RunningSimulator:
+    """A simulator serving on a background thread (for tests and the benchmark)."""
+
+    def __init__(self, config: SimulatorConfig | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.server = make_server(config or SimulatorConfig(), host, port)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="tmdb-simulator", daemon=True)
+
+    @property
+    def state(self) -> SimulatorState:
+        return self.server.state  # type: ignore[attr-defined]
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/3"
+
+    def __enter__(self) -> "RunningSimulator":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
