@@ -52,6 +52,13 @@ CREATE TABLE IF NOT EXISTS raw.movie_details (
 );
 CREATE INDEX IF NOT EXISTS movie_details_movie ON raw.movie_details (movie_id);
 
+-- Ids TMDb listed in /movie/changes for one day: asked once, reused by every later plan.
+CREATE TABLE IF NOT EXISTS raw.changes_day (
+    day             date        PRIMARY KEY,
+    movie_ids       integer[]   NOT NULL,
+    fetched_at      timestamptz NOT NULL
+);
+
 -- Payloads that could not be parsed, with the reason: never dropped silently.
 CREATE TABLE IF NOT EXISTS raw.quarantine (
     quarantine_id   bigserial PRIMARY KEY,

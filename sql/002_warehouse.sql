@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS warehouse.dim_movie (
     collection_id       integer,
     collection_name     text,
     poster_path         text,
-    details_status      text NOT NULL CHECK (details_status IN ('ok', 'not_found', 'missing')),
+    details_status      text NOT NULL CHECK (details_status IN ('ok', 'not_found', 'invalid', 'missing')),
     first_seen_date     date NOT NULL,
     last_seen_date      date NOT NULL,
     details_fetched_at  timestamptz,

@@ -30,7 +30,9 @@ def state_dir() -> Path:
 DEFAULT_BASE_URL = "https://api.themoviedb.org/3"
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """Read an integer setting from the environment with a clear error when it is malformed."""
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -38,8 +40,10 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not an integer; unset it or give a whole number") from None
-    if minimum is not None and value < minimum or maximum is not None and value > maximum:
+        raise ValueError(
+            f"{name}={raw!r} is not an integer; unset it or give a whole number"
+        ) from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValueError(f"{name}={value} is out of range [{minimum}, {maximum}]")
     return value
 

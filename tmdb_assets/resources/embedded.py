@@ -3,6 +3,7 @@
 import logging
 import re
 import threading
+import warnings
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -20,7 +21,10 @@ def embedded_server_uri(pgdata: Path | None = None) -> str:
     The server is left running when this process exits (cleanup_mode=None) so later CLI calls,
     the Dagster webserver and its run workers all share one server and one data folder.
     """
-    import pgserver  # imported lazily: only needed when no external database is configured
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); harmless here.
+        warnings.simplefilter("ignore")
+        import pgserver  # imported lazily: only needed when no external database is configured
 
     pgdata = (pgdata or state_dir() / "pg").resolve()
     with _lock:
@@ -28,7 +32,9 @@ def embedded_server_uri(pgdata: Path | None = None) -> str:
         if server is None:
             pgdata.parent.mkdir(parents=True, exist_ok=True)
             log.info("starting embedded PostgreSQL in %s", pgdata)
-            server = pgserver.get_server(pgdata, cleanup_mode=None)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                server = pgserver.get_server(pgdata, cleanup_mode=None)
             _servers[pgdata] = server
     return server.get_uri()  # type: ignore[attr-defined]
 

@@ -10,7 +10,9 @@ class RateLimiter:
     `pause(seconds)` (after a 429) holds back every thread, not only the one that was refused.
     """
 
-    def __init__(self, rate: float, burst: int | None = None, clock=time.monotonic, sleep=time.sleep):
+    def __init__(
+        self, rate: float, burst: int | None = None, clock=time.monotonic, sleep=time.sleep
+    ):
         if rate <= 0:
             raise ValueError("rate must be > 0 requests per second")
         self.rate = float(rate)

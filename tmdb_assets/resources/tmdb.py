@@ -12,7 +12,7 @@ import random
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import dagster as dg
@@ -76,8 +76,8 @@ class ClientStats:
                 setattr(self, name, getattr(self, name) + value)
 
     def as_dict(self) -> dict[str, float]:
-        d = asdict(self)
-        d.pop("_lock", None)
+        with self._lock:
+            d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"}
         d["rate_wait_s"] = round(d["rate_wait_s"], 3)
         return d
 
@@ -165,7 +165,9 @@ class TMDbClient:
                 "(themoviedb.org > Settings > API), or run against the simulator."
             )
         if max_concurrency < 1 or max_concurrency > 20:
-            raise ValueError("max_concurrency must be within 1..20 (TMDb allows 20 connections per IP)")
+            raise ValueError(
+                "max_concurrency must be within 1..20 (TMDb allows 20 connections per IP)"
+            )
         self.base_url = base_url.rstrip("/")
         self.max_concurrency = max_concurrency
         self.timeout = (connect_timeout_s, read_timeout_s)
@@ -201,7 +203,7 @@ class TMDbClient:
             delay = min(retry_after, 60.0) + random.uniform(0, 0.25)
         else:
             # Full jitter: workers that failed together do not come back together.
-            delay = random.uniform(0, min(self.backoff_max_s, 0.5 * 2 ** state.attempt_number))
+            delay = random.uniform(0, min(self.backoff_max_s, 0.5 * 2**state.attempt_number))
         if getattr(exc, "status", None) == 429:
             self.limiter.pause(delay)
         return delay
@@ -227,8 +229,12 @@ class TMDbClient:
             try:
                 data = resp.json()
             except ValueError:
-                raise _Retryable(f"GET {path} returned a body that is not JSON", status=200) from None
-            return TMDbResponse(path=path, params=dict(params), data=data, date=_response_date(resp))
+                raise _Retryable(
+                    f"GET {path} returned a body that is not JSON", status=200
+                ) from None
+            return TMDbResponse(
+                path=path, params=dict(params), data=data, date=_response_date(resp)
+            )
         if status == 404:
             self.stats.add(not_found=1)
             return None
@@ -296,7 +302,9 @@ class TMDbClient:
             raise TMDbPayloadError(f"/discover/movie page {page}: no 'results' list in the body")
         return resp
 
-    def iter_discover(self, pages: int, params: dict[str, Any] | None = None) -> Iterator[TMDbResponse]:
+    def iter_discover(
+        self, pages: int, params: dict[str, Any] | None = None
+    ) -> Iterator[TMDbResponse]:
         """Pages 1..pages, stopping early past the last page TMDb has."""
         pages = min(pages, DISCOVER_MAX_PAGE)
         for page in range(1, pages + 1):
@@ -327,7 +335,9 @@ class TMDbClient:
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
             for start in range(0, len(ids), window):
                 chunk = ids[start : start + window]
-                yield from zip(chunk, pool.map(lambda i: self.movie_details(i, append), chunk), strict=True)
+                yield from zip(
+                    chunk, pool.map(lambda i: self.movie_details(i, append), chunk), strict=True
+                )
 
     def iter_changes(self, start: dt.date, end: dt.date) -> Iterator[int]:
         """Ids of movies changed in [start, end], in windows of at most 14 days.

@@ -151,9 +151,7 @@ def _text_value(value: Any) -> str:
     s = str(value)
     if "\x00" in s:
         s = s.replace("\x00", "")  # PostgreSQL text cannot hold NUL
-    return (
-        s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def copy_text(rows: Iterable[Sequence[Any]]) -> io.StringIO:
@@ -166,7 +164,9 @@ def copy_text(rows: Iterable[Sequence[Any]]) -> io.StringIO:
     return buf
 
 
-def copy_into(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def copy_into(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
     """COPY rows into `table` (a trusted identifier) on the connection's transaction."""
     buf = copy_text(rows)
     cursor = conn.connection.driver_connection.cursor()
@@ -174,7 +174,9 @@ def copy_into(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     return cursor.rowcount
 
 
-def stage(conn: Connection, name: str, like: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def stage(
+    conn: Connection, name: str, like: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
     """Create a temp table with `columns` of `like` and COPY rows into it (dropped on commit)."""
     conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
     conn.execute(
@@ -189,10 +191,8 @@ def stage(conn: Connection, name: str, like: str, columns: Sequence[str], rows: 
 @dataclass
 class UpsertResult:
     inserted: int = 0
-    updated: int = 0
-
-    def __add__(self, other: "UpsertResult") -> "UpsertResult":
-        return UpsertResult(self.inserted + other.inserted, self.updated + other.updated)
+    updated: int = 0  # rows whose data changed
+    refreshed: int = 0  # rows re-asserted with the same data (bookkeeping columns moved)
 
 
 def upsert(
@@ -231,6 +231,18 @@ def upsert(
         else:
             assignments.append(f"{col} = EXCLUDED.{col}")
     changed = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns if c not in key)
+    # "updated" counts rows whose data changed, not the bookkeeping (guard and merge columns).
+    data_cols = [c for c in columns if c not in key and c != guard and c not in merge]
+    updated = 0
+    if data_cols:
+        join = " AND ".join(f"t.{k} = s.{k}" for k in key)
+        differs = " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in data_cols)
+        guard_ok = f" AND s.{guard} >= t.{guard}" if guard else ""
+        updated = conn.execute(
+            text(
+                f"SELECT count(*) FROM {staging} s JOIN {table} t ON {join} WHERE ({differs}){guard_ok}"
+            )
+        ).scalar_one()
     on_conflict = (
         f"DO UPDATE SET {', '.join(assignments)} WHERE {changed}" if assignments else "DO NOTHING"
     )
@@ -240,9 +252,9 @@ def upsert(
         f"ON CONFLICT ({', '.join(key)}) {on_conflict} RETURNING (xmax = 0) AS inserted) "
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins"
     )
-    inserted, updated = conn.execute(text(sql)).one()
+    inserted, touched = conn.execute(text(sql)).one()
     conn.execute(text(f"DROP TABLE IF EXISTS {staging}"))
-    return UpsertResult(int(inserted), int(updated))
+    return UpsertResult(int(inserted), int(updated), int(touched) - int(updated))
 
 
 def partition_lock(conn: Connection, name: str) -> None:

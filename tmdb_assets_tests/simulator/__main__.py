@@ -20,7 +20,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests answered 5xx")
     p.add_argument("--token", default=None, help="accept only this token (default: any non-empty)")
-    p.add_argument("--date", type=dt.date.fromisoformat, default=None, help="simulated day (YYYY-MM-DD)")
+    p.add_argument(
+        "--date", type=dt.date.fromisoformat, default=None, help="simulated day (YYYY-MM-DD)"
+    )
     p.add_argument("--no-retry-after", action="store_true", help="omit Retry-After on 429")
     p.add_argument("--verbose", action="store_true", help="log every request")
     return p.parse_args(argv)

@@ -138,14 +138,18 @@ class Catalog:
             companies.append(
                 {
                     "id": 90_000 + i * 7,
-                    "logo_path": None if rng.random() < 0.4 else f"/c{_stable_int(name, i) % 10**8:08d}.png",
+                    "logo_path": None
+                    if rng.random() < 0.4
+                    else f"/c{_stable_int(name, i) % 10**8:08d}.png",
                     "name": name,
                     "origin_country": "" if rng.random() < 0.05 else country,
                 }
             )
         return companies
 
-    def _dynamics(self, rng: random.Random, movie_id: int, popularity: float, votes: int, avg: float) -> dict[str, Any]:
+    def _dynamics(
+        self, rng: random.Random, movie_id: int, popularity: float, votes: int, avg: float
+    ) -> dict[str, Any]:
         return {
             "base_popularity": max(0.6, popularity),
             "pop_period": rng.randint(5, 40),
@@ -177,7 +181,13 @@ class Catalog:
                 recorded=True,
                 added=dt.date(2019, 1, 1),
                 int_numbers=isinstance(details.get("vote_average"), int),
-                **self._dynamics(rng, movie_id, min(pop, 400.0), int(details.get("vote_count") or 0), float(details.get("vote_average") or 0)),
+                **self._dynamics(
+                    rng,
+                    movie_id,
+                    min(pop, 400.0),
+                    int(details.get("vote_count") or 0),
+                    float(details.get("vote_average") or 0),
+                ),
             )
         if 550 in movies:
             movies[550].credits = load_sample("movie_550_credits.json")
@@ -193,7 +203,11 @@ class Catalog:
             original_title = rng.choice(NATIVE_TITLES[lang])
         if rng.random() < 0.01:
             title = title.replace(" ", "  ", 1)  # real titles carry double spaces
-        release = "" if rng.random() < 0.03 else (dt.date(1950, 1, 1) + dt.timedelta(days=rng.randint(0, 77 * 365))).isoformat()
+        release = (
+            ""
+            if rng.random() < 0.03
+            else (dt.date(1950, 1, 1) + dt.timedelta(days=rng.randint(0, 77 * 365))).isoformat()
+        )
         country_codes = list(COUNTRY_WEIGHTS)
         countries = {rng.choices(country_codes, weights=list(COUNTRY_WEIGHTS.values()))[0]}
         if rng.random() < 0.3:
@@ -214,7 +228,12 @@ class Catalog:
         collection = None
         if rng.random() < 0.12:
             cid = 1_000_000 + rng.randint(1, 5000)
-            collection = {"id": cid, "name": f"{title.removeprefix('The ')} Collection", "poster_path": None, "backdrop_path": None}
+            collection = {
+                "id": cid,
+                "name": f"{title.removeprefix('The ')} Collection",
+                "poster_path": None,
+                "backdrop_path": None,
+            }
         details = {
             "adult": rng.random() < 0.01,
             "backdrop_path": None if rng.random() < 0.2 else f"/b{movie_id:08d}.jpg",
@@ -223,30 +242,50 @@ class Catalog:
             "genres": [{"id": g["id"], "name": g["name"]} for g in genres],
             "homepage": "" if rng.random() < 0.5 else f"https://example.com/movie/{movie_id}",
             "id": movie_id,
-            "imdb_id": None if imdb_roll < 0.05 else "" if imdb_roll < 0.07 else f"tt{rng.randint(100000, 29999999):07d}",
+            "imdb_id": None
+            if imdb_roll < 0.05
+            else ""
+            if imdb_roll < 0.07
+            else f"tt{rng.randint(100000, 29999999):07d}",
             "origin_country": sorted(countries),
             "original_language": lang,
             "original_title": original_title,
-            "overview": "" if rng.random() < 0.05 else f"A story about {title.lower().removeprefix('the ')} and the people who find it.",
+            "overview": ""
+            if rng.random() < 0.05
+            else f"A story about {title.lower().removeprefix('the ')} and the people who find it.",
             "popularity": popularity,
             "poster_path": None if rng.random() < 0.1 else f"/p{movie_id:08d}.jpg",
             "production_companies": companies,
-            "production_countries": [{"iso_3166_1": c, "name": self._country_names.get(c, c)} for c in sorted(countries)],
+            "production_countries": [
+                {"iso_3166_1": c, "name": self._country_names.get(c, c)} for c in sorted(countries)
+            ],
             "release_date": release,
             "revenue": 0 if not released or budget == 0 else int(budget * rng.uniform(0.2, 6)),
             "runtime": 0 if rng.random() < 0.03 else rng.randint(70, 190),
             "spoken_languages": [
-                {"english_name": self._languages.get(code, {}).get("english_name", code), "iso_639_1": code, "name": self._languages.get(code, {}).get("name", "")}
+                {
+                    "english_name": self._languages.get(code, {}).get("english_name", code),
+                    "iso_639_1": code,
+                    "name": self._languages.get(code, {}).get("name", ""),
+                }
                 for code in sorted(spoken)
             ],
-            "status": "Released" if released else rng.choice(["Post Production", "In Production", "Planned"]),
-            "tagline": "" if rng.random() < 0.3 else f"{rng.choice(ADJECTIVES)} is only the beginning.",
+            "status": "Released"
+            if released
+            else rng.choice(["Post Production", "In Production", "Planned"]),
+            "tagline": ""
+            if rng.random() < 0.3
+            else f"{rng.choice(ADJECTIVES)} is only the beginning.",
             "title": title,
             "video": False,
             "vote_average": avg,
             "vote_count": votes,
         }
-        added = dt.date(2019, 1, 1) if rng.random() < 0.9 else dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 3 * 365))
+        added = (
+            dt.date(2019, 1, 1)
+            if rng.random() < 0.9
+            else dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 3 * 365))
+        )
         return Movie(
             id=movie_id,
             details=details,
@@ -351,7 +390,11 @@ class Catalog:
         return {"id": m.id, "cast": cast, "crew": crew}
 
     def visible(self, day: dt.date, include_adult: bool) -> list[Movie]:
-        return [m for m in self.movies if m.added <= day and (include_adult or not m.details.get("adult"))]
+        return [
+            m
+            for m in self.movies
+            if m.added <= day and (include_adult or not m.details.get("adult"))
+        ]
 
     def changed_ids(self, start: dt.date, end: dt.date) -> list[tuple[int, bool | None]]:
         out = []

@@ -182,7 +182,11 @@ class Handler(BaseHTTPRequestHandler):
     # --- plumbing ----------------------------------------------------------------------------
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        raw = (
+            body
+            if isinstance(body, bytes)
+            else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        )
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(raw)))
@@ -202,16 +206,20 @@ class Handler(BaseHTTPRequestHandler):
         headers = {}
         if code == 25 and self.state.config.retry_after:
             headers["Retry-After"] = "1"
-        self._send(status, {"success": False, "status_code": code, "status_message": message}, headers)
+        self._send(
+            status, {"success": False, "status_code": code, "status_message": message}, headers
+        )
 
     def _authorized(self, params: dict[str, str]) -> bool:
         auth = self.headers.get("Authorization", "")
-        token = auth[7:].strip() if auth.startswith("Bearer ") else params.get("api_key", "").strip()
+        token = (
+            auth[7:].strip() if auth.startswith("Bearer ") else params.get("api_key", "").strip()
+        )
         if not token:
             return False
         return self.state.config.token is None or token == self.state.config.token
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         if parts.path.startswith("/__admin/"):
@@ -234,7 +242,7 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self.state.release()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         try:
@@ -317,7 +325,10 @@ class Handler(BaseHTTPRequestHandler):
         include_adult = params.get("include_adult", "false").lower() == "true"
         movies = cat.visible(day, include_adult)
         items = [cat.list_item(m, day) for m in movies]
-        gte, lte = _date(params.get("primary_release_date.gte")), _date(params.get("primary_release_date.lte"))
+        gte, lte = (
+            _date(params.get("primary_release_date.gte")),
+            _date(params.get("primary_release_date.lte")),
+        )
         if gte or lte:
             items = [
                 i for i in items
@@ -338,7 +349,15 @@ class Handler(BaseHTTPRequestHandler):
         field_name, _, direction = sort_by.partition(".")
         key = SORTS.get(field_name, "popularity")
         reverse = direction != "asc"
-        items.sort(key=lambda i: (i.get(key) or 0 if key not in ("title", "original_title", "release_date") else i.get(key) or "", i["id"]), reverse=reverse)
+        items.sort(
+            key=lambda i: (
+                i.get(key) or 0
+                if key not in ("title", "original_title", "release_date")
+                else i.get(key) or "",
+                i["id"],
+            ),
+            reverse=reverse,
+        )
         total = len(items)
         start = (page - 1) * PAGE_SIZE
         # Paging is not a snapshot: ranks shift while a client pages, so the last movie of one
@@ -375,8 +394,18 @@ class Handler(BaseHTTPRequestHandler):
                 body["credits"] = cat.credits(movie)
             elif item in ("keywords",):
                 body["keywords"] = {"keywords": []}
-            elif item in ("release_dates", "videos", "images", "alternative_titles", "translations"):
-                body[item] = {"results": []} if item != "images" else {"backdrops": [], "logos": [], "posters": []}
+            elif item in (
+                "release_dates",
+                "videos",
+                "images",
+                "alternative_titles",
+                "translations",
+            ):
+                body[item] = (
+                    {"results": []}
+                    if item != "images"
+                    else {"backdrops": [], "logos": [], "posters": []}
+                )
             elif item == "external_ids":
                 body[item] = {"imdb_id": body.get("imdb_id") or None}
         return body
@@ -418,9 +447,13 @@ def make_server(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 0)
 class RunningSimulator:
     """A simulator serving on a background thread (for tests and the benchmark)."""
 
-    def __init__(self, config: SimulatorConfig | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, config: SimulatorConfig | None = None, host: str = "127.0.0.1", port: int = 0
+    ):
         self.server = make_server(config or SimulatorConfig(), host, port)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="tmdb-simulator", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="tmdb-simulator", daemon=True
+        )
 
     @property
     def state(self) -> SimulatorState:

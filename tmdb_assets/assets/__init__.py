@@ -1,0 +1,1 @@
+"""Software-defined assets: raw captures, warehouse tables, analytics views, seeds."""

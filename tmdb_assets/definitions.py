@@ -1,0 +1,66 @@
+"""The one dg.Definitions of tmdb-assets: assets, checks, jobs, schedules, resources."""
+
+import os
+
+import dagster as dg
+
+from tmdb_assets.assets import analytics, bridges, dimensions, facts, raw, seeds
+from tmdb_assets.partitions import daily_partitions
+from tmdb_assets.resources.tmdb import TMDbResource
+from tmdb_assets.resources.warehouse import WarehouseResource
+from tmdb_assets.settings import DEFAULT_BASE_URL, env_float, env_int
+
+all_assets = dg.load_assets_from_modules([raw, seeds, dimensions, bridges, facts, analytics])
+
+# Everything partitioned: the daily run and backfills (one run per range: every asset is single-run).
+daily_job = dg.define_asset_job(
+    "tmdb_daily",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent"),
+    description="Capture TMDb for a day and load the star schema and views for it.",
+)
+seed_job = dg.define_asset_job(
+    "tmdb_seeds",
+    selection=dg.AssetSelection.assets("country_continent"),
+    description="Load data/country_continent.csv (run after the CSV changes).",
+)
+
+# Shortly after each UTC day ends, materialize the day that just ended.
+daily_schedule = dg.build_schedule_from_partitioned_job(
+    daily_job,
+    hour_of_day=0,
+    minute_of_hour=30,
+    default_status=dg.DefaultScheduleStatus.RUNNING
+    if os.environ.get("TMDB_SCHEDULE_DEFAULT", "running").lower() == "running"
+    else dg.DefaultScheduleStatus.STOPPED,
+)
+
+
+def tmdb_resource() -> TMDbResource:
+    """Settings from the environment so operators tune without code; the token via EnvVar."""
+    return TMDbResource(
+        api_token=dg.EnvVar("TMDB_API_TOKEN"),
+        base_url=os.environ.get("TMDB_API_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+        discover_pages=env_int("TMDB_DISCOVER_PAGES", 5, minimum=1, maximum=500),
+        max_concurrency=env_int("TMDB_MAX_CONCURRENCY", 8, minimum=1, maximum=20),
+        rate_limit_per_second=env_float("TMDB_RATE_LIMIT_PER_SECOND", 40.0, minimum=0.1),
+        details_max_age_days=env_int("TMDB_DETAILS_MAX_AGE_DAYS", 30, minimum=1),
+        language=os.environ.get("TMDB_LANGUAGE", "").strip() or "en-US",
+        region=os.environ.get("TMDB_REGION", "").strip(),
+    )
+
+
+def warehouse_resource() -> WarehouseResource:
+    # An EnvVar keeps a password in the URL out of the UI; unset means the embedded server.
+    if os.environ.get("TMDB_DATABASE_URL", "").strip():
+        return WarehouseResource(database_url=dg.EnvVar("TMDB_DATABASE_URL"))
+    return WarehouseResource()
+
+
+defs = dg.Definitions(
+    assets=all_assets,
+    jobs=[daily_job, seed_job],
+    schedules=[daily_schedule],
+    resources={"tmdb": tmdb_resource(), "warehouse": warehouse_resource()},
+)
+
+__all__ = ["daily_partitions", "defs"]

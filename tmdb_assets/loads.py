@@ -1,0 +1,542 @@
+"""Warehouse loads for one partition date, replayed from the raw layer only (no TMDb calls).
+
+Each load runs inside the caller's transaction, takes a per-(table, date) advisory lock, and
+is set-based (COPY into staging, then one INSERT ... ON CONFLICT). Every load is a pure
+function of the raw partitions up to its date, so rerunning it gives the same rows.
+"""
+
+import collections
+import csv
+import datetime as dt
+import io
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from tmdb_assets import capture
+from tmdb_assets.capture import CaptureInfo
+from tmdb_assets.resources.warehouse import UpsertResult, Warehouse, partition_lock, stage, upsert
+from tmdb_assets.transform import (
+    DiscoverItem,
+    MovieDetails,
+    PayloadError,
+    Rejected,
+    country_list,
+    date_id,
+    dim_date_row,
+    discover_items,
+    genre_list,
+    language_list,
+    movie_details,
+)
+
+CONTINENT_CODES = {
+    "AF": "Africa", "AN": "Antarctica", "AS": "Asia", "EU": "Europe",
+    "NA": "North America", "OC": "Oceania", "SA": "South America",
+}  # fmt: skip
+
+
+@dataclass
+class DayData:
+    """Everything the warehouse needs for one date, parsed from raw."""
+
+    day: dt.date
+    capture: CaptureInfo
+    items: list[DiscoverItem]
+    rejected: list[Rejected]
+    duplicates: int
+    details: dict[int, MovieDetails] = field(default_factory=dict)
+    details_status: dict[int, str] = field(default_factory=dict)
+    fetched_at: dict[int, dt.datetime] = field(default_factory=dict)
+    genres_ref: list[tuple[int, str]] = field(default_factory=list)
+    countries_ref: list[tuple[str, str, str | None]] = field(default_factory=list)
+    languages_ref: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+    @property
+    def date_id(self) -> int:
+        return date_id(self.day)
+
+
+# Parsed days, shared by the assets of one run (they all read the same raw partitions).
+_cache: collections.OrderedDict[tuple[Any, ...], DayData] = collections.OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_MAX_MOVIES = 60_000
+
+
+def read_day(warehouse: Warehouse, day: dt.date) -> DayData:
+    """Parse the raw partitions that `day` derives from (memoised per capture versions)."""
+    with warehouse.begin() as conn:
+        info, pages = capture.discover_pages(conn, day)
+        key = (warehouse.url, day, info.capture_id, capture.details_capture_signature(conn, day))
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+        items, rejected, duplicates = discover_items(pages)
+        del pages
+        refs = capture.reference_lists(conn, info.capture_id)
+        data = DayData(day, info, items, rejected, duplicates)
+        for name, parse, attr in (
+            ("genres", genre_list, "genres_ref"),
+            ("countries", country_list, "countries_ref"),
+            ("languages", language_list, "languages_ref"),
+        ):
+            if name in refs:
+                try:
+                    setattr(data, attr, parse(refs[name]))
+                except PayloadError as exc:
+                    data.rejected.append(Rejected(f"reference:{name}", None, str(exc), refs[name]))
+        ids = [i.movie_id for i in items]
+        for movie_id, status, fetched_at, payload in capture.details_as_of(conn, day, ids):
+            data.fetched_at[movie_id] = fetched_at
+            if status == 404:
+                data.details_status[movie_id] = "not_found"
+                continue
+            try:
+                data.details[movie_id] = movie_details(payload, expected_id=movie_id)
+                data.details_status[movie_id] = "ok"
+            except PayloadError as exc:
+                data.details_status[movie_id] = "invalid"
+                data.rejected.append(Rejected("details", movie_id, str(exc), payload))
+    with _cache_lock:
+        _cache[key] = data
+        while sum(len(d.items) for d in _cache.values()) > CACHE_MAX_MOVIES and len(_cache) > 1:
+            _cache.popitem(last=False)
+    return data
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _lock(conn: Connection, table: str, day: dt.date) -> None:
+    partition_lock(conn, f"{table}:{day.isoformat()}")
+
+
+# --- dims -------------------------------------------------------------------------------------
+
+DIM_DATE_COLUMNS = [
+    "date_id", "full_date", "year", "quarter", "month", "day", "iso_week", "weekday",
+    "weekday_name", "is_weekend",
+]  # fmt: skip
+
+
+def load_dim_date(conn: Connection, day: dt.date) -> UpsertResult:
+    _lock(conn, "dim_date", day)
+    return upsert(
+        conn, "warehouse.dim_date", DIM_DATE_COLUMNS, [dim_date_row(day)], ["date_id"], guard=None
+    )
+
+
+DIM_MOVIE_COLUMNS = [
+    "movie_id", "title", "original_title", "original_language", "overview", "release_date",
+    "runtime", "budget", "revenue", "status", "imdb_id", "adult", "video", "homepage", "tagline",
+    "collection_id", "collection_name", "poster_path", "details_status", "first_seen_date",
+    "last_seen_date", "details_fetched_at", "source_date",
+]  # fmt: skip
+
+
+def dim_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
+    rows = []
+    for item in data.items:
+        d = data.details.get(item.movie_id)
+        status = data.details_status.get(item.movie_id, "missing")
+        fetched = data.fetched_at.get(item.movie_id)
+        if d is not None:
+            rows.append((
+                item.movie_id, d.title, d.original_title, d.original_language, d.overview,
+                d.release_date, d.runtime, d.budget, d.revenue, d.status, d.imdb_id, d.adult,
+                d.video, d.homepage, d.tagline, d.collection_id, d.collection_name, d.poster_path,
+                status, data.day, data.day, fetched, data.day,
+            ))  # fmt: skip
+        else:
+            # Details 404 (deleted or merged on TMDb), invalid or not yet fetched: the discover
+            # item still describes the movie, flagged by details_status.
+            rows.append((
+                item.movie_id, item.title, item.original_title, item.original_language,
+                item.overview, item.release_date, None, None, None, None, None, item.adult,
+                item.video, None, None, None, None, item.poster_path, status, data.day, data.day,
+                fetched, data.day,
+            ))  # fmt: skip
+    return rows
+
+
+def record_rejected(conn: Connection, data: DayData) -> int:
+    """Quarantine what could not be parsed, with its reason (idempotent per day and reason)."""
+    if not data.rejected:
+        return 0
+    stage(
+        conn,
+        "stg_quarantine",
+        "raw.quarantine",
+        ["partition_date", "source", "movie_id", "reason", "payload"],
+        [(data.day, r.source, r.movie_id, r.reason, r.payload) for r in data.rejected],
+    )
+    conn.execute(
+        text(
+            "INSERT INTO raw.quarantine (partition_date, source, movie_id, reason, payload) "
+            "SELECT DISTINCT ON (partition_date, source, movie_id, reason) * FROM stg_quarantine "
+            "ON CONFLICT (partition_date, source, movie_id, reason) DO NOTHING"
+        )
+    )
+    conn.execute(text("DROP TABLE stg_quarantine"))
+    return len(data.rejected)
+
+
+def load_dim_movie(conn: Connection, data: DayData) -> UpsertResult:
+    _lock(conn, "dim_movie", data.day)
+    record_rejected(conn, data)
+    return upsert(
+        conn,
+        "warehouse.dim_movie",
+        DIM_MOVIE_COLUMNS,
+        dim_movie_rows(data),
+        ["movie_id"],
+        merge={
+            "first_seen_date": "LEAST(t.first_seen_date, EXCLUDED.first_seen_date)",
+            "last_seen_date": "GREATEST(t.last_seen_date, EXCLUDED.last_seen_date)",
+        },
+    )
+
+
+def dim_genre_rows(data: DayData) -> list[tuple[Any, ...]]:
+    names = dict(data.genres_ref)
+    for d in data.details.values():
+        for gid, name in d.genres:
+            names.setdefault(gid, name)
+    return [(gid, name, data.day) for gid, name in sorted(names.items())]
+
+
+def load_dim_genre(conn: Connection, data: DayData) -> UpsertResult:
+    _lock(conn, "dim_genre", data.day)
+    return upsert(
+        conn,
+        "warehouse.dim_genre",
+        ["genre_id", "name", "source_date"],
+        dim_genre_rows(data),
+        ["genre_id"],
+    )
+
+
+def dim_company_rows(data: DayData) -> list[tuple[Any, ...]]:
+    companies: dict[int, tuple[Any, ...]] = {}
+    for d in data.details.values():
+        for cid, name, origin, logo in d.companies:
+            companies[cid] = (cid, name, origin, logo, data.day)
+    return [companies[k] for k in sorted(companies)]
+
+
+def load_dim_company(conn: Connection, data: DayData) -> UpsertResult:
+    _lock(conn, "dim_company", data.day)
+    return upsert(
+        conn,
+        "warehouse.dim_company",
+        ["company_id", "name", "origin_country", "logo_path", "source_date"],
+        dim_company_rows(data),
+        ["company_id"],
+    )
+
+
+def continents(conn: Connection) -> dict[str, tuple[str, str]]:
+    rows = conn.execute(
+        text("SELECT iso_3166_1, continent_code, continent FROM warehouse.country_continent")
+    ).all()
+    if not rows:
+        raise RuntimeError(
+            "warehouse.country_continent is empty: materialize the country_continent asset "
+            "(it loads data/country_continent.csv) before dim_country."
+        )
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def dim_country_rows(
+    data: DayData, continent_of: dict[str, tuple[str, str]]
+) -> list[tuple[Any, ...]]:
+    countries: dict[str, tuple[str, str | None]] = {
+        c: (n, native) for c, n, native in data.countries_ref
+    }
+    for d in data.details.values():
+        for code, name in d.countries:
+            countries.setdefault(code, (name, None))
+    return [
+        (code, name, native, *continent_of.get(code, (None, None)), data.day)
+        for code, (name, native) in sorted(countries.items())
+    ]
+
+
+def load_dim_country(conn: Connection, data: DayData) -> UpsertResult:
+    _lock(conn, "dim_country", data.day)
+    return upsert(
+        conn,
+        "warehouse.dim_country",
+        ["iso_3166_1", "name", "native_name", "continent_code", "continent", "source_date"],
+        dim_country_rows(data, continents(conn)),
+        ["iso_3166_1"],
+        # The continent comes from the seed, not from TMDb: always take the latest mapping.
+        merge={"continent_code": "EXCLUDED.continent_code", "continent": "EXCLUDED.continent"},
+    )
+
+
+def dim_language_rows(data: DayData) -> list[tuple[Any, ...]]:
+    langs: dict[str, tuple[str | None, str | None]] = {c: (e, n) for c, e, n in data.languages_ref}
+    for d in data.details.values():
+        for code, english, native in d.languages:
+            langs.setdefault(code, (english, native))
+    for item in data.items:
+        if item.original_language:
+            langs.setdefault(item.original_language.lower(), (None, None))
+    return [(code, e, n, data.day) for code, (e, n) in sorted(langs.items())]
+
+
+def load_dim_language(conn: Connection, data: DayData) -> UpsertResult:
+    _lock(conn, "dim_language", data.day)
+    return upsert(
+        conn,
+        "warehouse.dim_language",
+        ["iso_639_1", "english_name", "name", "source_date"],
+        dim_language_rows(data),
+        ["iso_639_1"],
+    )
+
+
+# --- bridges ----------------------------------------------------------------------------------
+
+BRIDGES: dict[str, tuple[str, str, str]] = {
+    # bridge table: (key column, dim table, dim key column)
+    "bridge_movie_genre": ("genre_id", "warehouse.dim_genre", "genre_id"),
+    "bridge_movie_company": ("company_id", "warehouse.dim_company", "company_id"),
+    "bridge_movie_country": ("iso_3166_1", "warehouse.dim_country", "iso_3166_1"),
+    "bridge_movie_language": ("iso_639_1", "warehouse.dim_language", "iso_639_1"),
+}
+
+
+def bridge_pairs(data: DayData, bridge: str) -> tuple[set[int], list[tuple[int, Any]]]:
+    """(movies whose set this day asserts, their (movie, key) pairs)."""
+    movies: set[int] = set()
+    pairs: list[tuple[int, Any]] = []
+    for item in data.items:
+        d = data.details.get(item.movie_id)
+        if bridge == "bridge_movie_genre":
+            movies.add(item.movie_id)
+            keys = [g for g, _ in d.genres] if d else list(item.genre_ids)
+        elif d is None:
+            continue  # without details the day says nothing about companies/countries/languages
+        else:
+            movies.add(item.movie_id)
+            keys = {
+                "bridge_movie_company": [c[0] for c in d.companies],
+                "bridge_movie_country": [c for c, _ in d.countries],
+                "bridge_movie_language": [lang[0] for lang in d.languages],
+            }[bridge]
+        pairs.extend((item.movie_id, k) for k in keys)
+    return movies, pairs
+
+
+def load_bridge(conn: Connection, data: DayData, bridge: str) -> dict[str, int]:
+    """Replace the key set of each movie whose latest state is this day's (dim_movie.source_date).
+
+    A movie last set from a later day keeps its newer set: out-of-order backfills never regress.
+    """
+    key, dim, dim_key = BRIDGES[bridge]
+    table = f"warehouse.{bridge}"
+    _lock(conn, bridge, data.day)
+    movies, pairs = bridge_pairs(data, bridge)
+    stage(
+        conn,
+        "stg_bridge",
+        table,
+        ["movie_id", key, "source_date"],
+        [(m, k, data.day) for m, k in pairs],
+    )
+    stage(
+        conn,
+        "stg_bridge_movies",
+        "warehouse.dim_movie",
+        ["movie_id"],
+        [(m,) for m in sorted(movies)],
+    )
+    params = {"d": data.day}
+    current = (
+        "SELECT s.movie_id FROM stg_bridge_movies s JOIN warehouse.dim_movie dm "
+        "ON dm.movie_id = s.movie_id AND dm.source_date = :d"
+    )
+    deleted = conn.execute(
+        text(
+            f"DELETE FROM {table} b WHERE b.movie_id IN ({current}) AND NOT EXISTS "
+            f"(SELECT 1 FROM stg_bridge s WHERE s.movie_id = b.movie_id AND s.{key} = b.{key})"
+        ),
+        params,
+    ).rowcount
+    inserted, touched = conn.execute(
+        text(
+            f"WITH ins AS (INSERT INTO {table} AS t (movie_id, {key}, source_date) "
+            f"SELECT s.movie_id, s.{key}, s.source_date FROM stg_bridge s "
+            f"JOIN {dim} d ON d.{dim_key} = s.{key} WHERE s.movie_id IN ({current}) "
+            f"ON CONFLICT (movie_id, {key}) DO UPDATE SET source_date = EXCLUDED.source_date "
+            "WHERE t.source_date < EXCLUDED.source_date RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins"
+        ),
+        params,
+    ).one()
+    unknown = conn.execute(
+        text(
+            f"SELECT count(*) FROM stg_bridge s WHERE NOT EXISTS (SELECT 1 FROM {dim} d WHERE d.{dim_key} = s.{key})"
+        )
+    ).scalar_one()
+    asserted = conn.execute(text(f"SELECT count(*) FROM ({current}) c"), params).scalar_one()
+    conn.execute(text("DROP TABLE stg_bridge; DROP TABLE stg_bridge_movies"))
+    return {
+        "movies": len(movies),
+        "movies_replaced": int(asserted),
+        "movies_skipped_newer": len(movies) - int(asserted),
+        "inserted": int(inserted),
+        "deleted": int(deleted),
+        "source_date_advanced": int(touched),
+        "unknown_keys_skipped": int(unknown),
+    }
+
+
+# --- fact -------------------------------------------------------------------------------------
+
+FACT_COLUMNS = [
+    "date_id", "movie_id", "popularity", "vote_average", "vote_count", "discover_rank",
+    "captured_at", "late_capture",
+]  # fmt: skip
+
+
+def fact_rows(data: DayData) -> list[tuple[Any, ...]]:
+    captured_at = data.capture.captured_at
+    return [
+        (
+            data.date_id,
+            i.movie_id,
+            i.popularity,
+            i.vote_average,
+            i.vote_count,
+            i.rank,
+            captured_at,
+            data.capture.late_capture,
+        )
+        for i in data.items
+    ]
+
+
+def load_fact(conn: Connection, data: DayData) -> dict[str, int]:
+    """Replace the date's fact rows as a whole (one transaction: readers see old or new)."""
+    _lock(conn, "fact_movie_daily", data.day)
+    rows = fact_rows(data)
+    stage(conn, "stg_fact", "warehouse.fact_movie_daily", FACT_COLUMNS, rows)
+    cols = ", ".join(FACT_COLUMNS)
+    unchanged = conn.execute(
+        text(
+            f"SELECT count(*) FROM (SELECT {cols} FROM stg_fact INTERSECT SELECT {cols} FROM warehouse.fact_movie_daily WHERE date_id = :d) x"
+        ),
+        {"d": data.date_id},
+    ).scalar_one()
+    deleted = conn.execute(
+        text("DELETE FROM warehouse.fact_movie_daily WHERE date_id = :d"), {"d": data.date_id}
+    ).rowcount
+    conn.execute(
+        text(f"INSERT INTO warehouse.fact_movie_daily ({cols}) SELECT {cols} FROM stg_fact")
+    )
+    conn.execute(text("DROP TABLE stg_fact"))
+    return {
+        "rows": len(rows),
+        "replaced": int(deleted),
+        "unchanged": int(unchanged),
+        "changed_or_new": len(rows) - int(unchanged),
+    }
+
+
+# --- country -> continent seed ----------------------------------------------------------------
+
+
+class SeedError(ValueError):
+    """The country/continent CSV is malformed; the message names the line and the fix."""
+
+
+def parse_country_continent(
+    content: str, source: str = "country_continent.csv"
+) -> list[tuple[str, str, str, str]]:
+    reader = csv.DictReader(io.StringIO(content))
+    required = {"iso_3166_1", "country_name", "continent_code"}
+    missing = required - set(reader.fieldnames or [])
+    if missing:
+        raise SeedError(
+            f"{source}: missing column(s) {sorted(missing)}; the header must include {sorted(required)}"
+        )
+    rows: dict[str, tuple[str, str, str, str]] = {}
+    for line, row in enumerate(reader, start=2):
+        code = (row.get("iso_3166_1") or "").strip().upper()
+        cont = (row.get("continent_code") or "").strip().upper()
+        name = (row.get("country_name") or "").strip()
+        if len(code) != 2 or not code.isalpha() or not code.isascii():
+            raise SeedError(f"{source} line {line}: iso_3166_1 {code!r} is not a two-letter code")
+        if cont not in CONTINENT_CODES:
+            raise SeedError(
+                f"{source} line {line}: continent_code {cont!r} for {code} is not one of {sorted(CONTINENT_CODES)}"
+            )
+        if not name:
+            raise SeedError(f"{source} line {line}: country_name is empty for {code}")
+        if code in rows:
+            raise SeedError(f"{source} line {line}: {code} appears twice; keep one row per code")
+        rows[code] = (code, name, cont, CONTINENT_CODES[cont])
+    if not rows:
+        raise SeedError(f"{source}: no rows")
+    return [rows[c] for c in sorted(rows)]
+
+
+def load_country_continent(conn: Connection, path: Path) -> dict[str, int]:
+    rows = parse_country_continent(path.read_text(encoding="utf-8"), path.name)
+    partition_lock(conn, "country_continent")
+    result = upsert(
+        conn,
+        "warehouse.country_continent",
+        ["iso_3166_1", "country_name", "continent_code", "continent"],
+        rows,
+        ["iso_3166_1"],
+        guard=None,
+    )
+    codes = [r[0] for r in rows]
+    removed = conn.execute(
+        text("DELETE FROM warehouse.country_continent WHERE NOT (iso_3166_1 = ANY(:c))"),
+        {"c": codes},
+    ).rowcount
+    enriched = conn.execute(
+        text(
+            "UPDATE warehouse.dim_country d SET continent_code = cc.continent_code, continent = cc.continent "
+            "FROM warehouse.country_continent cc WHERE cc.iso_3166_1 = d.iso_3166_1 "
+            "AND (d.continent_code IS DISTINCT FROM cc.continent_code OR d.continent IS DISTINCT FROM cc.continent)"
+        )
+    ).rowcount
+    return {
+        "rows": len(rows),
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "removed": int(removed),
+        "dim_country_enriched": int(enriched),
+    }
+
+
+def load_day_table(warehouse: Warehouse, table: str, day: dt.date) -> tuple[DayData | None, Any]:
+    """Load one table for one date in its own transaction; returns (day data, load result)."""
+    if table == "dim_date":
+        with warehouse.begin() as conn:
+            return None, load_dim_date(conn, day)
+    data = read_day(warehouse, day)
+    loaders = {
+        "dim_movie": load_dim_movie,
+        "dim_genre": load_dim_genre,
+        "dim_company": load_dim_company,
+        "dim_country": load_dim_country,
+        "dim_language": load_dim_language,
+        "fact_movie_daily": load_fact,
+    }
+    with warehouse.begin() as conn:
+        if table in BRIDGES:
+            return data, load_bridge(conn, data, table)
+        return data, loaders[table](conn, data)

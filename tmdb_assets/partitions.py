@@ -1,0 +1,44 @@
+"""The one daily partitioning every partitioned asset shares."""
+
+import datetime as dt
+import os
+
+import dagster as dg
+
+DEFAULT_START = "2025-01-01"
+
+
+def partitions_start() -> str:
+    raw = os.environ.get("TMDB_PARTITIONS_START", "").strip() or DEFAULT_START
+    try:
+        dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"TMDB_PARTITIONS_START={raw!r} is not a date; use YYYY-MM-DD") from None
+    return raw
+
+
+# Partition D = the state of TMDb at the end of day D (UTC), captured shortly after D ends.
+daily_partitions = dg.DailyPartitionsDefinition(start_date=partitions_start(), timezone="UTC")
+
+
+def partition_days(context: dg.AssetExecutionContext) -> list[dt.date]:
+    """The run's dates in order: one for a single partition, all of them for a range."""
+    return sorted(dt.date.fromisoformat(k) for k in context.partition_keys)
+
+
+def parse_partition_key(key: str) -> dt.date:
+    """A partition key from a user, validated with a message that says what to type."""
+    try:
+        day = dt.date.fromisoformat(key.strip())
+    except ValueError:
+        raise ValueError(
+            f"partition key {key!r} is not a date: use YYYY-MM-DD, e.g. 2025-01-31"
+        ) from None
+    start = dt.date.fromisoformat(partitions_start())
+    last = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    if not start <= day <= last:
+        raise ValueError(
+            f"partition {day} is outside {start}..{last}: a day can be captured once it has "
+            "ended (UTC), and not before TMDB_PARTITIONS_START"
+        )
+    return day
