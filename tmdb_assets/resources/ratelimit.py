@@ -36,8 +36,8 @@ class RateLimiter:
                 self._last = now
                 if now < self._paused_until:
                     delay = self._paused_until - now
-                elif self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                elif self._tokens >= 1.0 - 1e-9:  # float rounding must not spin
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     self.waited_s += waited
                     return waited
                 else:

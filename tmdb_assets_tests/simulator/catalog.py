@@ -121,10 +121,9 @@ class Catalog:
             used.add(movie_id)
             movies.append(self._synthetic(rng, movie_id))
         # Some of the popular movies are deleted on TMDb's side but still discovered.
-        ranked = sorted(movies, key=lambda m: -m.base_popularity)
-        for m in ranked[6 : len(ranked) : 197]:
-            if not m.recorded:
-                m.deleted = True
+        synthetic = [m for m in sorted(movies, key=lambda m: -m.base_popularity) if not m.recorded]
+        for m in synthetic[3::197]:
+            m.deleted = True
         self.movies = movies
         self.by_id = {m.id: m for m in movies}
 

@@ -181,7 +181,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- plumbing ----------------------------------------------------------------------------
 
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, count: bool = True
+    ) -> None:
         raw = (
             body
             if isinstance(body, bytes)
@@ -195,8 +197,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(raw)
-        with self.state.lock:
-            self.state.stats.by_status[status] += 1
+        if count:
+            with self.state.lock:
+                self.state.stats.by_status[status] += 1
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         return email.utils.format_datetime(self.state.now(), usegmt=True)
@@ -248,11 +251,11 @@ class Handler(BaseHTTPRequestHandler):
         try:
             payload = json.loads(self.rfile.read(length) or b"{}")
         except ValueError:
-            return self._send(400, {"error": "body must be JSON"})
+            return self._send(400, {"error": "body must be JSON"}, count=False)
         if parts.path == "/__admin/date":
             day = payload.get("date")
             self.state.set_date(dt.date.fromisoformat(day) if day else None)
-            return self._send(200, {"date": day})
+            return self._send(200, {"date": day}, count=False)
         if parts.path == "/__admin/faults":
             with self.state.lock:
                 if "fail_next" in payload:
@@ -265,13 +268,13 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.config.retry_after = bool(payload["retry_after"])
                 if "malformed_ids" in payload:
                     self.state.malformed_ids = {int(i) for i in payload["malformed_ids"]}
-            return self._send(200, {"ok": True})
+            return self._send(200, {"ok": True}, count=False)
         if parts.path == "/__admin/reset":
             with self.state.lock:
                 self.state.stats = Stats()
                 self.state.window.clear()
-            return self._send(200, {"ok": True})
-        self._send(404, {"error": "unknown admin route"})
+            return self._send(200, {"ok": True}, count=False)
+        self._send(404, {"error": "unknown admin route"}, count=False)
 
     def _admin_get(self, path: str) -> None:
         if path == "/__admin/state":
@@ -288,8 +291,9 @@ class Handler(BaseHTTPRequestHandler):
                     "rate_limit": cfg.rate_limit,
                     "stats": stats,
                 },
+                count=False,
             )
-        self._send(404, {"error": "unknown admin route"})
+        self._send(404, {"error": "unknown admin route"}, count=False)
 
     @staticmethod
     def _route_name(path: str) -> str:
@@ -363,7 +367,7 @@ class Handler(BaseHTTPRequestHandler):
         # Paging is not a snapshot: ranks shift while a client pages, so the last movie of one
         # page sometimes shows again at the top of the next.
         shift_rng = random.Random(f"{cat.seed}|{day}|{page}")
-        if page > 1 and shift_rng.random() < 0.2:
+        if page == 2 or (page > 2 and shift_rng.random() < 0.2):
             start -= 1
         return {
             "page": page,

@@ -1,0 +1,265 @@
+"""`tmdb-assets`: run the pipeline, open the Dagster UI, migrate, summarise.
+
+`tmdb-assets run --simulator` is the Quickstart: embedded PostgreSQL, the local TMDb simulator
+(started as a separate process: the pipeline only sees a base URL), the last 3 complete days in
+date order, then a summary read from the views.
+"""
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tmdb_assets.settings import project_root, state_dir
+
+log = logging.getLogger("tmdb_assets")
+SIMULATOR_TOKEN = "simulator-token"
+
+
+class CliError(RuntimeError):
+    """A problem the user can fix; printed without a traceback."""
+
+
+# --- environment ------------------------------------------------------------------------------
+
+
+def prepare_dagster_home() -> Path:
+    """DAGSTER_HOME with the project's dagster.yaml, and the instance's PostgreSQL URL."""
+    from tmdb_assets.resources.embedded import embedded_database_url, normalize_url
+
+    home = Path(os.environ.get("DAGSTER_HOME") or state_dir() / "dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    source = project_root() / "dagster.yaml"
+    if source.exists() and source.resolve() != (home / "dagster.yaml").resolve():
+        shutil.copyfile(source, home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    if not os.environ.get("DAGSTER_POSTGRES_URL"):
+        external = os.environ.get("TMDB_DATABASE_URL", "").strip()
+        # The instance's tables live in the public schema: beside raw/warehouse, no clash.
+        url = normalize_url(external) if external else embedded_database_url("dagster")
+        # psycopg2 explicitly: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3.
+        os.environ["DAGSTER_POSTGRES_URL"] = url
+    return home
+
+
+class Simulator:
+    """The TMDb simulator as a child process (`python -m tmdb_assets_tests.simulator`)."""
+
+    def __init__(self, movies: int, seed: int, rate_limit: float):
+        cmd = [
+            sys.executable, "-m", "tmdb_assets_tests.simulator", "--port", "0",
+            "--movies", str(movies), "--seed", str(seed), "--rate-limit", str(rate_limit),
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if "listening on " not in line:
+            self.stop()
+            raise CliError(f"the TMDb simulator did not start (it printed {line!r})")
+        self.base_url = line.strip().rsplit(" ", 1)[-1]
+        self.admin = self.base_url.removesuffix("/3") + "/__admin"
+
+    def set_day(self, day: dt.date) -> None:
+        req = urllib.request.Request(
+            f"{self.admin}/date",
+            data=json.dumps({"date": day.isoformat()}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def stats(self) -> dict:
+        with urllib.request.urlopen(f"{self.admin}/state", timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+# --- run --------------------------------------------------------------------------------------
+
+
+def pick_days(args: argparse.Namespace) -> list[dt.date]:
+    from tmdb_assets.partitions import parse_partition_key
+
+    if args.date:
+        return sorted({parse_partition_key(d) for d in args.date})
+    if args.start or args.end:
+        if not (args.start and args.end):
+            raise CliError("--start and --end go together (YYYY-MM-DD, inclusive)")
+        start, end = parse_partition_key(args.start), parse_partition_key(args.end)
+        if end < start:
+            raise CliError(f"--end {end} is before --start {start}")
+        return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    today = dt.datetime.now(dt.UTC).date()
+    days = args.days if args.days is not None else (3 if args.simulator else 1)
+    return [parse_partition_key(str(today - dt.timedelta(days=k))) for k in range(days, 0, -1)]
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    simulator = None
+    if args.simulator:
+        simulator = Simulator(args.movies, args.seed, args.rate_limit)
+        os.environ["TMDB_API_BASE_URL"] = simulator.base_url
+        os.environ["TMDB_API_TOKEN"] = SIMULATOR_TOKEN
+        print(f"TMDb simulator: {simulator.base_url} ({args.movies} movies, seed {args.seed})")
+    elif not os.environ.get("TMDB_API_TOKEN", "").strip():
+        raise CliError(
+            "TMDB_API_TOKEN is not set: export your TMDb v4 API Read Access Token, or pass "
+            "--simulator to run against the local TMDb simulator."
+        )
+    if args.pages:
+        os.environ["TMDB_DISCOVER_PAGES"] = str(args.pages)
+    try:
+        days = pick_days(args)
+        home = prepare_dagster_home()
+        import dagster as dg
+
+        from tmdb_assets.definitions import defs
+
+        warehouse = defs.resources["warehouse"].get()  # type: ignore[union-attr]
+        print(f"warehouse: {warehouse.display_url}\nDagster home: {home}")
+        instance = dg.DagsterInstance.get()
+        run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+        result = defs.resolve_job_def("tmdb_seeds").execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
+        if not result.success:
+            raise CliError("loading data/country_continent.csv failed; see the log above")
+        for day in days:
+            if simulator:
+                simulator.set_day(day)
+            t0 = time.monotonic()
+            result = defs.resolve_job_def("tmdb_daily").execute_in_process(
+                partition_key=day.isoformat(),
+                instance=instance,
+                run_config=run_config,
+                raise_on_error=False,
+            )
+            status = "ok" if result.success else "FAILED"
+            print(f"{day}: {status} in {time.monotonic() - t0:.1f}s (run {result.run_id[:8]})")
+            if not result.success:
+                failure = next(
+                    (e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None
+                )
+                detail = failure.event_specific_data.error.message.strip() if failure else ""
+                raise CliError(
+                    f"the run for {day} failed: {detail}\nNothing partial was kept for failed "
+                    "steps; fix the cause and rerun the same command."
+                )
+        from tmdb_assets.summary import print_summary
+
+        print_summary(warehouse, days, time.monotonic() - started)
+        if simulator:
+            stats = simulator.stats()["stats"]
+            print(
+                f"simulator: {stats['requests']} requests, by status {stats['by_status']}, "
+                f"max {stats['max_requests_in_1s']} in any second"
+            )
+    finally:
+        if simulator:
+            simulator.stop()
+    return 0
+
+
+# --- other commands -----------------------------------------------------------------------
+
+
+def dev(args: argparse.Namespace) -> int:
+    home = prepare_dagster_home()
+    print(f"Dagster home: {home}; UI on http://127.0.0.1:{args.port}")
+    cmd = ["dagster", "dev", "-w", str(project_root() / "workspace.yaml"), "-p", str(args.port)]
+    return subprocess.call(cmd, cwd=project_root())
+
+
+def env(args: argparse.Namespace) -> int:
+    home = prepare_dagster_home()
+    print(f"export DAGSTER_HOME={home}")
+    print(f"export DAGSTER_POSTGRES_URL='{os.environ['DAGSTER_POSTGRES_URL']}'")
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url
+
+    warehouse = Warehouse(resolve_database_url(os.environ.get("TMDB_DATABASE_URL")))
+    applied = warehouse.migrate()
+    print(f"{warehouse.display_url}: applied {applied or 'nothing (up to date)'}")
+    return 0
+
+
+def summary(args: argparse.Namespace) -> int:
+    from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url
+    from tmdb_assets.summary import print_summary
+
+    warehouse = Warehouse(resolve_database_url(os.environ.get("TMDB_DATABASE_URL")))
+    warehouse.migrate()
+    print_summary(warehouse, [], None)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tmdb-assets", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="materialize every asset for some days, then summarise")
+    r.add_argument(
+        "--simulator", action="store_true", help="start and use the local TMDb simulator"
+    )
+    r.add_argument(
+        "--days", type=int, help="the last N complete UTC days (default 3 with --simulator, else 1)"
+    )
+    r.add_argument("--date", action="append", help="a partition (YYYY-MM-DD); repeatable")
+    r.add_argument("--start", help="first partition of a range (with --end)")
+    r.add_argument("--end", help="last partition of a range (inclusive)")
+    r.add_argument("--pages", type=int, help="discover pages per day (TMDB_DISCOVER_PAGES)")
+    r.add_argument("--movies", type=int, default=2000, help="simulator catalog size")
+    r.add_argument("--seed", type=int, default=7, help="simulator seed")
+    r.add_argument("--rate-limit", type=float, default=50.0, help="simulator requests/s")
+    r.add_argument("--log-level", default="WARNING", help="Dagster console log level")
+    r.set_defaults(func=run)
+    d = sub.add_parser("dev", help="start the Dagster UI and daemon on this project")
+    d.add_argument("--port", type=int, default=3000)
+    d.set_defaults(func=dev)
+    sub.add_parser("env", help="print DAGSTER_HOME/DAGSTER_POSTGRES_URL exports").set_defaults(
+        func=env
+    )
+    sub.add_parser("migrate", help="apply sql/ migrations").set_defaults(func=migrate)
+    sub.add_parser("summary", help="print what the warehouse holds").set_defaults(func=summary)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tmdb_assets").setLevel(logging.INFO)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from tmdb_assets.resources.tmdb import TMDbError
+        from tmdb_assets.resources.warehouse import WarehouseError
+
+        if isinstance(exc, TMDbError | WarehouseError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Fixtures: a real PostgreSQL (scratch databases) and a real HTTP TMDb simulator.
+
+PostgreSQL: TMDB_TEST_DATABASE_URL (a server URL whose user may CREATE DATABASE; CI points it at
+the machine's server), else the project's embedded server. Every test that writes gets a fresh
+database, dropped afterwards.
+"""
+
+import datetime as dt
+import json
+import os
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
+from tmdb_assets.resources.tmdb import TMDbResource
+from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
+from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "tmdb"
+DAY1 = dt.date(2025, 3, 1)
+DAY2 = dt.date(2025, 3, 2)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    url = os.environ.get("TMDB_TEST_DATABASE_URL", "").strip()
+    return normalize_url(url) if url else normalize_url(embedded_server_uri())
+
+
+def _admin(server_url: str):
+    return create_engine(with_database(server_url, "postgres"), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture
+def database_url(pg_server_url: str) -> Iterator[str]:
+    """A fresh, empty database for one test."""
+    name = f"tmdb_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin(pg_server_url)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = with_database(pg_server_url, name)
+    try:
+        yield url
+    finally:
+        from tmdb_assets.resources import warehouse as wh_module
+
+        engine = wh_module._engines.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+        wh_module._migrated.discard(url)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def warehouse(database_url: str) -> Warehouse:
+    return WarehouseResource(database_url=database_url).get()
+
+
+@pytest.fixture
+def simulator() -> Iterator[RunningSimulator]:
+    with RunningSimulator(SimulatorConfig(movies=400, seed=7, rate_limit=0, date=DAY1)) as sim:
+        yield sim
+
+
+def admin_post(sim: RunningSimulator, route: str, payload: dict) -> dict:
+    req = urllib.request.Request(
+        sim.base_url.removesuffix("/3") + f"/__admin/{route}",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def admin_state(sim: RunningSimulator) -> dict:
+    with urllib.request.urlopen(sim.base_url.removesuffix("/3") + "/__admin/state") as resp:
+        return json.loads(resp.read())
+
+
+@pytest.fixture
+def resources(simulator: RunningSimulator, database_url: str) -> dict:
+    return {
+        "tmdb": TMDbResource(
+            api_token="test-token",
+            base_url=simulator.base_url,
+            discover_pages=3,
+            rate_limit_per_second=500,
+            max_retries=2,
+        ),
+        "warehouse": WarehouseResource(database_url=database_url),
+    }
+
+
+def load_sample(name: str):
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
