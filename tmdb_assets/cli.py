@@ -32,20 +32,15 @@ class CliError(RuntimeError):
 
 def prepare_dagster_home() -> Path:
     """DAGSTER_HOME with the project's dagster.yaml, and the instance's PostgreSQL URL."""
-    from tmdb_assets.resources.embedded import embedded_database_url, normalize_url
-
     home = Path(os.environ.get("DAGSTER_HOME") or state_dir() / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     source = project_root() / "dagster.yaml"
     if source.exists() and source.resolve() != (home / "dagster.yaml").resolve():
         shutil.copyfile(source, home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
-    if not os.environ.get("DAGSTER_POSTGRES_URL"):
-        external = os.environ.get("TMDB_DATABASE_URL", "").strip()
-        # The instance's tables live in the public schema: beside raw/warehouse, no clash.
-        url = normalize_url(external) if external else embedded_database_url("dagster")
-        # psycopg2 explicitly: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3.
-        os.environ["DAGSTER_POSTGRES_URL"] = url
+    from tmdb_assets.instance import dagster_postgres_url
+
+    os.environ["DAGSTER_POSTGRES_URL"] = dagster_postgres_url()
     return home
 
 
@@ -128,16 +123,12 @@ def run(args: argparse.Namespace) -> int:
         import dagster as dg
 
         from tmdb_assets.definitions import defs
+        from tmdb_assets.resources.warehouse import WarehouseResource
 
-        warehouse = defs.resources["warehouse"].get()  # type: ignore[union-attr]
+        warehouse = WarehouseResource(database_url=os.environ.get("TMDB_DATABASE_URL", "")).get()
         print(f"warehouse: {warehouse.display_url}\nDagster home: {home}")
         instance = dg.DagsterInstance.get()
         run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
-        result = defs.resolve_job_def("tmdb_seeds").execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False
-        )
-        if not result.success:
-            raise CliError("loading data/country_continent.csv failed; see the log above")
         for day in days:
             if simulator:
                 simulator.set_day(day)

@@ -44,7 +44,9 @@ def test_discover_paging_and_page_cap(simulator):
 def test_dates_come_from_the_server(simulator):
     resp = client(simulator).genre_list()
     assert resp.date == dt.datetime(2025, 3, 2, 0, 5, tzinfo=dt.UTC) or (
-        dt.timedelta(0) <= resp.date - dt.datetime(2025, 3, 2, 0, 5, tzinfo=dt.UTC) < dt.timedelta(minutes=5)
+        dt.timedelta(0)
+        <= resp.date - dt.datetime(2025, 3, 2, 0, 5, tzinfo=dt.UTC)
+        < dt.timedelta(minutes=5)
     )
 
 
@@ -114,7 +116,10 @@ def test_unreachable_api_is_reported(caplog):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     c = TMDbClient(SECRET, f"http://127.0.0.1:{port}/3", max_retries=1, backoff_max_s=0.1)
-    with caplog.at_level(logging.DEBUG), pytest.raises(TMDbUnavailableError, match="ConnectionError"):
+    with (
+        caplog.at_level(logging.DEBUG),
+        pytest.raises(TMDbUnavailableError, match="ConnectionError"),
+    ):
         c.genre_list()
     assert c.stats.connection_errors == 2
     assert SECRET not in caplog.text
@@ -136,7 +141,9 @@ def test_rate_limit_compliance_measured_on_the_server():
 def test_a_429_slows_the_whole_pool():
     # A server limit below the client's: 429s happen, every request still succeeds.
     with RunningSimulator(SimulatorConfig(movies=200, rate_limit=10, date=DAY1)) as sim:
-        c = TMDbClient(SECRET, sim.base_url, rate_limit_per_second=40, max_concurrency=8, max_retries=8)
+        c = TMDbClient(
+            SECRET, sim.base_url, rate_limit_per_second=40, max_concurrency=8, max_retries=8
+        )
         ids = [m.id for m in sim.state.catalog.movies[:40] if not m.deleted and m.added <= DAY1]
         results = dict(c.fetch_details(ids))
         assert all(results[i] is not None for i in ids)
@@ -146,7 +153,9 @@ def test_a_429_slows_the_whole_pool():
 def test_changes_paging_stops_on_an_empty_page(simulator):
     c = client(simulator)
     ids = list(c.iter_changes(dt.date(2025, 2, 1), dt.date(2025, 3, 1)))  # 29 days: 3 windows
-    expected = {i for i, _ in simulator.state.catalog.changed_ids(dt.date(2025, 2, 1), dt.date(2025, 3, 1))}
+    expected = {
+        i for i, _ in simulator.state.catalog.changed_ids(dt.date(2025, 2, 1), dt.date(2025, 3, 1))
+    }
     assert set(ids) == expected and len(ids) > 100
     # Changes windows above 14 days are the API's error 20.
     with pytest.raises(TMDbRequestError, match="status_code 20"):

@@ -19,9 +19,7 @@ from tmdb_assets.transform import (
 )
 from tmdb_assets_tests.conftest import SAMPLES, load_sample
 
-MOVIE_FILES = sorted(
-    p.name for p in SAMPLES.glob("movie_*.json") if "_credits" not in p.name
-)
+MOVIE_FILES = sorted(p.name for p in SAMPLES.glob("movie_*.json") if "_credits" not in p.name)
 LIST_FILES = sorted(p.name for p in SAMPLES.glob("discover_*.json")) + sorted(
     p.name for p in SAMPLES.glob("list_movie_*.json")
 )
@@ -43,7 +41,9 @@ def test_every_recorded_movie_parses(name):
         if not payload.get(field):
             assert getattr(d, field) is None
     assert {g for g, _ in d.genres} == {g["id"] for g in payload.get("genres") or []}
-    assert {c[0] for c in d.companies} == {c["id"] for c in payload.get("production_companies") or []}
+    assert {c[0] for c in d.companies} == {
+        c["id"] for c in payload.get("production_companies") or []
+    }
     for _, _, origin, _ in d.companies:
         assert origin != ""
 

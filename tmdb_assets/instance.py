@@ -1,0 +1,56 @@
+"""The Dagster instance's storage: dagster-postgres on the project's PostgreSQL.
+
+dagster.yaml names this class so that `dagster dev`, the CLI and run workers find their
+PostgreSQL without any variable set: DAGSTER_POSTGRES_URL if given (Docker Compose), else
+TMDB_DATABASE_URL's database (the instance's tables live in its public schema, beside `raw`
+and `warehouse`), else the embedded server's `dagster` database.
+"""
+
+import os
+
+import yaml
+from dagster import Field, StringSource
+from dagster._serdes import ConfigurableClassData
+from dagster_postgres import DagsterPostgresStorage
+
+from tmdb_assets.resources.embedded import embedded_database_url, normalize_url
+
+
+def dagster_postgres_url() -> str:
+    url = os.environ.get("DAGSTER_POSTGRES_URL", "").strip()
+    if url:
+        return normalize_url(url)
+    external = os.environ.get("TMDB_DATABASE_URL", "").strip()
+    # psycopg2 explicitly: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3.
+    return normalize_url(external) if external else embedded_database_url("dagster")
+
+
+class ProjectPostgresStorage(DagsterPostgresStorage):
+    """DagsterPostgresStorage whose URL is resolved when the instance loads."""
+
+    @classmethod
+    def config_type(cls):
+        return {"postgres_url": Field(StringSource, is_required=False)}
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        url = config_value.get("postgres_url") or dagster_postgres_url()
+        return cls(postgres_url=normalize_url(url), inst_data=inst_data)
+
+    def _part(self, class_name: str) -> ConfigurableClassData:
+        # Run workers and the daemon rebuild each storage from this: pass the resolved URL.
+        return ConfigurableClassData(
+            "dagster_postgres", class_name, yaml.safe_dump({"postgres_url": self.postgres_url})
+        )
+
+    @property
+    def event_storage_data(self) -> ConfigurableClassData:
+        return self._part("PostgresEventLogStorage")
+
+    @property
+    def run_storage_data(self) -> ConfigurableClassData:
+        return self._part("PostgresRunStorage")
+
+    @property
+    def schedule_storage_data(self) -> ConfigurableClassData:
+        return self._part("PostgresScheduleStorage")

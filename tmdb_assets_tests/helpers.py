@@ -1,0 +1,60 @@
+"""Helpers shared by the integration tests."""
+
+import datetime as dt
+
+import dagster as dg
+
+from tmdb_assets.definitions import all_assets
+from tmdb_assets.loads import clear_cache
+from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.summary import TABLES
+from tmdb_assets_tests.simulator.server import RunningSimulator
+
+PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent")
+
+
+def materialize_seed(resources: dict) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        all_assets, resources=resources, selection=dg.AssetSelection.assets("country_continent")
+    )
+
+
+def materialize_day(
+    resources: dict,
+    day: dt.date,
+    sim: RunningSimulator | None = None,
+    selection: dg.AssetSelection = PARTITIONED,
+    run_config: dict | None = None,
+    raise_on_error: bool = True,
+) -> dg.ExecuteInProcessResult:
+    """Materialize the partition of `day` (the simulator set to serve that day)."""
+    if sim is not None:
+        sim.state.set_date(day)
+    clear_cache()
+    return dg.materialize(
+        all_assets,
+        resources=resources,
+        partition_key=day.isoformat(),
+        selection=selection,
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+    )
+
+
+def table_checksums(warehouse: Warehouse) -> dict[str, tuple[int, str]]:
+    """(row count, md5 of every row in a stable order) per warehouse table."""
+    out = {}
+    for table in [*TABLES, "country_continent"]:
+        out[table] = tuple(
+            warehouse.rows(
+                f"SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') "
+                f"FROM warehouse.{table} t"
+            )[0]
+        )
+    return out
+
+
+def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    events = [e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == asset]
+    assert events, f"{asset} was not materialized"
+    return {k: getattr(v, "value", v) for k, v in events[-1].materialization.metadata.items()}

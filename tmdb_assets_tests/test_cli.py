@@ -1,0 +1,168 @@
+"""The README's commands: the main job, the Dagster CLI path, and their error messages."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tmdb_assets.loads import SeedError, parse_country_continent
+from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets_tests.conftest import DAY1
+from tmdb_assets_tests.helpers import table_checksums
+from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+
+
+def cli_env(database_url: str, tmp_path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env.update(TMDB_DATABASE_URL=database_url, DAGSTER_HOME=str(tmp_path / "dagster_home"), **extra)
+    return env
+
+
+def run_cli(args: list[str], env: dict, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tmdb_assets.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_main_job_loads_days_and_a_second_run_converges(database_url, tmp_path):
+    env = cli_env(database_url, tmp_path)
+    args = ["run", "--simulator", "--days", "2", "--movies", "300", "--pages", "3"]
+    first = run_cli(args, env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    out = first.stdout
+    assert "Loaded" in out and "(2 days)" in out and "Top 5 movies" in out
+    assert "Genres on" in out and "Continents on" in out and ": ok in" in out
+    warehouse = Warehouse(database_url)
+    assert warehouse.scalar("SELECT count(DISTINCT date_id) FROM warehouse.fact_movie_daily") == 2
+    before = table_checksums(warehouse)
+    second = run_cli(args, env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "simulator: 0 requests" in second.stdout  # everything reused from raw
+    assert table_checksums(warehouse) == before
+    # The runs are in the Dagster instance (PostgreSQL), visible to the UI.
+    assert (
+        warehouse.scalar("SELECT count(*) FROM public.runs WHERE pipeline_name = 'tmdb_daily'") == 4
+    )
+    warehouse.engine.dispose()
+
+
+def test_real_api_mode_needs_a_token(database_url, tmp_path):
+    result = run_cli(["run", "--days", "1"], cli_env(database_url, tmp_path))
+    assert result.returncode == 2
+    assert "TMDB_API_TOKEN is not set" in result.stderr and "--simulator" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "2025-13-01"], "is not a date: use YYYY-MM-DD"),
+        (["--date", "2099-01-01"], "is outside"),
+        (["--start", "2025-03-02"], "--start and --end go together"),
+    ],
+)
+def test_bad_partition_keys_are_explained(database_url, tmp_path, args, message):
+    result = run_cli(
+        ["run", "--simulator", "--movies", "50", *args], cli_env(database_url, tmp_path)
+    )
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_token_fails_the_run_with_a_message_and_no_secret(database_url, tmp_path):
+    with RunningSimulator(SimulatorConfig(movies=50, token="good", date=DAY1)) as sim:
+        env = cli_env(
+            database_url,
+            tmp_path,
+            TMDB_API_TOKEN="bad-secret-value",
+            TMDB_API_BASE_URL=sim.base_url,
+        )
+        result = run_cli(["run", "--date", DAY1.isoformat()], env)
+    assert result.returncode == 2
+    assert "TMDB_API_TOKEN" in result.stderr and "HTTP 401" in result.stderr
+    assert "bad-secret-value" not in result.stderr + result.stdout
+
+
+def test_dagster_cli_materializes_a_partition(database_url, tmp_path):
+    with RunningSimulator(SimulatorConfig(movies=200, date=DAY1, rate_limit=0)) as sim:
+        env = cli_env(
+            database_url,
+            tmp_path,
+            TMDB_API_TOKEN="x",
+            TMDB_API_BASE_URL=sim.base_url,
+            TMDB_DISCOVER_PAGES="2",
+        )
+        (tmp_path / "dagster_home").mkdir()
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dagster",
+                "asset",
+                "materialize",
+                "-m",
+                "tmdb_assets.definitions",
+                "--select",
+                "*",
+                "--partition",
+                DAY1.isoformat(),
+            ],  # fmt: skip
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    warehouse = Warehouse(database_url)
+    facts = warehouse.scalar(
+        "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = 20250301"
+    )
+    assert 35 <= facts <= 40  # 2 pages, less the duplicate across them
+    assert (
+        warehouse.scalar("SELECT count(*) FROM warehouse.dim_country WHERE continent IS NOT NULL")
+        == 251
+    )
+    warehouse.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("code,continent\nUS,NA\n", "missing column(s)"),
+        (
+            "iso_3166_1,country_name,continent_code\nUSA,United States,NA\n",
+            "line 2: iso_3166_1 'USA'",
+        ),
+        ("iso_3166_1,country_name,continent_code\nUS,United States,XX\n", "continent_code 'XX'"),
+        ("iso_3166_1,country_name,continent_code\nUS,A,NA\nUS,B,NA\n", "line 3: US appears twice"),
+        ("iso_3166_1,country_name,continent_code\n", "no rows"),
+    ],
+)
+def test_bad_csv_is_explained(content, message):
+    with pytest.raises(SeedError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_country_continent(content)
+
+
+def test_bad_csv_keeps_the_loaded_mapping(database_url, tmp_path):
+    import dagster as dg
+
+    from tmdb_assets.assets.seeds import country_continent
+    from tmdb_assets.resources.warehouse import WarehouseResource
+
+    resources = {"warehouse": WarehouseResource(database_url=database_url)}
+    assert dg.materialize([country_continent], resources=resources).success
+    (tmp_path / "country_continent.csv").write_text(
+        "iso_3166_1,country_name,continent_code\nUS,A,??\n"
+    )
+    os.environ["TMDB_SEED_DIR"] = str(tmp_path)
+    try:
+        result = dg.materialize([country_continent], resources=resources, raise_on_error=False)
+    finally:
+        del os.environ["TMDB_SEED_DIR"]
+    assert not result.success
+    warehouse = Warehouse(database_url)
+    assert warehouse.scalar("SELECT count(*) FROM warehouse.country_continent") == 251

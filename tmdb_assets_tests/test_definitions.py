@@ -1,0 +1,77 @@
+"""The Definitions load and the graph is wired as designed."""
+
+import subprocess
+import sys
+
+import dagster as dg
+
+from tmdb_assets.definitions import defs
+from tmdb_assets.partitions import daily_partitions
+
+PARTITIONED = {
+    "raw_discover_pages", "raw_movie_details", "dim_date", "dim_movie", "dim_genre",
+    "dim_company", "dim_country", "dim_language", "bridge_movie_genre", "bridge_movie_company",
+    "bridge_movie_country", "bridge_movie_language", "fact_movie_daily", "vw_movie_latest",
+    "vw_genre_popularity", "vw_top_movies", "vw_continent_popularity",
+}  # fmt: skip
+
+
+def test_every_asset_is_there_partitioned_with_a_description():
+    graph = defs.resolve_asset_graph()
+    keys = {k.path[-1] for k in graph.get_all_asset_keys()}
+    assert keys == PARTITIONED | {"country_continent"}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description and len(node.description) > 20, key
+        if key.path[-1] in PARTITIONED:
+            assert node.partitions_def == daily_partitions, key
+            assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+        else:
+            assert node.partitions_def is None
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == {"raw", "warehouse", "analytics"}
+
+
+def test_lineage():
+    graph = defs.resolve_asset_graph()
+
+    def parents(name):
+        return {k.path[-1] for k in graph.get(dg.AssetKey(name)).parent_keys}
+
+    assert parents("raw_movie_details") == {"raw_discover_pages"}
+    assert parents("fact_movie_daily") == {"raw_discover_pages", "dim_movie", "dim_date"}
+    assert "country_continent" in parents("dim_country")
+    assert parents("bridge_movie_country") == {"dim_movie", "dim_country"}
+    assert "fact_movie_daily" in parents("vw_top_movies")
+
+
+def test_schedule_runs_the_daily_job_after_each_day():
+    schedule = defs.resolve_schedule_def("tmdb_daily_schedule")
+    assert schedule.job_name == "tmdb_daily"
+    assert schedule.cron_schedule == "30 0 * * *"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    job = defs.resolve_job_def("tmdb_daily")
+    assert job.partitions_def == daily_partitions
+
+
+def test_secrets_come_from_the_environment():
+    tmdb = defs.resources["tmdb"]
+    assert isinstance(tmdb.api_token, dg.EnvVar) and tmdb.api_token.env_var_name == "TMDB_API_TOKEN"
+
+
+def test_dagster_validates_the_definitions():
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "definitions",
+            "validate",
+            "-m",
+            "tmdb_assets.definitions",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]

@@ -1,0 +1,158 @@
+"""The simulator is faithful to TMDb's envelopes, errors and limits, and deterministic."""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post, load_sample
+from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+
+
+def get(sim_url: str, path: str, token: str | None = "x") -> tuple[int, dict, dict]:
+    req = urllib.request.Request(sim_url + path)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, dict(resp.headers), json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), json.loads(err.read())
+
+
+def test_console_script_serves_a_real_shaped_page():
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tmdb_assets_tests.simulator",
+            "--port",
+            "0",
+            "--movies",
+            "1000",
+            "--seed",
+            "7",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    try:
+        line = proc.stdout.readline()
+        base = line.strip().rsplit(" ", 1)[-1]
+        assert base.startswith("http://127.0.0.1:") and base.endswith("/3")
+        status, headers, body = get(base, "/discover/movie?page=1")
+        assert status == 200 and headers["Content-Type"].startswith("application/json")
+        real = load_sample("discover_default_p1_2022-11-26.json")
+        assert list(body) == list(real)  # page, results, total_pages, total_results
+        assert list(body["results"][0]) == list(real["results"][0])
+        assert len(body["results"]) == 20 and body["total_results"] > 900
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def test_error_bodies_are_tmdbs(simulator):
+    status, _, body = get(simulator.base_url, "/discover/movie", token=None)
+    assert status == 401 and body == {
+        "success": False,
+        "status_code": 7,
+        "status_message": "Invalid API key: You must be granted a valid key.",
+    }
+    status, _, body = get(simulator.base_url, "/movie/999999999")
+    assert status == 404 and body == load_sample("error_34_not_found.json")
+    status, _, body = get(simulator.base_url, "/discover/movie?page=501")
+    assert status == 400 and body["status_code"] == 22
+    status, _, body = get(
+        simulator.base_url, "/movie/changes?start_date=2025-01-01&end_date=2025-02-01"
+    )
+    assert status == 422 and body["status_code"] == 20
+    many = ",".join(["credits"] * 21)
+    status, _, body = get(simulator.base_url, f"/movie/550?append_to_response={many}")
+    assert status == 400 and body["status_code"] == 27
+
+
+def test_rate_limit_answers_429_code_25():
+    with RunningSimulator(SimulatorConfig(movies=50, rate_limit=5, date=DAY1)) as sim:
+        statuses = [get(sim.base_url, "/genre/movie/list")[0] for _ in range(8)]
+        assert statuses[:5] == [200] * 5 and 429 in statuses[5:]
+        status, headers, body = get(sim.base_url, "/genre/movie/list")
+        assert status == 429 and body["status_code"] == 25 and headers["Retry-After"] == "1"
+
+
+def test_deterministic_for_a_seed_and_day():
+    bodies = []
+    for _ in range(2):
+        with RunningSimulator(SimulatorConfig(movies=300, seed=11, rate_limit=0, date=DAY1)) as sim:
+            bodies.append([get(sim.base_url, f"/discover/movie?page={p}")[2] for p in (1, 2)])
+    assert bodies[0] == bodies[1]
+
+
+def test_days_evolve_and_the_date_header_follows(simulator):
+    _, h1, day1 = get(simulator.base_url, "/discover/movie?page=1")
+    admin_post(simulator, "date", {"date": DAY2.isoformat()})
+    _, h2, day2 = get(simulator.base_url, "/discover/movie?page=1")
+    assert h1["Date"].startswith("Sun, 02 Mar 2025 00:0") and h2["Date"].startswith(
+        "Mon, 03 Mar 2025 00:0"
+    )
+    pop1 = {r["id"]: r["popularity"] for r in day1["results"]}
+    pop2 = {r["id"]: r["popularity"] for r in day2["results"]}
+    common = set(pop1) & set(pop2)
+    assert common and any(pop1[i] != pop2[i] for i in common)
+    votes = {r["id"]: r["vote_count"] for r in day1["results"]}
+    assert all(r["vote_count"] >= votes[r["id"]] for r in day2["results"] if r["id"] in votes)
+
+
+def test_ranks_shift_between_pages(simulator):
+    _, _, p1 = get(simulator.base_url, "/discover/movie?page=1")
+    _, _, p2 = get(simulator.base_url, "/discover/movie?page=2")
+    assert p1["results"][-1]["id"] == p2["results"][0]["id"]
+
+
+def test_recorded_movies_are_served_as_recorded(simulator):
+    recorded = load_sample("movie_550.json")
+    _, _, body = get(simulator.base_url, "/movie/550")
+    for key in ("title", "imdb_id", "genres", "production_companies", "release_date", "budget"):
+        assert body[key] == recorded[key]
+    _, _, stub = get(simulator.base_url, "/movie/1236474")
+    assert stub["release_date"] == "" and stub["imdb_id"] is None
+
+
+def test_filters_and_sorting(simulator):
+    _, _, body = get(
+        simulator.base_url, "/discover/movie?sort_by=vote_count.desc&with_original_language=ja"
+    )
+    assert body["results"] and all(r["original_language"] == "ja" for r in body["results"])
+    counts = [r["vote_count"] for r in body["results"]]
+    assert counts == sorted(counts, reverse=True)
+    _, _, body = get(
+        simulator.base_url,
+        "/discover/movie?primary_release_date.gte=2000-01-01&primary_release_date.lte=2000-12-31",
+    )
+    assert all(r["release_date"].startswith("2000") for r in body["results"])
+
+
+def test_changes_follow_the_catalog(simulator):
+    _, _, body = get(simulator.base_url, "/movie/changes?start_date=2025-03-01&end_date=2025-03-01")
+    expected = simulator.state.catalog.changed_ids(DAY1, DAY1)
+    assert [r["id"] for r in body["results"]] == [i for i, _ in expected][:100]
+    assert body["total_results"] == len(expected)
+    # The future has not changed yet.
+    _, _, future = get(
+        simulator.base_url, "/movie/changes?start_date=2025-03-05&end_date=2025-03-06"
+    )
+    assert future["results"] == []
+
+
+@pytest.mark.parametrize("day", [dt.date(2025, 1, 1), dt.date(2026, 6, 30)])
+def test_catalog_numbers_are_sane(day):
+    with RunningSimulator(SimulatorConfig(movies=500, date=day, rate_limit=0)) as sim:
+        state = sim.state.catalog.state(day)
+        assert all(p >= 0 for p in state.popularity.values())
+        assert all(0 <= v <= 10 for v in state.vote_average.values())
+        assert all(c >= 0 for c in state.vote_count.values())

@@ -1,0 +1,103 @@
+"""Migrations, bulk loads and the warehouse resource on a real PostgreSQL."""
+
+import datetime as dt
+import multiprocessing
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tmdb_assets.resources.embedded import normalize_url
+from tmdb_assets.resources.warehouse import (
+    Warehouse,
+    WarehouseError,
+    WarehouseResource,
+    apply_migrations,
+    discover_migrations,
+    upsert,
+)
+
+
+def _migrate(url: str, out) -> None:
+    engine = create_engine(url)
+    out.put(apply_migrations(engine))
+    engine.dispose()
+
+
+def test_migrations_applied_twice_equal_once(database_url):
+    engine = create_engine(database_url)
+    first = apply_migrations(engine)
+    assert first == [m.version for m in discover_migrations()]
+    assert apply_migrations(engine) == []
+    with engine.connect() as conn:
+        assert conn.execute(
+            text("SELECT count(*) FROM public.tmdb_schema_migrations")
+        ).scalar() == len(first)
+        views = conn.execute(
+            text("SELECT count(*) FROM information_schema.views WHERE table_schema = 'warehouse'")
+        ).scalar()
+        assert views == 4
+    engine.dispose()
+
+
+def test_concurrent_migration_from_two_processes(database_url):
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_migrate, args=(database_url, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    results = sorted([out.get(timeout=5), out.get(timeout=5)], key=len)
+    assert results[0] == [] and results[1] == [m.version for m in discover_migrations()]
+
+
+def test_url_normalisation():
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert normalize_url("postgresql+psycopg2://u@h/db") == "postgresql+psycopg2://u@h/db"
+
+
+def test_unreachable_database_is_a_clear_error():
+    resource = WarehouseResource(database_url="postgresql://nobody:pw@127.0.0.1:1/none")
+    with pytest.raises(WarehouseError) as err:
+        resource.get()
+    message = str(err.value)
+    assert "TMDB_DATABASE_URL" in message and "127.0.0.1:1" in message
+    assert ":pw@" not in message  # the password is masked
+
+
+def test_upsert_never_regresses(warehouse: Warehouse):
+    cols = ["genre_id", "name", "source_date"]
+    d1, d2, d3 = dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 3)
+    with warehouse.begin() as conn:
+        r = upsert(
+            conn, "warehouse.dim_genre", cols, [(1, "Action", d2), (2, "Drama", d2)], ["genre_id"]
+        )
+        assert (r.inserted, r.updated) == (2, 0)
+        # An older day does not overwrite the newer name.
+        r = upsert(conn, "warehouse.dim_genre", cols, [(1, "Old Action", d1)], ["genre_id"])
+        assert (r.inserted, r.updated) == (0, 0)
+        # A newer day does.
+        r = upsert(conn, "warehouse.dim_genre", cols, [(1, "Action & Adventure", d3)], ["genre_id"])
+        assert (r.inserted, r.updated) == (0, 1)
+        rows = conn.execute(
+            text("SELECT genre_id, name, source_date FROM warehouse.dim_genre ORDER BY 1")
+        ).all()
+    assert rows == [(1, "Action & Adventure", d3), (2, "Drama", d2)]
+
+
+def test_copy_round_trips_awkward_text(warehouse: Warehouse):
+    awkward = 'tab\there "quote" back\\slash\nnewline 君の名は。 ""'
+    with warehouse.begin() as conn:
+        upsert(
+            conn,
+            "warehouse.dim_language",
+            ["iso_639_1", "english_name", "name", "source_date"],
+            [("xx", awkward, None, dt.date(2025, 1, 1)), ("yy", "", "", dt.date(2025, 1, 1))],
+            ["iso_639_1"],
+        )
+        rows = conn.execute(
+            text("SELECT iso_639_1, english_name, name FROM warehouse.dim_language ORDER BY 1")
+        ).all()
+    assert rows == [("xx", awkward, None), ("yy", "", "")]
