@@ -1,12 +1,8 @@
 """The one dg.Definitions of tmdb-assets: assets, checks, jobs, schedules, resources."""
 
 import os
-import warnings
 
 import dagster as dg
-
-# backfill_policy is beta in Dagster 1.13; we rely on it deliberately (one run per range).
-warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 from tmdb_assets.assets import analytics, bridges, dimensions, facts, raw, seeds
 from tmdb_assets.partitions import daily_partitions

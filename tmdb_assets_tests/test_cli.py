@@ -97,20 +97,10 @@ def test_dagster_cli_materializes_a_partition(database_url, tmp_path):
             TMDB_DISCOVER_PAGES="2",
         )
         (tmp_path / "dagster_home").mkdir()
+        cmd = [sys.executable, "-m", "dagster", "asset", "materialize"]
+        cmd += ["-m", "tmdb_assets.definitions", "--select", "*", "--partition", DAY1.isoformat()]
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dagster",
-                "asset",
-                "materialize",
-                "-m",
-                "tmdb_assets.definitions",
-                "--select",
-                "*",
-                "--partition",
-                DAY1.isoformat(),
-            ],  # fmt: skip
+            cmd,
             env=env,
             capture_output=True,
             text=True,

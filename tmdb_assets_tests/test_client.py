@@ -34,10 +34,10 @@ def test_discover_paging_and_page_cap(simulator):
     # Stops at the last page TMDb has, even when asked for more.
     last = list(c.iter_discover(500))
     assert len(last) == pages[0].data["total_pages"]
-    with pytest.raises(ValueError, match="outside 1..500"):
+    with pytest.raises(ValueError, match=r"outside 1\.\.500"):
         c.discover_page(501)
     # The server's own answer to page 501 is the real error (code 22).
-    with pytest.raises(TMDbRequestError, match="HTTP 400.*status_code 22"):
+    with pytest.raises(TMDbRequestError, match=r"HTTP 400.*status_code 22"):
         c.get("/discover/movie", {"page": 501})
 
 
@@ -77,7 +77,7 @@ def test_retry_after_is_honoured(simulator):
 def test_gives_up_after_max_retries_with_a_clear_error(simulator):
     admin_post(simulator, "faults", {"fail_next": [500, 500, 500]})
     c = client(simulator, max_retries=2)
-    with pytest.raises(TMDbUnavailableError, match="kept failing.*HTTP 500.*after 2 retries"):
+    with pytest.raises(TMDbUnavailableError, match=r"kept failing.*HTTP 500.*after 2 retries"):
         c.genre_list()
 
 
