@@ -171,7 +171,8 @@ def run(args: argparse.Namespace) -> int:
 def dev(args: argparse.Namespace) -> int:
     home = prepare_dagster_home()
     print(f"Dagster home: {home}; UI on http://127.0.0.1:{args.port}")
-    cmd = ["dagster", "dev", "-w", str(project_root() / "workspace.yaml"), "-p", str(args.port)]
+    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(project_root() / "workspace.yaml")]
+    cmd += ["-p", str(args.port)]
     return subprocess.call(cmd, cwd=project_root())
 
 
