@@ -140,7 +140,13 @@ def run(args: argparse.Namespace) -> int:
                 raise_on_error=False,
             )
             status = "ok" if result.success else "FAILED"
-            print(f"{day}: {status} in {time.monotonic() - t0:.1f}s (run {result.run_id[:8]})")
+            checks = result.get_asset_check_evaluations()
+            failed = [f"{c.asset_key.path[-1]}:{c.check_name}" for c in checks if not c.passed]
+            print(
+                f"{day}: {status} in {time.monotonic() - t0:.1f}s (run {result.run_id[:8]}); "
+                f"checks: {len(checks) - len(failed)}/{len(checks)} passed"
+                + (f", failed: {', '.join(failed)}" if failed else "")
+            )
             if not result.success:
                 failure = next(
                     (e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None

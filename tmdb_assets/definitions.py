@@ -5,7 +5,9 @@ import os
 import dagster as dg
 
 from tmdb_assets.assets import analytics, bridges, dimensions, facts, raw, seeds
+from tmdb_assets.checks import all_checks
 from tmdb_assets.partitions import daily_partitions
+from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource
 from tmdb_assets.settings import DEFAULT_BASE_URL, env_float, env_int
@@ -58,11 +60,26 @@ def warehouse_resource() -> WarehouseResource:
     return WarehouseResource()
 
 
+def quality_resource() -> QualityResource:
+    return QualityResource(
+        max_details_failure_share=env_float("TMDB_CHECK_MAX_DETAILS_FAILURE_SHARE", 0.05),
+        movie_count_band=env_float("TMDB_CHECK_MOVIE_COUNT_BAND", 0.5),
+        vote_drop_tolerance=env_float("TMDB_CHECK_VOTE_DROP_TOLERANCE", 0.01),
+        release_future_days=env_int("TMDB_CHECK_RELEASE_FUTURE_DAYS", 365, minimum=0),
+        freshness_hours=env_float("TMDB_CHECK_FRESHNESS_HOURS", 36.0),
+    )
+
+
 defs = dg.Definitions(
     assets=all_assets,
+    asset_checks=all_checks,
     jobs=[daily_job, seed_job],
     schedules=[daily_schedule],
-    resources={"tmdb": tmdb_resource(), "warehouse": warehouse_resource()},
+    resources={
+        "tmdb": tmdb_resource(),
+        "warehouse": warehouse_resource(),
+        "quality": quality_resource(),
+    },
     # The steps are I/O-bound, sequential by their dependencies, and share parsed raw data in
     # memory: one process per step would only add start-up time (about 0.5 s a step).
     executor=dg.in_process_executor,

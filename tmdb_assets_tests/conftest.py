@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
+from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
 from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
@@ -96,6 +97,7 @@ def resources(simulator: RunningSimulator, database_url: str) -> dict:
             max_retries=2,
         ),
         "warehouse": WarehouseResource(database_url=database_url),
+        "quality": QualityResource(),
     }
 
 

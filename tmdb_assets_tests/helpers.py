@@ -4,12 +4,14 @@ import datetime as dt
 
 import dagster as dg
 
+from tmdb_assets.checks import all_checks
 from tmdb_assets.definitions import all_assets
 from tmdb_assets.loads import clear_cache
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.summary import TABLES
 from tmdb_assets_tests.simulator.server import RunningSimulator
 
+DEFS = [*all_assets, *all_checks]
 PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent")
 
 
@@ -32,7 +34,7 @@ def materialize_day(
         sim.state.set_date(day)
     clear_cache()
     return dg.materialize(
-        all_assets,
+        DEFS,
         resources=resources,
         partition_key=day.isoformat(),
         selection=selection,
@@ -58,3 +60,10 @@ def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
     events = [e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == asset]
     assert events, f"{asset} was not materialized"
     return {k: getattr(v, "value", v) for k, v in events[-1].materialization.metadata.items()}
+
+
+def check_results(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    """Check evaluations of a run, by 'asset:check'."""
+    return {
+        f"{e.asset_key.path[-1]}:{e.check_name}": e for e in result.get_asset_check_evaluations()
+    }

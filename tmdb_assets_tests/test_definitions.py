@@ -75,3 +75,42 @@ def test_dagster_validates_the_definitions():
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+EXPECTED_CHECKS = {
+    "raw_discover_pages": {"all_pages_captured"},
+    "raw_movie_details": {"every_movie_has_details_or_404"},
+    "dim_date": {"unique_key"},
+    "dim_movie": {"unique_key", "details_failure_share", "non_negative_numbers", "release_date_plausible"},
+    "dim_genre": {"unique_key"},
+    "dim_company": {"unique_key"},
+    "dim_country": {"unique_key", "every_country_has_a_continent"},
+    "dim_language": {"unique_key"},
+    "bridge_movie_genre": {"unique_key", "foreign_keys"},
+    "bridge_movie_company": {"unique_key", "foreign_keys"},
+    "bridge_movie_country": {"unique_key", "foreign_keys"},
+    "bridge_movie_language": {"unique_key", "foreign_keys"},
+    "fact_movie_daily": {
+        "unique_key", "foreign_keys", "matches_raw_discover", "values_in_range",
+        "vote_count_not_dropping", "movie_count_within_band", "fresh",
+    },
+}  # fmt: skip
+BLOCKING = {
+    ("raw_discover_pages", "all_pages_captured"),
+    ("fact_movie_daily", "foreign_keys"),
+    ("fact_movie_daily", "matches_raw_discover"),
+    *((b, "foreign_keys") for b in EXPECTED_CHECKS if b.startswith("bridge_")),
+}
+
+
+def test_every_check_and_the_asset_it_guards():
+    graph = defs.resolve_asset_graph()
+    found: dict[str, set[str]] = {}
+    blocking = set()
+    for key in graph.asset_check_keys:
+        found.setdefault(key.asset_key.path[-1], set()).add(key.name)
+        spec = graph.get_check_spec(key)
+        if spec.blocking:
+            blocking.add((key.asset_key.path[-1], key.name))
+    assert found == EXPECTED_CHECKS
+    assert blocking == BLOCKING

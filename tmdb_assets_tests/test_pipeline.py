@@ -165,6 +165,7 @@ def test_two_consecutive_days(resources, simulator, warehouse):
 
 
 def test_edge_cases_from_real_responses(database_url, warehouse):
+    from tmdb_assets.resources.quality import QualityResource
     from tmdb_assets.resources.tmdb import TMDbResource
     from tmdb_assets.resources.warehouse import WarehouseResource
 
@@ -175,6 +176,7 @@ def test_edge_cases_from_real_responses(database_url, warehouse):
                 api_token="t", base_url=sim.base_url, discover_pages=5, rate_limit_per_second=500
             ),
             "warehouse": WarehouseResource(database_url=database_url),
+            "quality": QualityResource(),
         }
         deleted = next(m.id for m in sim.state.catalog.movies if m.deleted)
         (result,) = load(resources, sim, DAY1)

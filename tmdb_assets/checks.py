@@ -1,0 +1,480 @@
+"""Asset checks: each says what is wrong with numbers and example keys.
+
+ERROR where the data is wrong, WARN where it is suspicious. Referential-integrity and
+completeness checks of what the views read are blocking: a failure stops the rest of the run.
+Window checks look at the dates of the run (its partition or range), or the latest loaded date
+when a check runs on its own.
+"""
+
+import datetime as dt
+from typing import Any
+
+import dagster as dg
+
+from tmdb_assets.capture import DETAILS, DISCOVER
+from tmdb_assets.resources.quality import QualityResource
+from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
+from tmdb_assets.transform import date_id
+
+EXAMPLES = 10
+ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
+
+KEYS = {
+    "dim_date": ["date_id"],
+    "dim_movie": ["movie_id"],
+    "dim_genre": ["genre_id"],
+    "dim_company": ["company_id"],
+    "dim_country": ["iso_3166_1"],
+    "dim_language": ["iso_639_1"],
+    "bridge_movie_genre": ["movie_id", "genre_id"],
+    "bridge_movie_company": ["movie_id", "company_id"],
+    "bridge_movie_country": ["movie_id", "iso_3166_1"],
+    "bridge_movie_language": ["movie_id", "iso_639_1"],
+    "fact_movie_daily": ["date_id", "movie_id"],
+}
+FOREIGN_KEYS = {
+    "fact_movie_daily": [("movie_id", "dim_movie", "movie_id"), ("date_id", "dim_date", "date_id")],
+    "bridge_movie_genre": [
+        ("movie_id", "dim_movie", "movie_id"),
+        ("genre_id", "dim_genre", "genre_id"),
+    ],
+    "bridge_movie_company": [
+        ("movie_id", "dim_movie", "movie_id"),
+        ("company_id", "dim_company", "company_id"),
+    ],
+    "bridge_movie_country": [
+        ("movie_id", "dim_movie", "movie_id"),
+        ("iso_3166_1", "dim_country", "iso_3166_1"),
+    ],
+    "bridge_movie_language": [
+        ("movie_id", "dim_movie", "movie_id"),
+        ("iso_639_1", "dim_language", "iso_639_1"),
+    ],
+}
+
+RAW_IDS_OF_DAY = """
+    SELECT DISTINCT (r->>'id')::int AS movie_id
+    FROM raw.discover_page p
+    JOIN raw.capture c ON c.capture_id = p.capture_id
+    CROSS JOIN jsonb_array_elements(p.payload->'results') r
+    WHERE c.asset = 'raw_discover_pages' AND c.is_current AND c.partition_date = :d
+      AND jsonb_typeof(r->'id') = 'number'
+"""
+
+
+def run_window(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> list[dt.date]:
+    """The dates of the run that executes the check; the latest loaded date otherwise."""
+    tags = context.run.tags
+    if "dagster/partition" in tags:
+        return [dt.date.fromisoformat(tags["dagster/partition"])]
+    start = tags.get("dagster/asset_partition_range_start")
+    end = tags.get("dagster/asset_partition_range_end")
+    if start and end:
+        a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        return [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
+    latest = warehouse.scalar("SELECT max(full_date) FROM warehouse.dim_date")
+    return [latest] if latest else []
+
+
+def result(passed: bool, severity: dg.AssetCheckSeverity, **metadata: Any) -> dg.AssetCheckResult:
+    clean = {}
+    for k, v in metadata.items():
+        if isinstance(v, list | dict):
+            v = dg.MetadataValue.json(v)
+        elif isinstance(v, dt.date):
+            v = str(v)
+        clean[k] = v
+    return dg.AssetCheckResult(passed=bool(passed), severity=severity, metadata=clean)
+
+
+def _examples(rows) -> list:
+    return [list(r) if len(r) > 1 else r[0] for r in rows[:EXAMPLES]]
+
+
+# --- generic: keys and foreign keys -----------------------------------------------------------
+
+
+def unique_key_check(table: str) -> dg.AssetChecksDefinition:
+    key = KEYS[table]
+    cols = ", ".join(key)
+
+    @dg.asset_check(
+        asset=table,
+        name="unique_key",
+        description=f"({cols}) is unique and never NULL in warehouse.{table}.",
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        wh = warehouse.get()
+        dups = wh.rows(
+            f"SELECT {cols}, count(*) FROM warehouse.{table} GROUP BY {cols} "
+            f"HAVING count(*) > 1 ORDER BY count(*) DESC, {cols} LIMIT {EXAMPLES}"
+        )
+        n_dups = wh.scalar(
+            f"SELECT count(*) FROM (SELECT 1 FROM warehouse.{table} GROUP BY {cols} HAVING count(*) > 1) x"
+        )
+        nulls = wh.scalar(
+            f"SELECT count(*) FROM warehouse.{table} WHERE "
+            + " OR ".join(f"{c} IS NULL" for c in key)
+        )
+        return result(
+            n_dups == 0 and nulls == 0,
+            ERROR,
+            duplicate_keys=int(n_dups),
+            null_keys=int(nulls),
+            examples=[[*map(_json, r[:-1]), int(r[-1])] for r in dups],
+        )
+
+    return _check
+
+
+def _json(v: Any) -> Any:
+    return v if isinstance(v, int | float | str) or v is None else str(v)
+
+
+def foreign_key_check(table: str) -> dg.AssetChecksDefinition:
+    refs = FOREIGN_KEYS[table]
+    described = ", ".join(f"{c} -> {t}" for c, t, _ in refs)
+
+    @dg.asset_check(
+        asset=table,
+        name="foreign_keys",
+        description=f"Every row of {table} joins its dimensions ({described}). Blocking.",
+        blocking=True,
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        wh = warehouse.get()
+        metadata: dict[str, Any] = {}
+        total = 0
+        for col, dim, dim_col in refs:
+            orphan = (
+                f"FROM warehouse.{table} f WHERE NOT EXISTS "
+                f"(SELECT 1 FROM warehouse.{dim} d WHERE d.{dim_col} = f.{col})"
+            )
+            n = int(wh.scalar(f"SELECT count(*) {orphan}"))
+            total += n
+            metadata[f"orphans_{col}"] = n
+            if n:
+                rows = wh.rows(f"SELECT DISTINCT f.{col} {orphan} ORDER BY 1 LIMIT {EXAMPLES}")
+                metadata[f"examples_{col}"] = [_json(r[0]) for r in rows]
+        return result(total == 0, ERROR, orphan_rows=total, **metadata)
+
+    return _check
+
+
+# --- raw --------------------------------------------------------------------------------------
+
+
+@dg.asset_check(
+    asset="raw_discover_pages",
+    description="Each capture of the run's days holds every page it asked for (up to the last page TMDb had).",
+    blocking=True,
+)
+def all_pages_captured(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    days = run_window(context, wh)
+    missing: dict[str, list[int]] = {}
+    uncaptured = []
+    for day in days:
+        row = wh.rows(
+            "SELECT capture_id, (stats->>'pages_requested')::int, (stats->>'total_pages')::int "
+            "FROM raw.capture WHERE asset = :a AND partition_date = :d AND is_current",
+            a=DISCOVER,
+            d=day,
+        )
+        if not row:
+            uncaptured.append(str(day))
+            continue
+        capture_id, requested, total_pages = row[0]
+        expected = set(range(1, min(requested or 0, total_pages or 0) + 1))
+        have = {
+            r[0]
+            for r in wh.rows(
+                "SELECT page FROM raw.discover_page WHERE capture_id = :c", c=capture_id
+            )
+        }
+        if expected - have:
+            missing[str(day)] = sorted(expected - have)[:EXAMPLES]
+    return result(
+        not missing and not uncaptured,
+        ERROR,
+        window=f"{days[0]}..{days[-1]}" if days else "none",
+        missing_pages=missing,
+        missing_page_count=sum(len(v) for v in missing.values()),
+        days_not_captured=uncaptured,
+    )
+
+
+@dg.asset_check(
+    asset="raw_movie_details",
+    description="Every movie discovered on the run's days has details captured on or before that day, or a recorded 404.",
+)
+def every_movie_has_details_or_404(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    days = run_window(context, wh)
+    missing: dict[str, list[int]] = {}
+    count = 0
+    for day in days:
+        rows = wh.rows(
+            f"SELECT movie_id FROM ({RAW_IDS_OF_DAY}) ids WHERE NOT EXISTS ("
+            "SELECT 1 FROM raw.movie_details md JOIN raw.capture c ON c.capture_id = md.capture_id "
+            "WHERE c.asset = :a AND c.is_current AND c.partition_date <= :d AND md.movie_id = ids.movie_id) "
+            "ORDER BY 1",
+            d=day,
+            a=DETAILS,
+        )
+        if rows:
+            count += len(rows)
+            missing[str(day)] = [r[0] for r in rows[:EXAMPLES]]
+    return result(count == 0, ERROR, movies_without_details=count, examples=missing)
+
+
+# --- dims -------------------------------------------------------------------------------------
+
+
+@dg.asset_check(
+    asset="dim_movie",
+    description="The share of a day's discovered movies without usable details (404, unparseable or never fetched) stays under max_details_failure_share.",
+)
+def details_failure_share(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
+) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    worst, worst_day, failed_examples, per_day = 0.0, None, [], {}
+    for day in run_window(context, wh):
+        rows = wh.rows(
+            f"SELECT m.movie_id, m.details_status FROM ({RAW_IDS_OF_DAY}) ids "
+            "JOIN warehouse.dim_movie m ON m.movie_id = ids.movie_id ORDER BY 1",
+            d=day,
+        )
+        failed = [(mid, s) for mid, s in rows if s != "ok"]
+        share = len(failed) / len(rows) if rows else 0.0
+        per_day[str(day)] = round(share, 4)
+        if share >= worst:
+            worst, worst_day, failed_examples = share, day, failed[:EXAMPLES]
+    return result(
+        worst <= quality.max_details_failure_share,
+        ERROR,
+        worst_share=round(worst, 4),
+        worst_day=worst_day,
+        threshold=quality.max_details_failure_share,
+        share_per_day=per_day,
+        examples=[[m, s] for m, s in failed_examples],
+    )
+
+
+@dg.asset_check(
+    asset="dim_movie",
+    description="runtime, budget and revenue are never negative.",
+)
+def non_negative_numbers(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    where = "runtime < 0 OR budget < 0 OR revenue < 0"
+    n = wh.scalar(f"SELECT count(*) FROM warehouse.dim_movie WHERE {where}")
+    rows = wh.rows(
+        f"SELECT movie_id, runtime, budget, revenue FROM warehouse.dim_movie WHERE {where} ORDER BY 1 LIMIT {EXAMPLES}"
+    )
+    return result(n == 0, ERROR, offending_rows=int(n), examples=[list(r) for r in rows])
+
+
+@dg.asset_check(
+    asset="dim_movie",
+    description="release_date is not more than release_future_days after the last day the movie was seen (WARN).",
+)
+def release_date_plausible(
+    warehouse: WarehouseResource, quality: QualityResource
+) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    where = "release_date > last_seen_date + make_interval(days => :n)"
+    n = wh.scalar(
+        f"SELECT count(*) FROM warehouse.dim_movie WHERE {where}", n=quality.release_future_days
+    )
+    rows = wh.rows(
+        f"SELECT movie_id, release_date, last_seen_date FROM warehouse.dim_movie WHERE {where} ORDER BY 1 LIMIT {EXAMPLES}",
+        n=quality.release_future_days,
+    )
+    return result(
+        n == 0,
+        WARN,
+        offending_rows=int(n),
+        threshold_days=quality.release_future_days,
+        examples=[[r[0], str(r[1]), str(r[2])] for r in rows],
+    )
+
+
+@dg.asset_check(
+    asset="dim_country",
+    description="Every country has a continent (from country_continent); unknown codes are listed.",
+)
+def every_country_has_a_continent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    rows = wh.rows(
+        "SELECT iso_3166_1, name FROM warehouse.dim_country WHERE continent IS NULL ORDER BY 1"
+    )
+    return result(
+        not rows,
+        ERROR,
+        countries_without_continent=len(rows),
+        unknown_codes=[r[0] for r in rows[:50]],
+        hint="add the codes to data/country_continent.csv and materialize country_continent"
+        if rows
+        else "",
+    )
+
+
+# --- fact -------------------------------------------------------------------------------------
+
+
+@dg.asset_check(
+    asset="fact_movie_daily",
+    description="The fact of each of the run's days has exactly one row per distinct movie of that day's raw discover pages. Blocking.",
+    blocking=True,
+)
+def matches_raw_discover(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    missing_total = extra_total = 0
+    missing: dict[str, list[int]] = {}
+    extra: dict[str, list[int]] = {}
+    for day in run_window(context, wh):
+        raw = {r[0] for r in wh.rows(RAW_IDS_OF_DAY, d=day)}
+        fact = {
+            r[0]
+            for r in wh.rows(
+                "SELECT movie_id FROM warehouse.fact_movie_daily WHERE date_id = :d", d=date_id(day)
+            )
+        }
+        if raw - fact:
+            missing[str(day)] = sorted(raw - fact)[:EXAMPLES]
+            missing_total += len(raw - fact)
+        if fact - raw:
+            extra[str(day)] = sorted(fact - raw)[:EXAMPLES]
+            extra_total += len(fact - raw)
+    return result(
+        missing_total == 0 and extra_total == 0,
+        ERROR,
+        missing_rows=missing_total,
+        extra_rows=extra_total,
+        missing_examples=missing,
+        extra_examples=extra,
+    )
+
+
+@dg.asset_check(
+    asset="fact_movie_daily",
+    description="popularity >= 0, vote_average within [0, 10], vote_count >= 0.",
+)
+def values_in_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    where = "popularity < 0 OR vote_average < 0 OR vote_average > 10 OR vote_count < 0"
+    n = wh.scalar(f"SELECT count(*) FROM warehouse.fact_movie_daily WHERE {where}")
+    rows = wh.rows(
+        f"SELECT date_id, movie_id, popularity, vote_average, vote_count FROM warehouse.fact_movie_daily "
+        f"WHERE {where} ORDER BY 1, 2 LIMIT {EXAMPLES}"
+    )
+    return result(n == 0, ERROR, offending_rows=int(n), examples=[list(r) for r in rows])
+
+
+@dg.asset_check(
+    asset="fact_movie_daily",
+    description="A movie's vote_count does not drop from the previous loaded day by more than the tolerance (WARN).",
+)
+def vote_count_not_dropping(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
+) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    total, examples = 0, []
+    for day in run_window(context, wh):
+        rows = wh.rows(
+            "SELECT cur.movie_id, prev.vote_count, cur.vote_count FROM warehouse.fact_movie_daily cur "
+            "JOIN warehouse.fact_movie_daily prev ON prev.movie_id = cur.movie_id AND prev.date_id = "
+            "(SELECT max(date_id) FROM warehouse.fact_movie_daily WHERE date_id < :d) "
+            "WHERE cur.date_id = :d AND prev.vote_count - cur.vote_count > "
+            "greatest(:abs, :rel * prev.vote_count) ORDER BY prev.vote_count - cur.vote_count DESC",
+            d=date_id(day),
+            abs=quality.vote_drop_min,
+            rel=quality.vote_drop_tolerance,
+        )
+        total += len(rows)
+        examples += [[str(day), *r] for r in rows[: EXAMPLES - len(examples)]]
+    return result(
+        total == 0,
+        WARN,
+        movies_with_dropping_votes=total,
+        tolerance=quality.vote_drop_tolerance,
+        examples=examples,
+    )
+
+
+@dg.asset_check(
+    asset="fact_movie_daily",
+    description="A day's movie count stays within movie_count_band of the previous loaded day's (WARN).",
+)
+def movie_count_within_band(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
+) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    outside = {}
+    counts = {}
+    for day in run_window(context, wh):
+        cur = wh.scalar(
+            "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = :d", d=date_id(day)
+        )
+        prev = wh.scalar(
+            "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = "
+            "(SELECT max(date_id) FROM warehouse.fact_movie_daily WHERE date_id < :d)",
+            d=date_id(day),
+        )
+        counts[str(day)] = [int(prev), int(cur)]
+        if prev and abs(cur - prev) > quality.movie_count_band * prev:
+            outside[str(day)] = [int(prev), int(cur)]
+    return result(
+        not outside,
+        WARN,
+        outside_band=outside,
+        band=quality.movie_count_band,
+        previous_and_current=counts,
+    )
+
+
+@dg.asset_check(
+    asset="fact_movie_daily",
+    description="The latest fact day ended at most freshness_hours ago (the schedule runs daily at 00:30 UTC).",
+)
+def fresh(warehouse: WarehouseResource, quality: QualityResource) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    latest = wh.scalar(
+        "SELECT max(d.full_date) FROM warehouse.fact_movie_daily f JOIN warehouse.dim_date d USING (date_id)"
+    )
+    if latest is None:
+        return result(False, ERROR, latest_day="none", hint="no fact rows yet")
+    ended = dt.datetime.combine(latest + dt.timedelta(days=1), dt.time(0), dt.UTC)
+    age_h = (dt.datetime.now(dt.UTC) - ended).total_seconds() / 3600
+    return result(
+        age_h <= quality.freshness_hours,
+        ERROR,
+        latest_day=latest,
+        hours_since_day_ended=round(age_h, 1),
+        threshold_hours=quality.freshness_hours,
+    )
+
+
+all_checks = [
+    *(unique_key_check(t) for t in KEYS),
+    *(foreign_key_check(t) for t in FOREIGN_KEYS),
+    all_pages_captured,
+    every_movie_has_details_or_404,
+    details_failure_share,
+    non_negative_numbers,
+    release_date_plausible,
+    every_country_has_a_continent,
+    matches_raw_discover,
+    values_in_range,
+    vote_count_not_dropping,
+    movie_count_within_band,
+    fresh,
+]

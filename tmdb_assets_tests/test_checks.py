@@ -1,0 +1,293 @@
+"""Each asset check fails on a table broken on purpose, alone, with counts and keys."""
+
+import uuid
+from collections.abc import Iterator
+
+import dagster as dg
+import pytest
+from sqlalchemy import create_engine, text
+
+from tmdb_assets.resources.embedded import with_database
+from tmdb_assets.resources.quality import QualityResource
+from tmdb_assets.resources.tmdb import TMDbResource
+from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
+from tmdb_assets_tests.conftest import DAY1, DAY2
+from tmdb_assets_tests.helpers import DEFS, check_results, materialize_day, materialize_seed
+from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+
+# The fixture data are from 2025: freshness is tested on its own.
+LENIENT = QualityResource(freshness_hours=1e9)
+
+
+def _admin(server_url):
+    return create_engine(with_database(server_url, "postgres"), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="module")
+def template_db(pg_server_url) -> Iterator[str]:
+    """Two loaded days, kept as a template database that each test copies."""
+    from tmdb_assets.resources import warehouse as wh_module
+
+    name = f"tmdb_tpl_{uuid.uuid4().hex[:10]}"
+    admin = _admin(pg_server_url)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = with_database(pg_server_url, name)
+    with RunningSimulator(SimulatorConfig(movies=400, seed=7, rate_limit=0, date=DAY1)) as sim:
+        resources = {
+            "tmdb": TMDbResource(
+                api_token="t", base_url=sim.base_url, discover_pages=3, rate_limit_per_second=500
+            ),
+            "warehouse": WarehouseResource(database_url=url),
+            "quality": LENIENT,
+        }
+        materialize_seed(resources)
+        materialize_day(resources, DAY1, sim)
+        materialize_day(resources, DAY2, sim)
+    wh_module._engines.pop(url).dispose()
+    wh_module._migrated.discard(url)
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def db(pg_server_url, template_db) -> Iterator[Warehouse]:
+    from tmdb_assets.resources import warehouse as wh_module
+
+    name = f"tmdb_chk_{uuid.uuid4().hex[:10]}"
+    admin = _admin(pg_server_url)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+    url = with_database(pg_server_url, name)
+    warehouse = WarehouseResource(database_url=url).get()
+    yield warehouse
+    wh_module._engines.pop(url).dispose()
+    wh_module._migrated.discard(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run_checks(warehouse: Warehouse, quality: QualityResource = LENIENT) -> dict:
+    result = dg.materialize(
+        DEFS,
+        resources={
+            "warehouse": WarehouseResource(database_url=warehouse.url),
+            "quality": quality,
+            "tmdb": TMDbResource(api_token="unused"),
+        },
+        selection=dg.AssetSelection.all_asset_checks(),
+        raise_on_error=False,
+    )
+    return check_results(result)
+
+
+def only_failure(checks: dict) -> tuple[str, dict]:
+    failed = {k: v for k, v in checks.items() if not v.passed}
+    assert len(failed) == 1, sorted(failed)
+    ((name, evaluation),) = failed.items()
+    return name, {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
+
+
+def execute(warehouse: Warehouse, *statements: str) -> None:
+    with warehouse.begin() as conn:
+        for sql in statements:
+            conn.execute(text(sql))
+
+
+def test_every_check_passes_on_a_good_load(db):
+    checks = run_checks(db)
+    assert len(checks) == 27
+    assert all(c.passed for c in checks.values()), [k for k, c in checks.items() if not c.passed]
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["dim_date", "dim_movie", "dim_genre", "dim_company", "dim_country", "dim_language",
+     "bridge_movie_genre", "bridge_movie_company", "bridge_movie_country", "bridge_movie_language",
+     "fact_movie_daily"],
+)  # fmt: skip
+def test_duplicate_key(db, table):
+    execute(
+        db,
+        f"ALTER TABLE warehouse.{table} DROP CONSTRAINT {table}_pkey CASCADE",
+        "ALTER TABLE warehouse.dim_date DROP CONSTRAINT IF EXISTS dim_date_full_date_key",
+        f"INSERT INTO warehouse.{table} SELECT * FROM warehouse.{table} ORDER BY 1 LIMIT 1",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == f"{table}:unique_key"
+    assert meta["duplicate_keys"] == 1 and meta["null_keys"] == 0
+    first_key = db.rows(f"SELECT * FROM warehouse.{table} ORDER BY 1 LIMIT 1")[0][0]
+    assert meta["examples"][0][0] == (
+        first_key if isinstance(first_key, int | str) else str(first_key)
+    )
+
+
+def test_orphan_fact_row(db):
+    movie = db.scalar("SELECT min(movie_id) FROM warehouse.dim_movie")
+    execute(
+        db,
+        "ALTER TABLE warehouse.fact_movie_daily DROP CONSTRAINT fact_movie_daily_date_id_fkey",
+        "INSERT INTO warehouse.fact_movie_daily VALUES "
+        f"(20990101, {movie}, 1.0, 5.0, 10, 1, now(), false)",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == "fact_movie_daily:foreign_keys"
+    assert (
+        meta["orphan_rows"] == 1
+        and meta["orphans_date_id"] == 1
+        and meta["examples_date_id"] == [20990101]
+    )
+
+
+def test_orphan_bridge_row(db):
+    execute(
+        db,
+        "ALTER TABLE warehouse.bridge_movie_genre DROP CONSTRAINT bridge_movie_genre_movie_id_fkey",
+        "INSERT INTO warehouse.bridge_movie_genre VALUES (999999999, 18, '2025-03-02')",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == "bridge_movie_genre:foreign_keys"
+    assert meta["orphans_movie_id"] == 1 and meta["examples_movie_id"] == [999999999]
+
+
+def test_null_continent(db):
+    execute(
+        db,
+        "UPDATE warehouse.dim_country SET continent = NULL, continent_code = NULL WHERE iso_3166_1 IN ('SU', 'YU')",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == "dim_country:every_country_has_a_continent"
+    assert meta["countries_without_continent"] == 2 and meta["unknown_codes"] == ["SU", "YU"]
+
+
+def test_missing_page(db):
+    # The latest capture asked for 4 pages but holds 3.
+    execute(
+        db,
+        "UPDATE raw.capture SET stats = jsonb_set(stats, '{pages_requested}', '4') "
+        "WHERE asset = 'raw_discover_pages' AND partition_date = '2025-03-02'",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == "raw_discover_pages:all_pages_captured"
+    assert meta["missing_pages"] == {"2025-03-02": [4]} and meta["missing_page_count"] == 1
+
+
+def test_movie_without_details(db):
+    movie = db.scalar(
+        "SELECT min(movie_id) FROM warehouse.fact_movie_daily WHERE date_id = 20250302"
+    )
+    execute(db, f"DELETE FROM raw.movie_details WHERE movie_id = {movie}")
+    name, meta = only_failure(run_checks(db))
+    assert name == "raw_movie_details:every_movie_has_details_or_404"
+    assert meta["movies_without_details"] == 1 and meta["examples"] == {"2025-03-02": [movie]}
+
+
+def test_negative_popularity(db):
+    movie = db.scalar(
+        "SELECT min(movie_id) FROM warehouse.fact_movie_daily WHERE date_id = 20250302"
+    )
+    execute(
+        db,
+        f"UPDATE warehouse.fact_movie_daily SET popularity = -1 WHERE movie_id = {movie} AND date_id = 20250302",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == "fact_movie_daily:values_in_range"
+    assert meta["offending_rows"] == 1 and meta["examples"][0][:3] == [20250302, movie, -1.0]
+
+
+def test_vote_count_drop_warns(db):
+    movie = db.scalar(
+        "SELECT movie_id FROM warehouse.fact_movie_daily WHERE date_id = 20250301 AND vote_count > 100 ORDER BY movie_id LIMIT 1"
+    )
+    execute(
+        db,
+        f"UPDATE warehouse.fact_movie_daily SET vote_count = 3 WHERE movie_id = {movie} AND date_id = 20250302",
+    )
+    checks = run_checks(db)
+    name, meta = only_failure(checks)
+    assert name == "fact_movie_daily:vote_count_not_dropping"
+    assert checks[name].severity == dg.AssetCheckSeverity.WARN
+    assert meta["movies_with_dropping_votes"] == 1 and meta["examples"][0][1] == movie
+
+
+def test_movie_count_out_of_band_warns(db):
+    execute(
+        db,
+        "DELETE FROM warehouse.fact_movie_daily WHERE date_id = 20250301 AND movie_id IN "
+        "(SELECT movie_id FROM warehouse.fact_movie_daily WHERE date_id = 20250301 ORDER BY movie_id LIMIT 40)",
+    )
+    checks = run_checks(db)
+    name, meta = only_failure(checks)
+    assert name == "fact_movie_daily:movie_count_within_band"
+    assert checks[name].severity == dg.AssetCheckSeverity.WARN
+    prev, cur = meta["outside_band"]["2025-03-02"]
+    assert prev == cur - 40 or prev < cur
+
+
+def test_details_failure_share(db):
+    execute(
+        db,
+        "UPDATE warehouse.dim_movie SET details_status = 'not_found' WHERE movie_id IN "
+        "(SELECT movie_id FROM warehouse.fact_movie_daily WHERE date_id = 20250302 ORDER BY movie_id LIMIT 10)",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == "dim_movie:details_failure_share"
+    assert (
+        meta["worst_share"] > 0.05
+        and meta["worst_day"] == "2025-03-02"
+        and len(meta["examples"]) == 10
+    )
+
+
+def test_negative_runtime(db):
+    execute(
+        db,
+        "UPDATE warehouse.dim_movie SET runtime = -5 WHERE movie_id = (SELECT min(movie_id) FROM warehouse.dim_movie)",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == "dim_movie:non_negative_numbers" and meta["offending_rows"] == 1
+
+
+def test_release_far_in_the_future_warns(db):
+    execute(
+        db,
+        "UPDATE warehouse.dim_movie SET release_date = last_seen_date + 800 WHERE movie_id = (SELECT min(movie_id) FROM warehouse.dim_movie)",
+    )
+    checks = run_checks(db)
+    name, meta = only_failure(checks)
+    assert name == "dim_movie:release_date_plausible" and meta["offending_rows"] == 1
+    assert checks[name].severity == dg.AssetCheckSeverity.WARN
+
+
+def test_stale_data_fails_freshness(db):
+    name, meta = only_failure(run_checks(db, QualityResource(freshness_hours=36)))
+    assert name == "fact_movie_daily:fresh"
+    assert meta["latest_day"] == "2025-03-02" and meta["hours_since_day_ended"] > 36
+
+
+def test_a_blocking_failure_stops_downstream_assets(db):
+    from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+
+    execute(
+        db,
+        "ALTER TABLE warehouse.bridge_movie_genre DROP CONSTRAINT bridge_movie_genre_movie_id_fkey",
+        "INSERT INTO warehouse.bridge_movie_genre VALUES (999999999, 18, '2025-03-02')",
+    )
+    with RunningSimulator(SimulatorConfig(movies=400, seed=7, rate_limit=0)) as sim:
+        resources = {
+            "tmdb": TMDbResource(
+                api_token="t", base_url=sim.base_url, discover_pages=3, rate_limit_per_second=500
+            ),
+            "warehouse": WarehouseResource(database_url=db.url),
+            "quality": LENIENT,
+        }
+        result = materialize_day(resources, DAY2, sim, raise_on_error=False)
+    assert not result.success
+    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    assert {"bridge_movie_genre", "fact_movie_daily", "dim_movie"} <= materialized
+    # Views that read the broken bridge did not run; the fact's own checks still did.
+    assert "vw_genre_popularity" not in materialized and "vw_movie_latest" not in materialized
+    checks = check_results(result)
+    assert not checks["bridge_movie_genre:foreign_keys"].passed
+    assert checks["fact_movie_daily:matches_raw_discover"].passed
