@@ -8,7 +8,7 @@ a recapture adds a new version beside the old one.
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,10 +64,23 @@ def current_capture(conn: Connection, asset: str, day: dt.date) -> CaptureInfo |
 
 
 def _open_capture(
-    conn: Connection, asset: str, day: dt.date, params: dict[str, Any]
-) -> tuple[int, int]:
-    """Insert a new (not yet current) capture version; returns (capture_id, version)."""
+    conn: Connection,
+    asset: str,
+    day: dt.date,
+    params: dict[str, Any],
+    reusable: Callable[[CaptureInfo], bool] | None = None,
+) -> tuple[int, int] | CaptureInfo:
+    """Insert a new (not yet current) capture version; returns (capture_id, version).
+
+    Writers of one partition serialise on an advisory lock. When a capture that `reusable`
+    accepts completed while this run was fetching (the schedule and a backfill racing on one
+    day), that capture is returned instead, so the race leaves one capture, not two.
+    """
     partition_lock(conn, f"{asset}:{day.isoformat()}")
+    done = current_capture(conn, asset, day) if reusable else None
+    if done is not None and reusable(done):
+        done.reused = True
+        return done
     version = conn.execute(
         text(
             "SELECT coalesce(max(version), 0) + 1 FROM raw.capture WHERE asset = :a AND partition_date = :d"
@@ -152,7 +165,13 @@ def capture_discover(
         "requests": client.stats.requests - start_requests,
     }
     with warehouse.begin() as conn:
-        capture_id, version = _open_capture(conn, DISCOVER, day, {**params, "pages": pages})
+        opened = _open_capture(
+            conn, DISCOVER, day, {**params, "pages": pages}, None if recapture else lambda c: True
+        )
+        if isinstance(opened, CaptureInfo):
+            logger.info(f"{DISCOVER} {day}: another run captured it meanwhile; reusing it")
+            return opened
+        capture_id, version = opened
         copy_into(
             conn,
             "raw.discover_page",
@@ -289,9 +308,13 @@ def capture_details(
     with warehouse.begin() as conn:
         existing = current_capture(conn, DETAILS, day)
         discover_info, pages = discover_pages(conn, day)
-        if existing and not recapture:
+
+        def follows_discover(capture: CaptureInfo) -> bool:
             # Details follow their discover capture: a recaptured discover gets new details.
-            if existing.stats.get("discover_capture_id") == discover_info.capture_id:
+            return capture.stats.get("discover_capture_id") == discover_info.capture_id
+
+        if existing and not recapture:
+            if follows_discover(existing):
                 existing.reused = True
                 logger.info(
                     f"{DETAILS} {day}: reusing capture v{existing.version} (recapture=false)"
@@ -320,9 +343,17 @@ def capture_details(
     fetched = not_found = 0
     earliest: dt.datetime | None = None
     with warehouse.begin() as conn:
-        capture_id, version = _open_capture(
-            conn, DETAILS, day, {"max_age_days": max_age_days, "append": append or []}
+        opened = _open_capture(
+            conn,
+            DETAILS,
+            day,
+            {"max_age_days": max_age_days, "append": append or []},
+            None if recapture else follows_discover,
         )
+        if isinstance(opened, CaptureInfo):
+            logger.info(f"{DETAILS} {day}: another run captured it meanwhile; reusing it")
+            return opened
+        capture_id, version = opened
         batch: list[tuple[Any, ...]] = []
         ids = list(plan)
         for n, (movie_id, resp) in enumerate(client.fetch_details(ids, append or []), start=1):

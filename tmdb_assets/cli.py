@@ -179,6 +179,52 @@ def run(args: argparse.Namespace) -> int:
 # --- other commands -----------------------------------------------------------------------
 
 
+def rebuild(args: argparse.Namespace) -> int:
+    """Drop the warehouse schema and replay every captured day from raw."""
+    from tmdb_assets.rebuild import captured_ranges, recreate_warehouse_schema
+    from tmdb_assets.resources.warehouse import WarehouseResource
+
+    if not args.yes:
+        raise CliError("rebuild drops schema `warehouse` (raw is kept): pass --yes to go ahead")
+    prepare_dagster_home()
+    import dagster as dg
+
+    from tmdb_assets.definitions import defs
+
+    warehouse = WarehouseResource(database_url=os.environ.get("TMDB_DATABASE_URL", "")).get()
+    ranges = captured_ranges(warehouse)
+    if not ranges:
+        raise CliError("raw holds no captured day: nothing to rebuild from")
+    started = time.monotonic()
+    recreate_warehouse_schema(warehouse)
+    print(f"dropped and recreated schema warehouse at {warehouse.display_url}")
+    job = defs.resolve_job_def("tmdb_derived")
+    instance = dg.DagsterInstance.get()
+    run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    for start, end in ranges:
+        result = job.execute_in_process(
+            instance=instance,
+            run_config=run_config,
+            tags={
+                "dagster/asset_partition_range_start": start.isoformat(),
+                "dagster/asset_partition_range_end": end.isoformat(),
+            },
+            raise_on_error=False,
+        )
+        print(
+            f"{start}..{end}: {'ok' if result.success else 'FAILED'} (one run: {result.run_id[:8]})"
+        )
+        if not result.success:
+            raise CliError(f"rebuilding {start}..{end} failed; rerun `tmdb-assets rebuild --yes`")
+    days = [
+        d for s, e in ranges for d in (s + dt.timedelta(days=i) for i in range((e - s).days + 1))
+    ]
+    from tmdb_assets.summary import print_summary
+
+    print_summary(warehouse, days, time.monotonic() - started)
+    return 0
+
+
 def dev(args: argparse.Namespace) -> int:
     home = prepare_dagster_home()
     print(f"Dagster home: {home}; UI on http://127.0.0.1:{args.port}")
@@ -239,6 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
         func=env
     )
     sub.add_parser("migrate", help="apply sql/ migrations").set_defaults(func=migrate)
+    rb = sub.add_parser("rebuild", help="drop schema warehouse and rebuild it from raw")
+    rb.add_argument("--yes", action="store_true", help="confirm: the warehouse schema is dropped")
+    rb.add_argument("--log-level", default="WARNING")
+    rb.set_defaults(func=rebuild)
     sub.add_parser("summary", help="print what the warehouse holds").set_defaults(func=summary)
     return p
 

@@ -22,6 +22,12 @@ daily_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description="Capture TMDb for a day and load the star schema and views for it.",
 )
+derived_job = dg.define_asset_job(
+    "tmdb_derived",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
+    description="Replay captured raw days into the warehouse and views (no TMDb request): for "
+    "backfills of derived assets and for rebuilding the warehouse from raw.",
+)
 seed_job = dg.define_asset_job(
     "tmdb_seeds",
     selection=dg.AssetSelection.assets("country_continent"),
@@ -73,7 +79,7 @@ def quality_resource() -> QualityResource:
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
-    jobs=[daily_job, seed_job],
+    jobs=[daily_job, derived_job, seed_job],
     schedules=[daily_schedule],
     resources={
         "tmdb": tmdb_resource(),
