@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 from tmdb_assets import capture
 from tmdb_assets.capture import CaptureInfo
 from tmdb_assets.resources.warehouse import UpsertResult, Warehouse, partition_lock, stage, upsert
+from tmdb_assets.settings import data_dir
 from tmdb_assets.transform import (
     DiscoverItem,
     MovieDetails,
@@ -246,10 +247,10 @@ def continents(conn: Connection) -> dict[str, tuple[str, str]]:
         text("SELECT iso_3166_1, continent_code, continent FROM warehouse.country_continent")
     ).all()
     if not rows:
-        raise RuntimeError(
-            "warehouse.country_continent is empty: materialize the country_continent asset "
-            "(it loads data/country_continent.csv) before dim_country."
-        )
+        # A fresh warehouse backfilled without the seed: load the shipped CSV now rather than
+        # fail (the country_continent asset does the same, and reloads it when it changes).
+        load_country_continent(conn, data_dir() / "country_continent.csv")
+        return continents(conn)
     return {r[0]: (r[1], r[2]) for r in rows}
 
 

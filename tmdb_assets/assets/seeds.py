@@ -8,7 +8,12 @@ from tmdb_assets.resources.warehouse import WarehouseResource
 from tmdb_assets.settings import data_dir
 
 
-@dg.asset(group_name="warehouse", kinds={"postgres", "csv"})
+@dg.asset(
+    group_name="warehouse",
+    kinds={"postgres", "csv"},
+    # Lets `dg launch --assets "*" --partition-range A...B` run the whole graph as one run.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
 def country_continent(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:

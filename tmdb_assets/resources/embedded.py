@@ -31,7 +31,7 @@ def embedded_server_uri(pgdata: Path | None = None) -> str:
         server = _servers.get(pgdata)
         if server is None:
             pgdata.parent.mkdir(parents=True, exist_ok=True)
-            log.info("starting embedded PostgreSQL in %s", pgdata)
+            log.debug("starting embedded PostgreSQL in %s", pgdata)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 server = pgserver.get_server(pgdata, cleanup_mode=None)

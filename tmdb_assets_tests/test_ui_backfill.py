@@ -1,0 +1,139 @@
+"""A backfill launched through the Dagster GraphQL API of a running `dagster dev`."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.settings import project_root
+from tmdb_assets_tests.conftest import DAY1
+from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+
+DAYS = ["2025-03-01", "2025-03-02", "2025-03-03"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        body = json.loads(resp.read())
+    assert "errors" not in body, body
+    return body["data"]
+
+
+@pytest.mark.slow
+def test_backfill_from_the_graphql_api(database_url, tmp_path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(project_root() / "dagster.yaml", home / "dagster.yaml")  # runs in PostgreSQL
+    port = free_port()
+    with RunningSimulator(SimulatorConfig(movies=300, rate_limit=0, date=DAY1)) as sim:
+        sim.state.set_date(DAY1.replace(day=3))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+        env.update(
+            DAGSTER_HOME=str(home),
+            TMDB_DATABASE_URL=database_url,
+            TMDB_API_BASE_URL=sim.base_url,
+            TMDB_API_TOKEN="ui-test-token",
+            TMDB_DISCOVER_PAGES="2",
+            TMDB_SCHEDULE_DEFAULT="stopped",
+        )
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dagster",
+                "dev",
+                "-m",
+                "tmdb_assets.definitions",
+                "-p",
+                str(port),
+            ],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stopped as a whole below
+        )
+        try:
+            deadline = time.monotonic() + 120
+            nodes = None
+            while time.monotonic() < deadline:
+                try:
+                    nodes = graphql(port, "{ assetNodes { assetKey { path } isPartitioned } }")[
+                        "assetNodes"
+                    ]
+                    if nodes:
+                        break
+                except OSError:
+                    pass
+                time.sleep(1)
+            assert nodes, "dagster dev did not come up"
+            # Every partitioned asset (the unpartitioned seed would get a run of its own).
+            keys = [n["assetKey"] for n in nodes if n["isPartitioned"]]
+            assert len(keys) == 17
+            launched = graphql(
+                port,
+                "mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {"
+                " __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }",
+                {"p": {"assetSelection": keys, "partitionNames": DAYS}},
+            )["launchPartitionBackfill"]
+            assert launched["__typename"] == "LaunchBackfillSuccess", launched
+            backfill_id = launched["backfillId"]
+            status = None
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline:
+                status = graphql(
+                    port,
+                    "query($id: String!) { partitionBackfillOrError(backfillId: $id) {"
+                    " ... on PartitionBackfill { status } ... on PythonError { message } } }",
+                    {"id": backfill_id},
+                )["partitionBackfillOrError"].get("status")
+                if status in ("COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"):
+                    break
+                time.sleep(2)
+            assert status == "COMPLETED_SUCCESS"
+            runs = graphql(
+                port,
+                'query($id: String!) { runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {'
+                " ... on Runs { results { runId status tags { key value } } } } }",
+                {"id": backfill_id},
+            )["runsOrError"]["results"]
+            assert [r["status"] for r in runs] == ["SUCCESS"]  # the whole range in one run
+            tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
+            assert tags["dagster/asset_partition_range_start"] == DAYS[0]
+            assert tags["dagster/asset_partition_range_end"] == DAYS[-1]
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+    warehouse = Warehouse(database_url)
+    assert warehouse.rows("SELECT DISTINCT date_id FROM warehouse.fact_movie_daily ORDER BY 1") == [
+        (20250301,),
+        (20250302,),
+        (20250303,),
+    ]
+    # Captured on 2025-03-04: the first two days are late captures, the third is not.
+    assert warehouse.rows(
+        "SELECT partition_date::text, late_capture FROM raw.capture WHERE asset = 'raw_discover_pages' ORDER BY 1"
+    ) == [("2025-03-01", True), ("2025-03-02", True), ("2025-03-03", False)]
+    warehouse.engine.dispose()
