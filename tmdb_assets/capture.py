@@ -201,13 +201,18 @@ def capture_discover(
     return info
 
 
-def discover_pages(conn: Connection, day: dt.date) -> tuple[CaptureInfo, list[tuple[int, Any]]]:
-    info = current_capture(conn, DISCOVER, day)
+def require_capture(conn: Connection, asset: str, day: dt.date) -> CaptureInfo:
+    info = current_capture(conn, asset, day)
     if info is None:
         raise MissingRawDataError(
-            f"{DISCOVER} has no capture for {day}: materialize {DISCOVER} for partition "
+            f"{asset} has no capture for {day}: materialize {asset} for partition "
             f"{day} first (a derived asset never calls TMDb)."
         )
+    return info
+
+
+def discover_pages(conn: Connection, day: dt.date) -> tuple[CaptureInfo, list[tuple[int, Any]]]:
+    info = require_capture(conn, DISCOVER, day)
     rows = conn.execute(
         text("SELECT page, payload FROM raw.discover_page WHERE capture_id = :c ORDER BY page"),
         {"c": info.capture_id},

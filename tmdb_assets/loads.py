@@ -5,11 +5,13 @@ is set-based (COPY into staging, then one INSERT ... ON CONFLICT). Every load is
 function of the raw partitions up to its date, so rerunning it gives the same rows.
 """
 
-import collections
+import contextlib
 import csv
 import datetime as dt
+import gc
 import io
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,21 +63,40 @@ class DayData:
         return date_id(self.day)
 
 
-# Parsed days, shared by the assets of one run (they all read the same raw partitions).
-_cache: collections.OrderedDict[tuple[Any, ...], DayData] = collections.OrderedDict()
+# Parsed days, shared by the assets of one run (they all read the same raw partitions). Keyed
+# by the capture versions, so a recapture is never served stale; bounded by movies held.
+_cache: dict[tuple[Any, ...], DayData] = {}
 _cache_lock = threading.Lock()
 CACHE_MAX_MOVIES = 60_000
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while parsing: parsing allocates many objects and no cycles, and in
+    a process holding Dagster's object graph every full collection walks all of it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_day(warehouse: Warehouse, day: dt.date) -> DayData:
     """Parse the raw partitions that `day` derives from (memoised per capture versions)."""
+    with gc_paused():
+        return _read_day(warehouse, day)
+
+
+def _read_day(warehouse: Warehouse, day: dt.date) -> DayData:
     with warehouse.begin() as conn:
-        info, pages = capture.discover_pages(conn, day)
+        info = capture.require_capture(conn, capture.DISCOVER, day)
         key = (warehouse.url, day, info.capture_id, capture.details_capture_signature(conn, day))
         with _cache_lock:
             if key in _cache:
-                _cache.move_to_end(key)
                 return _cache[key]
+        _, pages = capture.discover_pages(conn, day)
         items, rejected, duplicates = discover_items(pages)
         del pages
         refs = capture.reference_lists(conn, info.capture_id)
@@ -103,9 +124,10 @@ def read_day(warehouse: Warehouse, day: dt.date) -> DayData:
                 data.details_status[movie_id] = "invalid"
                 data.rejected.append(Rejected("details", movie_id, str(exc), payload))
     with _cache_lock:
-        _cache[key] = data
-        while sum(len(d.items) for d in _cache.values()) > CACHE_MAX_MOVIES and len(_cache) > 1:
-            _cache.popitem(last=False)
+        # Fill up to the budget, then stop caching: a range run reads its days once per asset,
+        # in the same order, and an LRU would then evict every day just before it is needed.
+        if sum(len(d.items) for d in _cache.values()) + len(data.items) <= CACHE_MAX_MOVIES:
+            _cache[key] = data
     return data
 
 
@@ -315,25 +337,30 @@ BRIDGES: dict[str, tuple[str, str, str]] = {
 }
 
 
+_BRIDGE_KEYS = {
+    "bridge_movie_genre": lambda d: [g for g, _ in d.genres],
+    "bridge_movie_company": lambda d: [c[0] for c in d.companies],
+    "bridge_movie_country": lambda d: [c for c, _ in d.countries],
+    "bridge_movie_language": lambda d: [lang[0] for lang in d.languages],
+}
+
+
 def bridge_pairs(data: DayData, bridge: str) -> tuple[set[int], list[tuple[int, Any]]]:
     """(movies whose set this day asserts, their (movie, key) pairs)."""
+    keys_of = _BRIDGE_KEYS[bridge]
+    genre = bridge == "bridge_movie_genre"
     movies: set[int] = set()
     pairs: list[tuple[int, Any]] = []
     for item in data.items:
         d = data.details.get(item.movie_id)
-        if bridge == "bridge_movie_genre":
-            movies.add(item.movie_id)
-            keys = [g for g, _ in d.genres] if d else list(item.genre_ids)
-        elif d is None:
-            continue  # without details the day says nothing about companies/countries/languages
+        if d is not None:
+            keys = keys_of(d)
+        elif genre:
+            keys = item.genre_ids  # without details, discover still lists the genres
         else:
-            movies.add(item.movie_id)
-            keys = {
-                "bridge_movie_company": [c[0] for c in d.companies],
-                "bridge_movie_country": [c for c, _ in d.countries],
-                "bridge_movie_language": [lang[0] for lang in d.languages],
-            }[bridge]
-        pairs.extend((item.movie_id, k) for k in keys)
+            continue  # without details the day says nothing about companies/countries/languages
+        movies.add(item.movie_id)
+        pairs += [(item.movie_id, k) for k in keys]
     return movies, pairs
 
 
@@ -341,63 +368,52 @@ def load_bridge(conn: Connection, data: DayData, bridge: str) -> dict[str, int]:
     """Replace the key set of each movie whose latest state is this day's (dim_movie.source_date).
 
     A movie last set from a later day keeps its newer set: out-of-order backfills never regress.
+    One staging COPY and one statement: delete what left each set, insert what joined it.
     """
     key, dim, dim_key = BRIDGES[bridge]
     table = f"warehouse.{bridge}"
     _lock(conn, bridge, data.day)
     movies, pairs = bridge_pairs(data, bridge)
-    stage(
-        conn,
-        "stg_bridge",
-        table,
-        ["movie_id", key, "source_date"],
-        [(m, k, data.day) for m, k in pairs],
-    )
-    stage(
-        conn,
-        "stg_bridge_movies",
-        "warehouse.dim_movie",
-        ["movie_id"],
-        [(m,) for m in sorted(movies)],
-    )
-    params = {"d": data.day}
-    current = (
-        "SELECT s.movie_id FROM stg_bridge_movies s JOIN warehouse.dim_movie dm "
-        "ON dm.movie_id = s.movie_id AND dm.source_date = :d"
-    )
-    deleted = conn.execute(
+    with_keys = {m for m, _ in pairs}
+    # A NULL key stands for "this movie's set is empty today".
+    rows = [(m, k, data.day) for m, k in pairs] + [(m, None, data.day) for m in movies - with_keys]
+    stage(conn, "stg_bridge", table, ["movie_id", key, "source_date"], rows)
+    counts = conn.execute(
         text(
-            f"DELETE FROM {table} b WHERE b.movie_id IN ({current}) AND NOT EXISTS "
-            f"(SELECT 1 FROM stg_bridge s WHERE s.movie_id = b.movie_id AND s.{key} = b.{key})"
+            f"""
+            WITH cur AS (
+                SELECT DISTINCT s.movie_id FROM stg_bridge s
+                JOIN warehouse.dim_movie dm ON dm.movie_id = s.movie_id AND dm.source_date = :d
+            ), del AS (
+                DELETE FROM {table} b USING cur WHERE b.movie_id = cur.movie_id AND NOT EXISTS
+                    (SELECT 1 FROM stg_bridge s WHERE s.movie_id = b.movie_id AND s.{key} = b.{key})
+                RETURNING 1
+            ), ins AS (
+                INSERT INTO {table} AS t (movie_id, {key}, source_date)
+                SELECT s.movie_id, s.{key}, s.source_date FROM stg_bridge s
+                JOIN cur ON cur.movie_id = s.movie_id JOIN {dim} d ON d.{dim_key} = s.{key}
+                ON CONFLICT (movie_id, {key}) DO UPDATE SET source_date = EXCLUDED.source_date
+                WHERE t.source_date < EXCLUDED.source_date
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT (SELECT count(*) FROM cur), (SELECT count(*) FROM del),
+                   (SELECT count(*) FROM ins WHERE inserted), (SELECT count(*) FROM ins WHERE NOT inserted),
+                   (SELECT count(*) FROM stg_bridge s WHERE s.{key} IS NOT NULL AND NOT EXISTS
+                        (SELECT 1 FROM {dim} d WHERE d.{dim_key} = s.{key}))
+            """
         ),
-        params,
-    ).rowcount
-    inserted, touched = conn.execute(
-        text(
-            f"WITH ins AS (INSERT INTO {table} AS t (movie_id, {key}, source_date) "
-            f"SELECT s.movie_id, s.{key}, s.source_date FROM stg_bridge s "
-            f"JOIN {dim} d ON d.{dim_key} = s.{key} WHERE s.movie_id IN ({current}) "
-            f"ON CONFLICT (movie_id, {key}) DO UPDATE SET source_date = EXCLUDED.source_date "
-            "WHERE t.source_date < EXCLUDED.source_date RETURNING (xmax = 0) AS inserted) "
-            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins"
-        ),
-        params,
+        {"d": data.day},
     ).one()
-    unknown = conn.execute(
-        text(
-            f"SELECT count(*) FROM stg_bridge s WHERE NOT EXISTS (SELECT 1 FROM {dim} d WHERE d.{dim_key} = s.{key})"
-        )
-    ).scalar_one()
-    asserted = conn.execute(text(f"SELECT count(*) FROM ({current}) c"), params).scalar_one()
-    conn.execute(text("DROP TABLE stg_bridge; DROP TABLE stg_bridge_movies"))
+    asserted, deleted, inserted, touched, unknown = (int(c) for c in counts)
+    conn.execute(text("DROP TABLE stg_bridge"))
     return {
         "movies": len(movies),
-        "movies_replaced": int(asserted),
-        "movies_skipped_newer": len(movies) - int(asserted),
-        "inserted": int(inserted),
-        "deleted": int(deleted),
-        "source_date_advanced": int(touched),
-        "unknown_keys_skipped": int(unknown),
+        "movies_replaced": asserted,
+        "movies_skipped_newer": len(movies) - asserted,
+        "inserted": inserted,
+        "deleted": deleted,
+        "source_date_advanced": touched,
+        "unknown_keys_skipped": unknown,
     }
 
 
@@ -529,6 +545,11 @@ def load_day_table(warehouse: Warehouse, table: str, day: dt.date) -> tuple[DayD
         with warehouse.begin() as conn:
             return None, load_dim_date(conn, day)
     data = read_day(warehouse, day)
+    with gc_paused():
+        return data, _load(warehouse, table, data)
+
+
+def _load(warehouse: Warehouse, table: str, data: DayData) -> Any:
     loaders = {
         "dim_movie": load_dim_movie,
         "dim_genre": load_dim_genre,
@@ -539,5 +560,5 @@ def load_day_table(warehouse: Warehouse, table: str, day: dt.date) -> tuple[DayD
     }
     with warehouse.begin() as conn:
         if table in BRIDGES:
-            return data, load_bridge(conn, data, table)
-        return data, loaders[table](conn, data)
+            return load_bridge(conn, data, table)
+        return loaders[table](conn, data)

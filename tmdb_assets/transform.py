@@ -29,6 +29,11 @@ def parse_date(value: Any) -> dt.date | None:
 
 def to_float(value: Any, name: str, *, default: float | None = None) -> float:
     """A number that may arrive as int, float or numeric string; anything else is an error."""
+    kind = type(value)
+    if kind is float and math.isfinite(value):  # the common cases first: this runs per field
+        return value
+    if kind is int:
+        return float(value)
     if value is None:
         if default is not None:
             return default
@@ -50,6 +55,8 @@ def to_float(value: Any, name: str, *, default: float | None = None) -> float:
 
 
 def to_int(value: Any, name: str, *, default: int | None = None) -> int:
+    if type(value) is int:
+        return value
     number = to_float(value, name, default=None if default is None else float(default))
     if not number.is_integer():
         raise PayloadError(f"{name} is {value!r}, not a whole number")

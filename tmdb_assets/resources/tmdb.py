@@ -5,6 +5,7 @@ simulator by base URL. The token lives in the session's Authorization header and
 it never appears in a log line, an exception message or Dagster metadata.
 """
 
+import collections
 import datetime as dt
 import email.utils
 import logging
@@ -329,15 +330,24 @@ class TMDbClient:
         Yields (movie_id, response or None for 404) in the order of `movie_ids`, holding at most
         a bounded window of responses in memory.
         """
-        ids = list(movie_ids)
         append = list(append)
         window = self.max_concurrency * 4
+        pending: collections.deque = collections.deque()
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
-            for start in range(0, len(ids), window):
-                chunk = ids[start : start + window]
-                yield from zip(
-                    chunk, pool.map(lambda i: self.movie_details(i, append), chunk), strict=True
-                )
+            try:
+                # A sliding window keeps every worker busy (no stall at chunk boundaries) while
+                # holding at most `window` responses.
+                for movie_id in movie_ids:
+                    pending.append((movie_id, pool.submit(self.movie_details, movie_id, append)))
+                    if len(pending) >= window:
+                        done_id, future = pending.popleft()
+                        yield done_id, future.result()
+                while pending:
+                    done_id, future = pending.popleft()
+                    yield done_id, future.result()
+            finally:
+                for _, future in pending:
+                    future.cancel()
 
     def iter_changes(self, start: dt.date, end: dt.date) -> Iterator[int]:
         """Ids of movies changed in [start, end], in windows of at most 14 days.

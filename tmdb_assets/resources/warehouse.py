@@ -139,26 +139,44 @@ def apply_migrations(engine: Engine, directory: Path | None = None) -> list[str]
 # --- bulk loading -----------------------------------------------------------------------------
 
 
+# COPY text format: backslash, tab, newline and carriage return escaped; NUL cannot be stored.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_COPY_ESCAPES)
+
+
+_ENCODERS: dict[type, Any] = {
+    str: lambda v: v.translate(_COPY_ESCAPES),
+    int: str,
+    float: repr,
+    bool: lambda v: "t" if v else "f",
+    type(None): lambda v: "\\N",
+    dt.date: dt.date.isoformat,
+    dt.datetime: dt.datetime.isoformat,
+    dict: _json_text,
+    list: _json_text,
+}
+
+
 def _text_value(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    s = str(value)
-    if "\x00" in s:
-        s = s.replace("\x00", "")  # PostgreSQL text cannot hold NUL
-    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    encode = _ENCODERS.get(type(value))
+    if encode is None:  # subclasses (numpy, Decimal, ...): their str() is what PostgreSQL reads
+        return str(value).translate(_COPY_ESCAPES)
+    return encode(value)
 
 
 def copy_text(rows: Iterable[Sequence[Any]]) -> io.StringIO:
     """Rows encoded in COPY's text format (NULL as \\N), ready for copy_expert."""
     buf = io.StringIO()
+    encoders = _ENCODERS
     for row in rows:
-        buf.write("\t".join(_text_value(v) for v in row))
+        buf.write(
+            "\t".join(
+                (encoders.get(type(v)) or _text_value)(v) if v is not None else "\\N" for v in row
+            )
+        )
         buf.write("\n")
     buf.seek(0)
     return buf

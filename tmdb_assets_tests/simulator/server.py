@@ -95,6 +95,7 @@ class SimulatorState:
         self.fail_next: list[int] = []
         self.malformed_ids: set[int] = set()
         self.fault_rng = random.Random(config.seed * 31 + 1)
+        self._discover_cache: dict[tuple, list[dict[str, Any]]] = {}
         self._set_at = time.monotonic()
 
     # The simulated clock: day D means "just after day D ended" (00:05 UTC on D+1).
@@ -137,6 +138,19 @@ class SimulatorState:
             self.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.in_flight)
             return None
+
+    def discover_list(self, day: dt.date, query: tuple, build) -> list[dict[str, Any]]:
+        """A discover query's full result list, built once per (day, query)."""
+        key = (day, query)
+        with self.lock:
+            hit = self._discover_cache.get(key)
+        if hit is None:
+            hit = build()
+            with self.lock:
+                if len(self._discover_cache) >= 16:
+                    self._discover_cache.pop(next(iter(self._discover_cache)))
+                self._discover_cache[key] = hit
+        return hit
 
     def release(self) -> None:
         with self.lock:
@@ -326,6 +340,25 @@ class Handler(BaseHTTPRequestHandler):
         page = _page(params)
         day = self.state.day()
         cat = self.state.catalog
+        query = tuple(sorted((k, v) for k, v in params.items() if k not in ("page", "api_key")))
+        items = self.state.discover_list(day, query, lambda: self._discover_list(day, params))
+        total = len(items)
+        start = (page - 1) * PAGE_SIZE
+        # Paging is not a snapshot: ranks shift while a client pages, so the last movie of one
+        # page sometimes shows again at the top of the next.
+        shift_rng = random.Random(f"{cat.seed}|{day}|{page}")
+        if page == 2 or (page > 2 and shift_rng.random() < 0.2):
+            start -= 1
+        return {
+            "page": page,
+            "results": items[start : start + PAGE_SIZE] if start < total else [],
+            "total_pages": (total + PAGE_SIZE - 1) // PAGE_SIZE,
+            "total_results": total,
+        }
+
+    def _discover_list(self, day: dt.date, params: dict[str, str]) -> list[dict[str, Any]]:
+        """The whole filtered, sorted result list of a discover query on `day`."""
+        cat = self.state.catalog
         include_adult = params.get("include_adult", "false").lower() == "true"
         movies = cat.visible(day, include_adult)
         items = [cat.list_item(m, day) for m in movies]
@@ -362,19 +395,7 @@ class Handler(BaseHTTPRequestHandler):
             ),
             reverse=reverse,
         )
-        total = len(items)
-        start = (page - 1) * PAGE_SIZE
-        # Paging is not a snapshot: ranks shift while a client pages, so the last movie of one
-        # page sometimes shows again at the top of the next.
-        shift_rng = random.Random(f"{cat.seed}|{day}|{page}")
-        if page == 2 or (page > 2 and shift_rng.random() < 0.2):
-            start -= 1
-        return {
-            "page": page,
-            "results": items[start : start + PAGE_SIZE] if start < total else [],
-            "total_pages": (total + PAGE_SIZE - 1) // PAGE_SIZE,
-            "total_results": total,
-        }
+        return items
 
     def _movie(self, raw_id: str, credits_only: bool, params: dict[str, str]) -> Any:
         if not raw_id.isdigit():

@@ -1,0 +1,349 @@
+"""Benchmark: request economy, extract throughput, load speed, backfill, memory.
+
+    python -m tmdb_assets_tests.benchmark [--movies 2000] [--pages 100] [--days 30]
+        [--rate-limit 50] [--latency-ms 20] [--json PATH]
+
+Starts the simulator (a separate process, at the given rate limit and latency) and a fresh
+database, then measures:
+- extract: day 1's raw capture (discover pages + every movie's details) against the rate limit;
+- steady_day: day 2's detail requests against one per discovered movie;
+- load: one partition's derived tables from raw against COPYing the same rows;
+- backfill: N days of derived assets in one run against N one-partition runs;
+- peak_rss_mb of this process (the simulator runs in its own).
+Figures are printed and written as JSON; nothing here asserts a target.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from typing import Any
+
+import dagster as dg
+from sqlalchemy import create_engine, text
+
+from tmdb_assets.checks import all_checks
+from tmdb_assets.definitions import all_assets, defs
+from tmdb_assets.loads import (
+    BRIDGES,
+    DIM_DATE_COLUMNS,
+    DIM_MOVIE_COLUMNS,
+    FACT_COLUMNS,
+    bridge_pairs,
+    clear_cache,
+    dim_company_rows,
+    dim_country_rows,
+    dim_genre_rows,
+    dim_language_rows,
+    dim_movie_rows,
+    fact_rows,
+    load_day_table,
+    read_day,
+)
+from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
+from tmdb_assets.resources.quality import QualityResource
+from tmdb_assets.resources.tmdb import TMDbResource
+from tmdb_assets.resources.warehouse import WarehouseResource, copy_into
+from tmdb_assets.transform import dim_date_row
+
+DEFS = [*all_assets, *all_checks]
+RAW = dg.AssetSelection.groups("raw")
+TABLES = [
+    "dim_date", "dim_movie", "dim_genre", "dim_company", "dim_country", "dim_language",
+    *BRIDGES, "fact_movie_daily",
+]  # fmt: skip
+
+
+class Simulator:
+    def __init__(self, movies: int, rate_limit: float, latency_ms: float, day: dt.date):
+        cmd = [
+            sys.executable, "-m", "tmdb_assets_tests.simulator", "--port", "0", "--movies", str(movies),
+            "--rate-limit", str(rate_limit), "--latency-ms", str(latency_ms), "--date", day.isoformat(),
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        self.base_url = self.proc.stdout.readline().strip().rsplit(" ", 1)[-1]
+        self.admin = self.base_url.removesuffix("/3") + "/__admin"
+
+    def post(self, route: str, payload: dict) -> None:
+        req = urllib.request.Request(
+            f"{self.admin}/{route}", data=json.dumps(payload).encode(), method="POST",
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def stats(self) -> dict:
+        with urllib.request.urlopen(f"{self.admin}/state", timeout=10) as resp:
+            return json.loads(resp.read())["stats"]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def meta(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
+    for e in result.get_asset_materialization_events():
+        if e.asset_key.path[-1] == asset:
+            return {k: getattr(v, "value", v) for k, v in e.materialization.metadata.items()}
+    raise KeyError(asset)
+
+
+def materialize(
+    resources: dict, day: dt.date, selection: dg.AssetSelection
+) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        DEFS, resources=resources, partition_key=day.isoformat(), selection=selection
+    )
+
+
+def derived_run(resources: dict, start: dt.date, end: dt.date) -> None:
+    clear_cache()
+    result = defs.resolve_job_def("tmdb_derived").execute_in_process(
+        resources=resources,
+        tags={
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+        },
+    )
+    assert result.success
+
+
+def copy_floor(warehouse, day: dt.date) -> float:
+    """COPY one partition's rows, as the loads produce them, into scratch tables."""
+    data = read_day(warehouse, day)
+    with warehouse.begin() as conn:
+        continent_of = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute(
+                text(
+                    "SELECT iso_3166_1, continent_code, continent FROM warehouse.country_continent"
+                )
+            ).all()
+        }
+    tables = {
+        "dim_date": (DIM_DATE_COLUMNS, [dim_date_row(day)]),
+        "dim_movie": (DIM_MOVIE_COLUMNS, dim_movie_rows(data)),
+        "dim_genre": (["genre_id", "name", "source_date"], dim_genre_rows(data)),
+        "dim_company": (
+            ["company_id", "name", "origin_country", "logo_path", "source_date"],
+            dim_company_rows(data),
+        ),
+        "dim_country": (
+            ["iso_3166_1", "name", "native_name", "continent_code", "continent", "source_date"],
+            dim_country_rows(data, continent_of),
+        ),
+        "dim_language": (
+            ["iso_639_1", "english_name", "name", "source_date"],
+            dim_language_rows(data),
+        ),
+        "fact_movie_daily": (FACT_COLUMNS, fact_rows(data)),
+    }
+    for bridge, (key, _, _) in BRIDGES.items():
+        _, pairs = bridge_pairs(data, bridge)
+        tables[bridge] = (["movie_id", key, "source_date"], [(m, k, day) for m, k in pairs])
+    with warehouse.begin() as conn:
+        for name, (cols, _) in tables.items():
+            conn.execute(
+                text(
+                    f"CREATE TEMP TABLE scratch_{name} AS SELECT {', '.join(cols)} FROM warehouse.{name} WITH NO DATA"
+                )
+            )
+    t0 = time.perf_counter()
+    with warehouse.begin() as conn:
+        for name, (cols, rows) in tables.items():
+            copy_into(conn, f"scratch_{name}", cols, rows)
+    return time.perf_counter() - t0
+
+
+def machine(warehouse) -> dict[str, Any]:
+    mem_kb = 0
+    try:
+        with open("/proc/meminfo") as f:
+            mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": warehouse.scalar("SHOW server_version"),
+        "platform": platform.platform(),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    server = normalize_url(
+        os.environ.get("TMDB_TEST_DATABASE_URL", "").strip() or embedded_server_uri()
+    )
+    db_name = f"tmdb_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(with_database(server, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+    url = with_database(server, db_name)
+    day1 = dt.date(2025, 3, 1)
+    days = [day1 + dt.timedelta(days=i) for i in range(args.days)]
+    sim = Simulator(args.movies, args.rate_limit, args.latency_ms, day1)
+    out: dict[str, Any] = {"params": vars(args).copy()}
+    out["params"].pop("json", None)
+    try:
+        client_rate = args.client_rate or round(args.rate_limit * 0.95, 2)
+        wh_res = WarehouseResource(database_url=url)
+        tmdb = TMDbResource(
+            api_token="bench",
+            base_url=sim.base_url,
+            discover_pages=args.pages,
+            rate_limit_per_second=client_rate,
+            max_concurrency=args.concurrency,
+        )
+        resources = {
+            "tmdb": tmdb,
+            "warehouse": wh_res,
+            "quality": QualityResource(freshness_hours=1e9),
+        }
+        warehouse = wh_res.get()
+        out["machine"] = machine(warehouse)
+        dg.materialize(
+            DEFS, resources=resources, selection=dg.AssetSelection.assets("country_continent")
+        )
+
+        # extract: day 1, every movie new
+        sim.post("reset", {})
+        t0 = time.perf_counter()
+        r = materialize(resources, day1, RAW)
+        wall = time.perf_counter() - t0
+        s = sim.stats()
+        requests = s["requests"]
+        floor = requests / args.rate_limit
+        out["extract"] = {
+            "requests": requests, "http_429": s["by_status"].get("429", 0), "wall_s": round(wall, 2),
+            "floor_s": round(floor, 2), "ratio": round(wall / floor, 3), "client_rate_per_s": client_rate,
+            "max_requests_in_1s": s["max_requests_in_1s"], "movies": meta(r, "raw_discover_pages")["movies"],
+        }  # fmt: skip
+        print(f"extract: {out['extract']}", flush=True)
+
+        # steady day: day 2 fetches only new, changed and stale movies
+        sim.post("date", {"date": days[1].isoformat()})
+        r = materialize(resources, days[1], RAW)
+        m = meta(r, "raw_movie_details")
+        out["steady_day"] = {
+            "detail_requests": m["details_fetched"] + m["details_not_found"],
+            "naive_detail_requests": m["movies"],
+            "share": round((m["details_fetched"] + m["details_not_found"]) / m["movies"], 4),
+            "fetch_reasons": m["fetch_reasons"],
+            "requests": m["requests"],
+        }
+        print(f"steady_day: {out['steady_day']}", flush=True)
+
+        # load: day 1's derived tables from raw, against COPYing the same rows
+        clear_cache()
+        t0 = time.perf_counter()
+        for table in TABLES:
+            load_day_table(warehouse, table, day1)
+        load_wall = time.perf_counter() - t0
+        floor = copy_floor(warehouse, day1)
+        rows = warehouse.scalar("SELECT count(*) FROM warehouse.fact_movie_daily")
+        out["load"] = {
+            "wall_s": round(load_wall, 3),
+            "copy_floor_s": round(floor, 3),
+            "ratio": round(load_wall / floor, 2),
+            "fact_rows": rows,
+        }
+        print(f"load: {out['load']}", flush=True)
+
+        # backfill: capture the remaining days fast (setup, not measured), then replay
+        sim.post("faults", {"rate_limit": 0})
+        fast = {
+            **resources,
+            "tmdb": TMDbResource(
+                api_token="bench",
+                base_url=sim.base_url,
+                discover_pages=args.pages,
+                rate_limit_per_second=1000,
+                max_concurrency=8,
+            ),
+        }
+        for day in days[2:]:
+            sim.post("date", {"date": day.isoformat()})
+            materialize(fast, day, RAW)
+        t0 = time.perf_counter()
+        derived_run(resources, days[0], days[-1])
+        single = time.perf_counter() - t0
+        print(f"backfill: {len(days)} days in one run: {single:.1f}s", flush=True)
+        t0 = time.perf_counter()
+        for day in days:
+            derived_run(resources, day, day)
+        per = time.perf_counter() - t0
+        out["backfill"] = {
+            "days": len(days),
+            "single_run_s": round(single, 2),
+            "per_partition_runs_s": round(per, 2),
+            "speedup": round(per / single, 2),
+        }
+        print(f"backfill: {out['backfill']}", flush=True)
+    finally:
+        sim.stop()
+        from tmdb_assets.resources import warehouse as wh_module
+
+        engine = wh_module._engines.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def print_table(out: dict[str, Any]) -> None:
+    rows = [
+        ("extract", f"{out['extract']['requests']} requests in {out['extract']['wall_s']}s, floor {out['extract']['floor_s']}s, ratio {out['extract']['ratio']}, 429s {out['extract']['http_429']}"),
+        ("steady_day", f"{out['steady_day']['detail_requests']} detail requests vs {out['steady_day']['naive_detail_requests']} naive ({out['steady_day']['share']:.1%})"),
+        ("load", f"{out['load']['wall_s']}s vs COPY floor {out['load']['copy_floor_s']}s, ratio {out['load']['ratio']}"),
+        ("backfill", f"{out['backfill']['days']} days: one run {out['backfill']['single_run_s']}s, {out['backfill']['days']} runs {out['backfill']['per_partition_runs_s']}s ({out['backfill']['speedup']}x)"),
+        ("peak_rss_mb", str(out["peak_rss_mb"])),
+        ("machine", ", ".join(f"{k} {v}" for k, v in out["machine"].items() if k != "platform")),
+    ]  # fmt: skip
+    width = max(len(k) for k, _ in rows)
+    print()
+    for k, v in rows:
+        print(f"{k.ljust(width)}  {v}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m tmdb_assets_tests.benchmark", description=__doc__.splitlines()[0]
+    )
+    p.add_argument("--movies", type=int, default=2000)
+    p.add_argument("--pages", type=int, default=100)
+    p.add_argument("--days", type=int, default=30, help="days of the backfill comparison (>= 2)")
+    p.add_argument("--rate-limit", type=float, default=50.0, help="the simulator's requests/s")
+    p.add_argument(
+        "--client-rate",
+        type=float,
+        default=None,
+        help="the client's requests/s (default 95%% of --rate-limit)",
+    )
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--latency-ms", type=float, default=20.0)
+    p.add_argument("--json", help="write the figures to this path")
+    p.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = p.parse_args(argv)
+    if args.days < 2:
+        p.error("--days must be at least 2")
+    out = run(args)
+    print_table(out)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=2, default=str)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
