@@ -8,7 +8,7 @@ a recapture adds a new version beside the old one.
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -404,21 +404,23 @@ _DETAIL_COLUMNS = ["capture_id", "movie_id", "http_status", "fetched_at", "fetch
 
 def details_as_of(
     conn: Connection, day: dt.date, movie_ids: list[int]
-) -> list[tuple[int, int, dt.datetime, Any]]:
-    """Each movie's latest details captured on or before `day`: (id, status, fetched_at, payload)."""
-    return [
-        tuple(r)
-        for r in conn.execute(
-            text(
-                "SELECT DISTINCT ON (md.movie_id) md.movie_id, md.http_status, md.fetched_at, md.payload "
-                "FROM raw.movie_details md JOIN raw.capture c ON c.capture_id = md.capture_id "
-                "WHERE c.is_current AND c.asset = :a AND c.partition_date <= :d "
-                "AND md.movie_id = ANY(:ids) "
-                "ORDER BY md.movie_id, c.partition_date DESC"
-            ),
-            {"a": DETAILS, "d": day, "ids": movie_ids},
-        ).all()
-    ]
+) -> Iterator[tuple[int, int, dt.datetime, Any]]:
+    """Each movie's latest details captured on or before `day`: (id, status, fetched_at, payload).
+
+    Streamed from a server-side cursor: a 10,000-movie day never sits in memory as raw JSON.
+    """
+    result = conn.execution_options(stream_results=True, yield_per=500).execute(
+        text(
+            "SELECT DISTINCT ON (md.movie_id) md.movie_id, md.http_status, md.fetched_at, md.payload "
+            "FROM raw.movie_details md JOIN raw.capture c ON c.capture_id = md.capture_id "
+            "WHERE c.is_current AND c.asset = :a AND c.partition_date <= :d "
+            "AND md.movie_id = ANY(:ids) "
+            "ORDER BY md.movie_id, c.partition_date DESC"
+        ),
+        {"a": DETAILS, "d": day, "ids": movie_ids},
+    )
+    for row in result:
+        yield tuple(row)
 
 
 def details_capture_signature(conn: Connection, day: dt.date) -> tuple[int, ...]:

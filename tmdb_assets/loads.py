@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 from tmdb_assets import capture
 from tmdb_assets.capture import CaptureInfo
 from tmdb_assets.resources.warehouse import UpsertResult, Warehouse, partition_lock, stage, upsert
-from tmdb_assets.settings import data_dir
+from tmdb_assets.settings import data_dir, env_int
 from tmdb_assets.transform import (
     DiscoverItem,
     MovieDetails,
@@ -67,7 +67,7 @@ class DayData:
 # by the capture versions, so a recapture is never served stale; bounded by movies held.
 _cache: dict[tuple[Any, ...], DayData] = {}
 _cache_lock = threading.Lock()
-CACHE_MAX_MOVIES = 60_000
+CACHE_MAX_MOVIES = env_int("TMDB_LOAD_CACHE_MOVIES", 30_000, minimum=0)
 
 
 @contextlib.contextmanager

@@ -308,12 +308,25 @@ class TMDbClient:
     ) -> Iterator[TMDbResponse]:
         """Pages 1..pages, stopping early past the last page TMDb has."""
         pages = min(pages, DISCOVER_MAX_PAGE)
-        for page in range(1, pages + 1):
-            resp = self.discover_page(page, params)
-            yield resp
-            total_pages = resp.data.get("total_pages")
-            if not resp.data["results"] or (isinstance(total_pages, int) and page >= total_pages):
-                return
+        first = self.discover_page(1, params)
+        yield first
+        total_pages = first.data.get("total_pages")
+        if isinstance(total_pages, int):
+            pages = min(pages, max(total_pages, 1))
+        if not first.data["results"] or pages < 2:
+            return
+        # Pages 2..N in parallel below the rate limit, yielded in page order.
+        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
+            futures = [pool.submit(self.discover_page, p, params) for p in range(2, pages + 1)]
+            try:
+                for future in futures:
+                    resp = future.result()
+                    yield resp
+                    if not resp.data["results"]:
+                        return  # past the last page TMDb has: stop early
+            finally:
+                for future in futures:
+                    future.cancel()
 
     def movie_details(self, movie_id: int, append: Iterable[str] = ()) -> TMDbResponse | None:
         append = list(append)
