@@ -351,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--movies", type=int, default=2000)
     p.add_argument("--pages", type=int, default=100)
-    p.add_argument("--days", type=int, default=10, help="days of the backfill comparison (>= 2)")
+    p.add_argument("--days", type=int, default=5, help="days of the backfill comparison (>= 2)")
     p.add_argument("--rate-limit", type=float, default=50.0, help="the simulator's requests/s")
     p.add_argument(
         "--client-rate",
