@@ -91,6 +91,18 @@ def _examples(rows) -> list:
     return [list(r) if len(r) > 1 else r[0] for r in rows[:EXAMPLES]]
 
 
+def offending_rows(
+    wh: Warehouse, table: str, columns: str, where: str, **params: Any
+) -> tuple[int, list[list[Any]]]:
+    """How many rows of `table` match `where`, and the first few of them (as JSON-able lists)."""
+    n = wh.scalar(f"SELECT count(*) FROM warehouse.{table} WHERE {where}", **params)
+    rows = wh.rows(
+        f"SELECT {columns} FROM warehouse.{table} WHERE {where} ORDER BY 1, 2 LIMIT {EXAMPLES}",
+        **params,
+    )
+    return int(n), [[_json(v) for v in r] for r in rows]
+
+
 # --- generic: keys and foreign keys -----------------------------------------------------------
 
 
@@ -271,13 +283,13 @@ def details_failure_share(
     description="runtime, budget and revenue are never negative.",
 )
 def non_negative_numbers(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    wh = warehouse.get()
-    where = "runtime < 0 OR budget < 0 OR revenue < 0"
-    n = wh.scalar(f"SELECT count(*) FROM warehouse.dim_movie WHERE {where}")
-    rows = wh.rows(
-        f"SELECT movie_id, runtime, budget, revenue FROM warehouse.dim_movie WHERE {where} ORDER BY 1 LIMIT {EXAMPLES}"
+    n, examples = offending_rows(
+        warehouse.get(),
+        "dim_movie",
+        "movie_id, runtime, budget, revenue",
+        "runtime < 0 OR budget < 0 OR revenue < 0",
     )
-    return result(n == 0, ERROR, offending_rows=int(n), examples=[list(r) for r in rows])
+    return result(n == 0, ERROR, offending_rows=n, examples=examples)
 
 
 @dg.asset_check(
@@ -287,21 +299,19 @@ def non_negative_numbers(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 def release_date_plausible(
     warehouse: WarehouseResource, quality: QualityResource
 ) -> dg.AssetCheckResult:
-    wh = warehouse.get()
-    where = "release_date > last_seen_date + make_interval(days => :n)"
-    n = wh.scalar(
-        f"SELECT count(*) FROM warehouse.dim_movie WHERE {where}", n=quality.release_future_days
-    )
-    rows = wh.rows(
-        f"SELECT movie_id, release_date, last_seen_date FROM warehouse.dim_movie WHERE {where} ORDER BY 1 LIMIT {EXAMPLES}",
+    n, examples = offending_rows(
+        warehouse.get(),
+        "dim_movie",
+        "movie_id, release_date, last_seen_date",
+        "release_date > last_seen_date + make_interval(days => :n)",
         n=quality.release_future_days,
     )
     return result(
         n == 0,
         WARN,
-        offending_rows=int(n),
+        offending_rows=n,
         threshold_days=quality.release_future_days,
-        examples=[[r[0], str(r[1]), str(r[2])] for r in rows],
+        examples=examples,
     )
 
 
@@ -369,14 +379,13 @@ def matches_raw_discover(
     description="popularity >= 0, vote_average within [0, 10], vote_count >= 0.",
 )
 def values_in_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    wh = warehouse.get()
-    where = "popularity < 0 OR vote_average < 0 OR vote_average > 10 OR vote_count < 0"
-    n = wh.scalar(f"SELECT count(*) FROM warehouse.fact_movie_daily WHERE {where}")
-    rows = wh.rows(
-        f"SELECT date_id, movie_id, popularity, vote_average, vote_count FROM warehouse.fact_movie_daily "
-        f"WHERE {where} ORDER BY 1, 2 LIMIT {EXAMPLES}"
+    n, examples = offending_rows(
+        warehouse.get(),
+        "fact_movie_daily",
+        "date_id, movie_id, popularity, vote_average, vote_count",
+        "popularity < 0 OR vote_average < 0 OR vote_average > 10 OR vote_count < 0",
     )
-    return result(n == 0, ERROR, offending_rows=int(n), examples=[list(r) for r in rows])
+    return result(n == 0, ERROR, offending_rows=n, examples=examples)
 
 
 @dg.asset_check(

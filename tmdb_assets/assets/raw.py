@@ -29,6 +29,16 @@ class RawCaptureConfig(dg.Config):
     )
 
 
+def _capture_days(context, tmdb: TMDbResource, warehouse: WarehouseResource, capture_one):
+    """Run `capture_one(warehouse, client, day)` for the run's days in order, with one client."""
+    wh = warehouse.get()
+    client = tmdb.client(context.log)
+    try:
+        return [capture_one(wh, client, day) for day in partition_days(context)], client
+    finally:
+        client.close()
+
+
 def _client_metadata(client) -> dict:
     s = client.stats.as_dict()
     return {
@@ -56,26 +66,22 @@ def raw_discover_pages(
 ) -> dg.MaterializeResult:
     """The day's most popular movies as TMDb lists them (/discover/movie pages), stored whole,
     with the genre, country and language lists. Captured once per day and never overwritten."""
-    wh = warehouse.get()
-    client = tmdb.client(context.log)
     pages = config.pages or tmdb.discover_pages
-    infos = []
-    try:
-        for day in partition_days(context):
-            infos.append(
-                capture.capture_discover(
-                    wh,
-                    client,
-                    day,
-                    pages=pages,
-                    params=tmdb.discover_params(),
-                    grace_hours=config.late_grace_hours,
-                    recapture=config.recapture,
-                    logger=context.log,
-                )
-            )
-    finally:
-        client.close()
+    infos, client = _capture_days(
+        context,
+        tmdb,
+        warehouse,
+        lambda wh, client, day: capture.capture_discover(
+            wh,
+            client,
+            day,
+            pages=pages,
+            params=tmdb.discover_params(),
+            grace_hours=config.late_grace_hours,
+            recapture=config.recapture,
+            logger=context.log,
+        ),
+    )
     last = infos[-1]
     return dg.MaterializeResult(
         metadata={
@@ -114,24 +120,20 @@ def raw_movie_details(
     """Full TMDb details (/movie/{id}) of the day's discovered movies that are new, changed
     (per /movie/changes) or older than details_max_age_days; the others reuse stored details.
     A movie whose details are gone (404) is recorded, not fatal."""
-    wh = warehouse.get()
-    client = tmdb.client(context.log)
-    infos = []
-    try:
-        for day in partition_days(context):
-            infos.append(
-                capture.capture_details(
-                    wh,
-                    client,
-                    day,
-                    max_age_days=tmdb.details_max_age_days,
-                    grace_hours=config.late_grace_hours,
-                    recapture=config.recapture,
-                    logger=context.log,
-                )
-            )
-    finally:
-        client.close()
+    infos, client = _capture_days(
+        context,
+        tmdb,
+        warehouse,
+        lambda wh, client, day: capture.capture_details(
+            wh,
+            client,
+            day,
+            max_age_days=tmdb.details_max_age_days,
+            grace_hours=config.late_grace_hours,
+            recapture=config.recapture,
+            logger=context.log,
+        ),
+    )
     reasons: dict[str, int] = {}
     for i in infos:
         for k, v in (i.stats.get("reasons") or {}).items():
