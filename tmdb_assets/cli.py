@@ -84,6 +84,26 @@ class Simulator:
 
 # --- run --------------------------------------------------------------------------------------
 
+OUR_ERRORS = {
+    "WarehouseError", "TMDbAuthError", "TMDbUnavailableError", "TMDbRequestError",
+    "TMDbPayloadError", "MissingRawDataError", "SeedError", "PayloadError",
+}  # fmt: skip
+
+
+def step_failure_message(result) -> str:
+    """The message of the error that failed a step: ours when one of ours is in the chain."""
+    failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
+    if failure is None:
+        return ""
+    error = failure.event_specific_data.error
+    deepest = error
+    while error is not None:
+        if error.cls_name in OUR_ERRORS:
+            return error.message.strip()
+        deepest = error
+        error = error.cause
+    return deepest.message.strip()
+
 
 def pick_days(args: argparse.Namespace) -> list[dt.date]:
     from tmdb_assets.partitions import parse_partition_key
@@ -151,10 +171,7 @@ def run(args: argparse.Namespace) -> int:
                 + (f", failed: {', '.join(failed)}{note}" if failed else "")
             )
             if not result.success:
-                failure = next(
-                    (e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None
-                )
-                detail = failure.event_specific_data.error.message.strip() if failure else ""
+                detail = step_failure_message(result)
                 raise CliError(
                     f"the run for {day} failed: {detail}\nNothing partial was kept for failed "
                     "steps; fix the cause and rerun the same command."

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import psycopg2
 from pydantic import PrivateAttr
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from tmdb_assets.resources.embedded import embedded_database_url, normalize_url
 from tmdb_assets.settings import sql_dir
@@ -296,8 +298,22 @@ class Warehouse:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+        """One transaction. A connection lost part-way rolls everything in it back and says so."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except (DBAPIError, psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+            # COPY runs on the driver's cursor, so its errors arrive unwrapped.
+            lost = exc.connection_invalidated if isinstance(exc, DBAPIError) else True
+            if not lost:
+                raise
+            orig = getattr(exc, "orig", None) or exc
+            first_line = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+            raise WarehouseError(
+                f"the connection to {self.display_url} was lost mid-transaction ({first_line}). "
+                "Nothing of this step was committed: rerun the same partition once the database "
+                "is back; it converges to the same tables."
+            ) from exc
 
     def scalar(self, sql: str, **params: Any) -> Any:
         with self.engine.connect() as conn:
