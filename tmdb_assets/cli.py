@@ -250,13 +250,6 @@ def dev(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, cwd=project_root())
 
 
-def env(args: argparse.Namespace) -> int:
-    home = prepare_dagster_home()
-    print(f"export DAGSTER_HOME={home}")
-    print(f"export DAGSTER_POSTGRES_URL='{os.environ['DAGSTER_POSTGRES_URL']}'")
-    return 0
-
-
 def migrate(args: argparse.Namespace) -> int:
     from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url
 
@@ -298,9 +291,6 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("dev", help="start the Dagster UI and daemon on this project")
     d.add_argument("--port", type=int, default=3000)
     d.set_defaults(func=dev)
-    sub.add_parser("env", help="print DAGSTER_HOME/DAGSTER_POSTGRES_URL exports").set_defaults(
-        func=env
-    )
     sub.add_parser("migrate", help="apply sql/ migrations").set_defaults(func=migrate)
     rb = sub.add_parser("rebuild", help="drop schema warehouse and rebuild it from raw")
     rb.add_argument("--yes", action="store_true", help="confirm: the warehouse schema is dropped")

@@ -6,7 +6,9 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import text
 
-from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.loads import load_day_table
+from tmdb_assets.partitions import daily_partitions, partition_days
+from tmdb_assets.resources.warehouse import UpsertResult, Warehouse, WarehouseResource
 
 _PG_TYPES = {"character varying": "text", "timestamp with time zone": "timestamptz"}
 
@@ -61,9 +63,6 @@ def warehouse_table_asset(
 
     A range (backfill) runs as one run that processes its dates in order.
     """
-    from tmdb_assets.loads import load_day_table
-    from tmdb_assets.partitions import daily_partitions, partition_days
-    from tmdb_assets.resources.warehouse import UpsertResult, WarehouseResource
 
     @dg.asset(
         name=name,
