@@ -47,10 +47,10 @@ def prepare_dagster_home() -> Path:
 class Simulator:
     """The TMDb simulator as a child process (`python -m tmdb_assets_tests.simulator`)."""
 
-    def __init__(self, movies: int, seed: int, rate_limit: float):
+    def __init__(self, movies: int, seed: int, rate_limit: float, *extra: str):
         cmd = [
             sys.executable, "-m", "tmdb_assets_tests.simulator", "--port", "0",
-            "--movies", str(movies), "--seed", str(seed), "--rate-limit", str(rate_limit),
+            "--movies", str(movies), "--seed", str(seed), "--rate-limit", str(rate_limit), *extra,
         ]  # fmt: skip
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline() if self.proc.stdout else ""
@@ -60,18 +60,22 @@ class Simulator:
         self.base_url = line.strip().rsplit(" ", 1)[-1]
         self.admin = self.base_url.removesuffix("/3") + "/__admin"
 
-    def set_day(self, day: dt.date) -> None:
+    def post(self, route: str, payload: dict) -> None:
+        """An admin call: `date` (the simulated day), `faults`, `reset`."""
         req = urllib.request.Request(
-            f"{self.admin}/date",
-            data=json.dumps({"date": day.isoformat()}).encode(),
+            f"{self.admin}/{route}",
+            data=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
         )
         urllib.request.urlopen(req, timeout=10).read()
 
+    def set_day(self, day: dt.date) -> None:
+        self.post("date", {"date": day.isoformat()})
+
     def stats(self) -> dict:
         with urllib.request.urlopen(f"{self.admin}/state", timeout=10) as resp:
-            return json.loads(resp.read())
+            return json.loads(resp.read())["stats"]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -182,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         verdict = "every check passed" if not failed else f"FAILED checks: {', '.join(failed)}"
         print(f"Checks on the final state: {len(checks) - len(failed)}/{len(checks)}, {verdict}")
         if simulator:
-            stats = simulator.stats()["stats"]
+            stats = simulator.stats()
             print(
                 f"simulator: {stats['requests']} requests, by status {stats['by_status']}, "
                 f"max {stats['max_requests_in_1s']} in any second"

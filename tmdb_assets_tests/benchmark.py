@@ -22,7 +22,6 @@ import resource
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from typing import Any
 
@@ -30,6 +29,7 @@ import dagster as dg
 from sqlalchemy import create_engine, text
 
 from tmdb_assets.checks import all_checks
+from tmdb_assets.cli import Simulator
 from tmdb_assets.definitions import all_assets, defs
 from tmdb_assets.loads import (
     BRIDGES,
@@ -61,30 +61,10 @@ TABLES = [
 ]  # fmt: skip
 
 
-class Simulator:
-    def __init__(self, movies: int, rate_limit: float, latency_ms: float, day: dt.date):
-        cmd = [
-            sys.executable, "-m", "tmdb_assets_tests.simulator", "--port", "0", "--movies", str(movies),
-            "--rate-limit", str(rate_limit), "--latency-ms", str(latency_ms), "--date", day.isoformat(),
-        ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-        self.base_url = self.proc.stdout.readline().strip().rsplit(" ", 1)[-1]
-        self.admin = self.base_url.removesuffix("/3") + "/__admin"
-
-    def post(self, route: str, payload: dict) -> None:
-        req = urllib.request.Request(
-            f"{self.admin}/{route}", data=json.dumps(payload).encode(), method="POST",
-            headers={"Content-Type": "application/json"},
-        )  # fmt: skip
-        urllib.request.urlopen(req, timeout=10).read()
-
-    def stats(self) -> dict:
-        with urllib.request.urlopen(f"{self.admin}/state", timeout=10) as resp:
-            return json.loads(resp.read())["stats"]
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
+def start_simulator(movies: int, rate_limit: float, latency_ms: float, day: dt.date) -> Simulator:
+    return Simulator(
+        movies, 7, rate_limit, "--latency-ms", str(latency_ms), "--date", day.isoformat()
+    )
 
 
 def meta(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
@@ -216,7 +196,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     url = with_database(server, db_name)
     day1 = dt.date(2025, 3, 1)
     days = [day1 + dt.timedelta(days=i) for i in range(args.days)]
-    sim = Simulator(args.movies, args.rate_limit, args.latency_ms, day1)
+    sim = start_simulator(args.movies, args.rate_limit, args.latency_ms, day1)
     out: dict[str, Any] = {"params": vars(args).copy()}
     out["params"].pop("json", None)
     try:

@@ -1,6 +1,5 @@
 """The PostgreSQL warehouse: engine, numbered SQL migrations and set-based bulk loads."""
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -353,8 +352,3 @@ class WarehouseResource(dg.ConfigurableResource):
                 ) from exc
             self._warehouse = warehouse
         return self._warehouse
-
-
-def read_csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
