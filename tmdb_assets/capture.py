@@ -150,7 +150,7 @@ def capture_discover(
     fetched = []
     for resp in client.iter_discover(pages, params):
         fetched.append(resp)
-        if resp.data.get("page") and len(fetched) % 25 == 0:
+        if len(fetched) % 25 == 0:
             logger.info(f"{DISCOVER} {day}: {len(fetched)}/{pages} pages")
     captured_at = min(r.date for r in fetched) if fetched else references["genres"].date
     items, rejected, duplicates = discover_items((r.params["page"], r.data) for r in fetched)
@@ -211,13 +211,13 @@ def require_capture(conn: Connection, asset: str, day: dt.date) -> CaptureInfo:
     return info
 
 
-def discover_pages(conn: Connection, day: dt.date) -> tuple[CaptureInfo, list[tuple[int, Any]]]:
-    info = require_capture(conn, DISCOVER, day)
+def discover_pages(conn: Connection, info: CaptureInfo) -> list[tuple[int, Any]]:
+    """(page number, payload) of a discover capture, in page order."""
     rows = conn.execute(
         text("SELECT page, payload FROM raw.discover_page WHERE capture_id = :c ORDER BY page"),
         {"c": info.capture_id},
     ).all()
-    return info, [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1]) for r in rows]
 
 
 def reference_lists(conn: Connection, capture_id: int) -> dict[str, Any]:
@@ -312,7 +312,7 @@ def capture_details(
     """Fetch details of the day's discovered movies that are new, changed or stale."""
     with warehouse.begin() as conn:
         existing = current_capture(conn, DETAILS, day)
-        discover_info, pages = discover_pages(conn, day)
+        discover_info = require_capture(conn, DISCOVER, day)
 
         def follows_discover(capture: CaptureInfo) -> bool:
             # Details follow their discover capture: a recaptured discover gets new details.
@@ -326,6 +326,8 @@ def capture_details(
                 )
                 return existing
             logger.info(f"{DETAILS} {day}: the discover capture changed; capturing details again")
+        # The pages are read only when details are to be captured, not on every reuse.
+        pages = discover_pages(conn, discover_info)
         items, _, _ = discover_items(pages)
         discovered = [i.movie_id for i in items]
         last = last_fetches(conn, day, discovered)

@@ -87,10 +87,6 @@ def result(passed: bool, severity: dg.AssetCheckSeverity, **metadata: Any) -> dg
     return dg.AssetCheckResult(passed=bool(passed), severity=severity, metadata=clean)
 
 
-def _examples(rows) -> list:
-    return [list(r) if len(r) > 1 else r[0] for r in rows[:EXAMPLES]]
-
-
 def offending_rows(
     wh: Warehouse, table: str, columns: str, where: str, **params: Any
 ) -> tuple[int, list[list[Any]]]:

@@ -96,7 +96,7 @@ def _read_day(warehouse: Warehouse, day: dt.date) -> DayData:
         with _cache_lock:
             if key in _cache:
                 return _cache[key]
-        _, pages = capture.discover_pages(conn, day)
+        pages = capture.discover_pages(conn, info)
         items, rejected, duplicates = discover_items(pages)
         del pages
         refs = capture.reference_lists(conn, info.capture_id)
