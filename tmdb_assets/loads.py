@@ -20,7 +20,14 @@ from sqlalchemy import Connection, text
 
 from tmdb_assets import capture
 from tmdb_assets.capture import CaptureInfo
-from tmdb_assets.resources.warehouse import UpsertResult, Warehouse, partition_lock, stage, upsert
+from tmdb_assets.resources.warehouse import (
+    UpsertResult,
+    Warehouse,
+    copy_into,
+    partition_lock,
+    stage,
+    upsert,
+)
 from tmdb_assets.settings import data_dir, env_int
 from tmdb_assets.transform import (
     DiscoverItem,
@@ -368,16 +375,21 @@ def load_bridge(conn: Connection, data: DayData, bridge: str) -> dict[str, int]:
     """Replace the key set of each movie whose latest state is this day's (dim_movie.source_date).
 
     A movie last set from a later day keeps its newer set: out-of-order backfills never regress.
-    One staging COPY and one statement: delete what left each set, insert what joined it.
+    One staging COPY and one statement that deletes the pairs that left a set and inserts the
+    ones that joined it (pairs already there are not rewritten). Only pairs whose movie and
+    dimension rows exist are inserted: the loader is what keeps the bridge's references whole
+    (checked after every load by the blocking `foreign_keys` check).
     """
     key, dim, dim_key = BRIDGES[bridge]
     table = f"warehouse.{bridge}"
-    _lock(conn, bridge, data.day)
+    # One writer per bridge at a time, whatever the day: two days replacing the same movie's set
+    # at once could otherwise both insert a pair.
+    partition_lock(conn, bridge)
     movies, pairs = bridge_pairs(data, bridge)
     with_keys = {m for m, _ in pairs}
     # A NULL key stands for "this movie's set is empty today".
-    rows = [(m, k, data.day) for m, k in pairs] + [(m, None, data.day) for m in movies - with_keys]
-    stage(conn, "stg_bridge", table, ["movie_id", key, "source_date"], rows)
+    rows = pairs + [(m, None) for m in movies - with_keys]
+    stage(conn, "stg_bridge", table, ["movie_id", key], rows)
     counts = conn.execute(
         text(
             f"""
@@ -389,30 +401,31 @@ def load_bridge(conn: Connection, data: DayData, bridge: str) -> dict[str, int]:
                     (SELECT 1 FROM stg_bridge s WHERE s.movie_id = b.movie_id AND s.{key} = b.{key})
                 RETURNING 1
             ), ins AS (
-                INSERT INTO {table} AS t (movie_id, {key}, source_date)
-                SELECT s.movie_id, s.{key}, s.source_date FROM stg_bridge s
+                INSERT INTO {table} (movie_id, {key})
+                SELECT s.movie_id, s.{key} FROM stg_bridge s
                 JOIN cur ON cur.movie_id = s.movie_id JOIN {dim} d ON d.{dim_key} = s.{key}
-                ON CONFLICT (movie_id, {key}) DO UPDATE SET source_date = EXCLUDED.source_date
-                WHERE t.source_date < EXCLUDED.source_date
-                RETURNING (xmax = 0) AS inserted
+                WHERE NOT EXISTS
+                    (SELECT 1 FROM {table} b WHERE b.movie_id = s.movie_id AND b.{key} = s.{key})
+                RETURNING 1
             )
-            SELECT (SELECT count(*) FROM cur), (SELECT count(*) FROM del),
-                   (SELECT count(*) FROM ins WHERE inserted), (SELECT count(*) FROM ins WHERE NOT inserted),
+            SELECT (SELECT count(*) FROM cur), (SELECT count(*) FROM del), (SELECT count(*) FROM ins),
+                   (SELECT count(*) FROM stg_bridge s JOIN cur ON cur.movie_id = s.movie_id
+                     WHERE EXISTS (SELECT 1 FROM {table} b
+                                   WHERE b.movie_id = s.movie_id AND b.{key} = s.{key})),
                    (SELECT count(*) FROM stg_bridge s WHERE s.{key} IS NOT NULL AND NOT EXISTS
                         (SELECT 1 FROM {dim} d WHERE d.{dim_key} = s.{key}))
             """
         ),
         {"d": data.day},
     ).one()
-    asserted, deleted, inserted, touched, unknown = (int(c) for c in counts)
-    conn.execute(text("DROP TABLE stg_bridge"))
+    asserted, deleted, inserted, unchanged, unknown = (int(c) for c in counts)
     return {
         "movies": len(movies),
         "movies_replaced": asserted,
         "movies_skipped_newer": len(movies) - asserted,
         "inserted": inserted,
         "deleted": deleted,
-        "source_date_advanced": touched,
+        "unchanged": unchanged,
         "unknown_keys_skipped": unknown,
     }
 
@@ -443,29 +456,26 @@ def fact_rows(data: DayData) -> list[tuple[Any, ...]]:
 
 
 def load_fact(conn: Connection, data: DayData) -> dict[str, int]:
-    """Replace the date's fact rows as a whole (one transaction: readers see old or new)."""
+    """Replace the date's fact rows as a whole (one transaction: readers see old or new).
+
+    The old rows come back from the DELETE (to count what the replay left unchanged) and the new
+    ones are COPY'd straight into the table: no staging copy of the day.
+    """
     _lock(conn, "fact_movie_daily", data.day)
     rows = fact_rows(data)
-    stage(conn, "stg_fact", "warehouse.fact_movie_daily", FACT_COLUMNS, rows)
     cols = ", ".join(FACT_COLUMNS)
-    unchanged = conn.execute(
-        text(
-            f"SELECT count(*) FROM (SELECT {cols} FROM stg_fact INTERSECT SELECT {cols} FROM warehouse.fact_movie_daily WHERE date_id = :d) x"
-        ),
+    old = conn.execute(
+        text(f"DELETE FROM warehouse.fact_movie_daily WHERE date_id = :d RETURNING {cols}"),
         {"d": data.date_id},
-    ).scalar_one()
-    deleted = conn.execute(
-        text("DELETE FROM warehouse.fact_movie_daily WHERE date_id = :d"), {"d": data.date_id}
-    ).rowcount
-    conn.execute(
-        text(f"INSERT INTO warehouse.fact_movie_daily ({cols}) SELECT {cols} FROM stg_fact")
-    )
-    conn.execute(text("DROP TABLE stg_fact"))
+    ).all()
+    copy_into(conn, "warehouse.fact_movie_daily", FACT_COLUMNS, rows)
+    before = {tuple(r) for r in old}
+    unchanged = sum(1 for r in rows if r in before)
     return {
         "rows": len(rows),
-        "replaced": int(deleted),
-        "unchanged": int(unchanged),
-        "changed_or_new": len(rows) - int(unchanged),
+        "replaced": len(old),
+        "unchanged": unchanged,
+        "changed_or_new": len(rows) - unchanged,
     }
 
 

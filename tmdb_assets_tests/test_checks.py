@@ -143,8 +143,8 @@ def test_orphan_fact_row(db):
 def test_orphan_bridge_row(db):
     execute(
         db,
-        "ALTER TABLE warehouse.bridge_movie_genre DROP CONSTRAINT bridge_movie_genre_movie_id_fkey",
-        "INSERT INTO warehouse.bridge_movie_genre VALUES (999999999, 18, '2025-03-02')",
+        # No constraint stops this (bridges carry no foreign keys, see sql/005): the check does.
+        "INSERT INTO warehouse.bridge_movie_genre VALUES (999999999, 18)",
     )
     name, meta = only_failure(run_checks(db))
     assert name == "bridge_movie_genre:foreign_keys"
@@ -271,8 +271,8 @@ def test_a_blocking_failure_stops_downstream_assets(db):
 
     execute(
         db,
-        "ALTER TABLE warehouse.bridge_movie_genre DROP CONSTRAINT bridge_movie_genre_movie_id_fkey",
-        "INSERT INTO warehouse.bridge_movie_genre VALUES (999999999, 18, '2025-03-02')",
+        # No constraint stops this (bridges carry no foreign keys, see sql/005): the check does.
+        "INSERT INTO warehouse.bridge_movie_genre VALUES (999999999, 18)",
     )
     with RunningSimulator(SimulatorConfig(movies=400, seed=7, rate_limit=0)) as sim:
         resources = {

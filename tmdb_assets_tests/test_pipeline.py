@@ -29,7 +29,8 @@ def test_a_partition_loads_the_star_schema(resources, simulator, warehouse):
         )
     }
     assert fact_ids == raw_ids and len(fact_ids) >= 55  # 3 pages, minus duplicates across pages
-    # Referential integrity: facts and bridges join their dims (the FKs enforce it, the joins prove it).
+    # Referential integrity: facts and bridges join their dims (the fact's foreign keys and the
+    # bridge loads' joins keep it; these joins prove it).
     assert (
         warehouse.scalar(
             "SELECT count(*) FROM warehouse.fact_movie_daily f LEFT JOIN warehouse.dim_movie m USING (movie_id) "
@@ -73,6 +74,55 @@ def test_a_partition_loads_the_star_schema(resources, simulator, warehouse):
     assert meta["dagster/row_count"] == len(fact_ids) and "top_10" in meta
     raw_meta = metadata(result, "raw_discover_pages")
     assert raw_meta["pages"] == 3 and raw_meta["requests"] == 6 and raw_meta["reused"] is False
+
+
+def test_a_bridge_load_replaces_sets_and_skips_unknown_keys(resources, simulator, warehouse):
+    import dataclasses
+
+    from tmdb_assets.loads import bridge_pairs, clear_cache, load_bridge, read_day
+
+    load(resources, simulator, DAY1)
+    clear_cache()
+    data = read_day(warehouse, DAY1)
+    genres = [g for (g,) in warehouse.rows("SELECT genre_id FROM warehouse.dim_genre ORDER BY 1")]
+    a, b = [m for m in data.details if len(data.details[m].genres) >= 2][:2]
+    old_a = [g for g, _ in data.details[a].genres]
+    new_genre = next(g for g in genres if g not in old_a)
+    details = dict(data.details)
+    # a: keeps its first genre, drops the others, gains one it did not have and one unknown id.
+    details[a] = dataclasses.replace(
+        details[a], genres=[(old_a[0], "x"), (new_genre, "y"), (999_999, "not in dim_genre")]
+    )
+    details[b] = dataclasses.replace(details[b], genres=[])  # b: its set is now empty
+    changed = dataclasses.replace(data, details=details)
+    with warehouse.begin() as conn:
+        counts = load_bridge(conn, changed, "bridge_movie_genre")
+    set_of = lambda m: [  # noqa: E731
+        g
+        for (g,) in warehouse.rows(
+            "SELECT genre_id FROM warehouse.bridge_movie_genre WHERE movie_id = :m ORDER BY 1", m=m
+        )
+    ]
+    assert set_of(a) == sorted([old_a[0], new_genre]) and set_of(b) == []
+    old_b = len(data.details[b].genres)
+    assert counts["inserted"] == 1 and counts["deleted"] == len(old_a) - 1 + old_b
+    assert counts["unknown_keys_skipped"] == 1
+    pairs = len(bridge_pairs(data, "bridge_movie_genre")[1])  # with discover genres of 404s
+    assert counts["unchanged"] == pairs - len(old_a) - old_b + 1
+    # The day's own data puts both sets back; a second replay changes nothing.
+    with warehouse.begin() as conn:
+        load_bridge(conn, data, "bridge_movie_genre")
+    assert set_of(a) == sorted(old_a) and len(set_of(b)) == old_b
+    with warehouse.begin() as conn:
+        again = load_bridge(conn, data, "bridge_movie_genre")
+    assert again["inserted"] == again["deleted"] == 0
+    assert (
+        warehouse.scalar(
+            "SELECT count(*) FROM warehouse.bridge_movie_genre b WHERE NOT EXISTS "
+            "(SELECT 1 FROM warehouse.dim_genre d WHERE d.genre_id = b.genre_id)"
+        )
+        == 0
+    )
 
 
 def test_views_agree_with_the_base_tables(resources, simulator, warehouse):

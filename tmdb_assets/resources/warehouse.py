@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import orjson
 import psycopg2
+import psycopg2.extras
 from pydantic import PrivateAttr
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -55,12 +57,19 @@ def safe_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+def _fast_json(dbapi_connection: Any, _record: Any) -> None:
+    """Decode json/jsonb columns with orjson on this connection (loads read a lot of raw JSON)."""
+    psycopg2.extras.register_default_json(dbapi_connection, loads=orjson.loads)
+    psycopg2.extras.register_default_jsonb(dbapi_connection, loads=orjson.loads)
+
+
 def get_engine(url: str) -> Engine:
     """One engine (and connection pool) per URL and process."""
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
             engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            event.listen(engine, "connect", _fast_json)
             _engines[url] = engine
         return engine
 
@@ -250,18 +259,17 @@ def upsert(
         else:
             assignments.append(f"{col} = EXCLUDED.{col}")
     changed = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns if c not in key)
-    # "updated" counts rows whose data changed, not the bookkeeping (guard and merge columns).
+    # "updated" counts rows whose data changed, not the bookkeeping (guard and merge columns). It
+    # is read in the same statement: every part of it sees the table as it was before the insert.
     data_cols = [c for c in columns if c not in key and c != guard and c not in merge]
-    updated = 0
+    diff = "SELECT 0"
     if data_cols:
         join = " AND ".join(f"t.{k} = s.{k}" for k in key)
         differs = " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in data_cols)
         guard_ok = f" AND s.{guard} >= t.{guard}" if guard else ""
-        updated = conn.execute(
-            text(
-                f"SELECT count(*) FROM {staging} s JOIN {table} t ON {join} WHERE ({differs}){guard_ok}"
-            )
-        ).scalar_one()
+        diff = (
+            f"SELECT count(*) FROM {staging} s JOIN {table} t ON {join} WHERE ({differs}){guard_ok}"
+        )
     on_conflict = (
         f"DO UPDATE SET {', '.join(assignments)} WHERE {changed}" if assignments else "DO NOTHING"
     )
@@ -269,10 +277,10 @@ def upsert(
         f"WITH ins AS (INSERT INTO {table} AS t ({', '.join(columns)}) "
         f"SELECT {', '.join(columns)} FROM {staging} "
         f"ON CONFLICT ({', '.join(key)}) {on_conflict} RETURNING (xmax = 0) AS inserted) "
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM ins"
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), "
+        f"({diff}) FROM ins"
     )
-    inserted, touched = conn.execute(text(sql)).one()
-    conn.execute(text(f"DROP TABLE IF EXISTS {staging}"))
+    inserted, touched, updated = conn.execute(text(sql)).one()
     return UpsertResult(int(inserted), int(updated), int(touched) - int(updated))
 
 
