@@ -23,7 +23,8 @@ from tmdb_assets.capture import CaptureInfo
 from tmdb_assets.resources.warehouse import (
     UpsertResult,
     Warehouse,
-    copy_into,
+    batch_rows,
+    batch_source,
     partition_lock,
     stage,
     upsert,
@@ -375,7 +376,7 @@ def load_bridge(conn: Connection, data: DayData, bridge: str) -> dict[str, int]:
     """Replace the key set of each movie whose latest state is this day's (dim_movie.source_date).
 
     A movie last set from a later day keeps its newer set: out-of-order backfills never regress.
-    One staging COPY and one statement that deletes the pairs that left a set and inserts the
+    One statement that unpacks the day's pairs, deletes the pairs that left a set and inserts the
     ones that joined it (pairs already there are not rewritten). Only pairs whose movie and
     dimension rows exist are inserted: the loader is what keeps the bridge's references whole
     (checked after every load by the blocking `foreign_keys` check).
@@ -389,43 +390,41 @@ def load_bridge(conn: Connection, data: DayData, bridge: str) -> dict[str, int]:
     with_keys = {m for m, _ in pairs}
     # A NULL key stands for "this movie's set is empty today".
     rows = pairs + [(m, None) for m in movies - with_keys]
-    stage(conn, "stg_bridge", table, ["movie_id", key], rows)
     counts = conn.execute(
         text(
             f"""
-            WITH cur AS (
-                SELECT DISTINCT s.movie_id FROM stg_bridge s
+            WITH s AS MATERIALIZED ({batch_source(conn, table, ["movie_id", key])}),
+            cur AS MATERIALIZED (
+                SELECT DISTINCT s.movie_id FROM s
                 JOIN warehouse.dim_movie dm ON dm.movie_id = s.movie_id AND dm.source_date = :d
+            ), wanted AS MATERIALIZED (
+                SELECT s.movie_id, s.{key} FROM s
+                JOIN cur ON cur.movie_id = s.movie_id JOIN {dim} d ON d.{dim_key} = s.{key}
             ), del AS (
                 DELETE FROM {table} b USING cur WHERE b.movie_id = cur.movie_id AND NOT EXISTS
-                    (SELECT 1 FROM stg_bridge s WHERE s.movie_id = b.movie_id AND s.{key} = b.{key})
+                    (SELECT 1 FROM s WHERE s.movie_id = b.movie_id AND s.{key} = b.{key})
                 RETURNING 1
             ), ins AS (
-                INSERT INTO {table} (movie_id, {key})
-                SELECT s.movie_id, s.{key} FROM stg_bridge s
-                JOIN cur ON cur.movie_id = s.movie_id JOIN {dim} d ON d.{dim_key} = s.{key}
-                WHERE NOT EXISTS
-                    (SELECT 1 FROM {table} b WHERE b.movie_id = s.movie_id AND b.{key} = s.{key})
+                INSERT INTO {table} (movie_id, {key}) SELECT movie_id, {key} FROM wanted
+                ON CONFLICT (movie_id, {key}) DO NOTHING
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM cur), (SELECT count(*) FROM del), (SELECT count(*) FROM ins),
-                   (SELECT count(*) FROM stg_bridge s JOIN cur ON cur.movie_id = s.movie_id
-                     WHERE EXISTS (SELECT 1 FROM {table} b
-                                   WHERE b.movie_id = s.movie_id AND b.{key} = s.{key})),
-                   (SELECT count(*) FROM stg_bridge s WHERE s.{key} IS NOT NULL AND NOT EXISTS
+                   (SELECT count(*) FROM wanted),
+                   (SELECT count(*) FROM s WHERE s.{key} IS NOT NULL AND NOT EXISTS
                         (SELECT 1 FROM {dim} d WHERE d.{dim_key} = s.{key}))
             """
         ),
-        {"d": data.day},
+        {"d": data.day, "rows": batch_rows(rows)},
     ).one()
-    asserted, deleted, inserted, unchanged, unknown = (int(c) for c in counts)
+    asserted, deleted, inserted, wanted, unknown = (int(c) for c in counts)
     return {
         "movies": len(movies),
         "movies_replaced": asserted,
         "movies_skipped_newer": len(movies) - asserted,
         "inserted": inserted,
         "deleted": deleted,
-        "unchanged": unchanged,
+        "unchanged": wanted - inserted,
         "unknown_keys_skipped": unknown,
     }
 
@@ -459,7 +458,7 @@ def load_fact(conn: Connection, data: DayData) -> dict[str, int]:
     """Replace the date's fact rows as a whole (one transaction: readers see old or new).
 
     The old rows come back from the DELETE (to count what the replay left unchanged) and the new
-    ones are COPY'd straight into the table: no staging copy of the day.
+    ones go straight into the table in one INSERT: no staging copy of the day.
     """
     _lock(conn, "fact_movie_daily", data.day)
     rows = fact_rows(data)
@@ -468,7 +467,13 @@ def load_fact(conn: Connection, data: DayData) -> dict[str, int]:
         text(f"DELETE FROM warehouse.fact_movie_daily WHERE date_id = :d RETURNING {cols}"),
         {"d": data.date_id},
     ).all()
-    copy_into(conn, "warehouse.fact_movie_daily", FACT_COLUMNS, rows)
+    conn.execute(
+        text(
+            f"INSERT INTO warehouse.fact_movie_daily ({cols}) "
+            f"{batch_source(conn, 'warehouse.fact_movie_daily', FACT_COLUMNS)}"
+        ),
+        {"rows": batch_rows(rows)},
+    )
     before = {tuple(r) for r in old}
     unchanged = sum(1 for r in rows if r in before)
     return {

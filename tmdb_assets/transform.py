@@ -68,12 +68,15 @@ def optional_int(value: Any, name: str) -> int | None:
 
 
 def clean_text(value: Any) -> str | None:
-    """Optional text: "" and whitespace-only become NULL."""
+    """Optional text: "" and whitespace-only become NULL; NUL characters (which PostgreSQL text
+    cannot hold) are dropped."""
     if type(value) is str:  # the common case first: this runs for every text field of a day
+        if "\x00" in value:
+            value = value.replace("\x00", "")
         return value if value and not value.isspace() else None
     if value is None:
         return None
-    text = str(value)
+    text = str(value).replace("\x00", "")
     return text if text.strip() else None
 
 

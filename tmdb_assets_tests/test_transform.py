@@ -7,6 +7,7 @@ import pytest
 
 from tmdb_assets.transform import (
     PayloadError,
+    clean_text,
     country_list,
     date_id,
     dim_date_row,
@@ -81,6 +82,14 @@ def test_integer_numbers_become_floats():
     assert isinstance(items[0].vote_average, float)
     assert to_float(0, "popularity") == 0.0 and isinstance(to_float(9, "x"), float)
     assert to_float("7.25", "x") == 7.25
+
+
+def test_optional_text_is_cleaned():
+    assert clean_text("") is None and clean_text("  \n") is None and clean_text(None) is None
+    assert clean_text("Amélie") == "Amélie" and clean_text(" a ") == " a "
+    # PostgreSQL text cannot hold NUL: it is dropped, not a reason to lose the movie.
+    assert clean_text("Bad\x00Title") == "BadTitle" and clean_text("\x00") is None
+    assert clean_text(2019) == "2019"
 
 
 def test_non_latin_titles_survive():

@@ -6,12 +6,16 @@ import multiprocessing
 import pytest
 from sqlalchemy import create_engine, text
 
+from tmdb_assets.loads import FACT_COLUMNS
 from tmdb_assets.resources.embedded import normalize_url
 from tmdb_assets.resources.warehouse import (
     Warehouse,
     WarehouseError,
     WarehouseResource,
     apply_migrations,
+    batch_rows,
+    batch_source,
+    copy_into,
     discover_migrations,
     upsert,
 )
@@ -87,7 +91,35 @@ def test_upsert_never_regresses(warehouse: Warehouse):
     assert rows == [(1, "Action & Adventure", d3), (2, "Drama", d2)]
 
 
+def test_batches_round_trip_awkward_values(warehouse: Warehouse):
+    """Loads send a batch as one JSON parameter cast to the columns' types: nothing is lost."""
+    when = dt.datetime(2025, 3, 1, 23, 59, 58, 123456, tzinfo=dt.UTC)
+    rows = [
+        (20250301, 1, 0.1 + 0.2, 7.25, 2**31 - 1, 1, when, True),
+        (20250301, 2, 1e-7, 0.0, 0, 2, when.astimezone(dt.timezone(dt.timedelta(hours=-5))), False),
+        (20250301, 3, 123456.789012345, 10.0, 5, 3, when, False),
+    ]
+    with warehouse.begin() as conn:
+        got = conn.execute(
+            text(batch_source(conn, "warehouse.fact_movie_daily", FACT_COLUMNS)),
+            {"rows": batch_rows(rows)},
+        ).all()
+    assert [tuple(r) for r in got] == rows
+    assert all(type(r[2]) is float and type(r[6]) is dt.datetime for r in got)
+
+
 def test_copy_round_trips_awkward_text(warehouse: Warehouse):
+    awkward = 'tab\there "quote" back\\slash\nnewline 君の名は。 ""'
+    with warehouse.begin() as conn:
+        conn.execute(text("CREATE TEMP TABLE t (a text, b text, c date) ON COMMIT DROP"))
+        copy_into(
+            conn, "t", ["a", "b", "c"], [(awkward, None, dt.date(2025, 1, 1)), ("", "x\x00y", None)]
+        )
+        rows = conn.execute(text("SELECT a, b, c FROM t ORDER BY c")).all()
+    assert rows == [(awkward, None, dt.date(2025, 1, 1)), ("", "xy", None)]
+
+
+def test_upsert_round_trips_awkward_text(warehouse: Warehouse):
     awkward = 'tab\there "quote" back\\slash\nnewline 君の名は。 ""'
     with warehouse.begin() as conn:
         upsert(

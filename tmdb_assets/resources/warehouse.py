@@ -216,6 +216,57 @@ def stage(
     return copy_into(conn, name, columns, rows)
 
 
+# --- set-based batches -------------------------------------------------------------------------
+#
+# A batch of rows travels as ONE statement parameter: a JSON array of row arrays, encoded by orjson
+# (in C: about 10x faster than building COPY text in Python), unpacked by PostgreSQL with
+# jsonb_array_elements and cast to the target table's column types. The statement that
+# unpacks it also upserts/replaces, so a table load is one round trip with no staging table.
+
+_column_types: dict[tuple[str, str], dict[str, str]] = {}
+_column_types_lock = threading.Lock()
+
+
+def column_types(conn: Connection, table: str) -> dict[str, str]:
+    """Column name -> SQL type of `table` (a trusted identifier), cached per database."""
+    key = (conn.engine.url.render_as_string(hide_password=False), table)
+    with _column_types_lock:
+        cached = _column_types.get(key)
+    if cached is None:
+        rows = conn.execute(
+            text(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"
+            ),
+            {"t": table},
+        ).all()
+        cached = {r[0]: r[1] for r in rows}
+        with _column_types_lock:
+            _column_types[key] = cached
+    return cached
+
+
+def batch_rows(rows: Sequence[Sequence[Any]]) -> str:
+    """Rows as a JSON array of arrays (dates and datetimes in ISO 8601, None as null).
+
+    Text must not contain NUL (PostgreSQL text cannot hold it; the transforms drop it).
+    """
+    return orjson.dumps(rows).decode()
+
+
+def batch_source(conn: Connection, table: str, columns: Sequence[str], param: str = "rows") -> str:
+    """A SELECT that unpacks the `:param` batch into typed `columns` of `table`."""
+    types = column_types(conn, table)
+    missing = [c for c in columns if c not in types]
+    if missing:
+        raise WarehouseError(
+            f"{table} has no column(s) {missing}: the warehouse schema is behind the code; "
+            "run `tmdb-assets migrate`"
+        )
+    cols = ", ".join(f"CAST(r->>{i} AS {types[c]}) AS {c}" for i, c in enumerate(columns))
+    return f"SELECT {cols} FROM jsonb_array_elements(CAST(:{param} AS jsonb)) AS r"
+
+
 @dataclass
 class UpsertResult:
     inserted: int = 0
@@ -233,7 +284,7 @@ def upsert(
     guard: str | None = "source_date",
     merge: dict[str, str] | None = None,
 ) -> UpsertResult:
-    """Set-based upsert: COPY into a staging table, then one INSERT ... ON CONFLICT.
+    """Set-based upsert: one INSERT ... SELECT ... ON CONFLICT over the whole batch.
 
     `guard` names a date column: a row last set from a later date is never overwritten by an
     older one (SCD1 that never regresses during out-of-order backfills). `merge` maps columns to
@@ -243,8 +294,6 @@ def upsert(
     """
     if not rows:
         return UpsertResult()
-    staging = "stg_" + table.replace(".", "_")
-    stage(conn, staging, table, columns, rows)
     merge = merge or {}
     assignments = []
     for col in columns:
@@ -267,20 +316,19 @@ def upsert(
         join = " AND ".join(f"t.{k} = s.{k}" for k in key)
         differs = " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in data_cols)
         guard_ok = f" AND s.{guard} >= t.{guard}" if guard else ""
-        diff = (
-            f"SELECT count(*) FROM {staging} s JOIN {table} t ON {join} WHERE ({differs}){guard_ok}"
-        )
+        diff = f"SELECT count(*) FROM s JOIN {table} t ON {join} WHERE ({differs}){guard_ok}"
     on_conflict = (
         f"DO UPDATE SET {', '.join(assignments)} WHERE {changed}" if assignments else "DO NOTHING"
     )
     sql = (
-        f"WITH ins AS (INSERT INTO {table} AS t ({', '.join(columns)}) "
-        f"SELECT {', '.join(columns)} FROM {staging} "
+        f"WITH s AS MATERIALIZED ({batch_source(conn, table, columns)}), "
+        f"ins AS (INSERT INTO {table} AS t ({', '.join(columns)}) "
+        f"SELECT {', '.join(columns)} FROM s "
         f"ON CONFLICT ({', '.join(key)}) {on_conflict} RETURNING (xmax = 0) AS inserted) "
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), "
         f"({diff}) FROM ins"
     )
-    inserted, touched, updated = conn.execute(text(sql)).one()
+    inserted, touched, updated = conn.execute(text(sql), {"rows": batch_rows(rows)}).one()
     return UpsertResult(int(inserted), int(updated), int(touched) - int(updated))
 
 
