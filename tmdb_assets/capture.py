@@ -411,7 +411,9 @@ def details_as_of(
 
     Streamed from a server-side cursor: a 10,000-movie day never sits in memory as raw JSON.
     """
-    result = conn.execution_options(stream_results=True, yield_per=500).execute(
+    # Per statement: Connection.execution_options() would switch the whole connection (and the
+    # caller's later statements on it) to server-side cursors.
+    result = conn.execute(
         text(
             "SELECT DISTINCT ON (md.movie_id) md.movie_id, md.http_status, md.fetched_at, md.payload "
             "FROM raw.movie_details md JOIN raw.capture c ON c.capture_id = md.capture_id "
@@ -420,6 +422,7 @@ def details_as_of(
             "ORDER BY md.movie_id, c.partition_date DESC"
         ),
         {"a": DETAILS, "d": day, "ids": movie_ids},
+        execution_options={"stream_results": True, "yield_per": 500},
     )
     for row in result:
         yield tuple(row)

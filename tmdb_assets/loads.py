@@ -93,49 +93,55 @@ def gc_paused() -> Iterator[None]:
 
 def read_day(warehouse: Warehouse, day: dt.date) -> DayData:
     """Parse the raw partitions that `day` derives from (memoised per capture versions)."""
-    with gc_paused():
-        return _read_day(warehouse, day)
-
-
-def _read_day(warehouse: Warehouse, day: dt.date) -> DayData:
     with warehouse.begin() as conn:
-        info = capture.require_capture(conn, capture.DISCOVER, day)
-        key = (warehouse.url, day, info.capture_id, capture.details_capture_signature(conn, day))
-        with _cache_lock:
-            if key in _cache:
-                return _cache[key]
-        pages = capture.discover_pages(conn, info)
-        items, rejected, duplicates = discover_items(pages)
-        del pages
-        refs = capture.reference_lists(conn, info.capture_id)
-        data = DayData(day, info, items, rejected, duplicates)
-        for name, parse, attr in (
-            ("genres", genre_list, "genres_ref"),
-            ("countries", country_list, "countries_ref"),
-            ("languages", language_list, "languages_ref"),
-        ):
-            if name in refs:
-                try:
-                    setattr(data, attr, parse(refs[name]))
-                except PayloadError as exc:
-                    data.rejected.append(Rejected(f"reference:{name}", None, str(exc), refs[name]))
-        ids = [i.movie_id for i in items]
-        for movie_id, status, fetched_at, payload in capture.details_as_of(conn, day, ids):
-            data.fetched_at[movie_id] = fetched_at
-            if status == 404:
-                data.details_status[movie_id] = "not_found"
-                continue
-            try:
-                data.details[movie_id] = movie_details(payload, expected_id=movie_id)
-                data.details_status[movie_id] = "ok"
-            except PayloadError as exc:
-                data.details_status[movie_id] = "invalid"
-                data.rejected.append(Rejected("details", movie_id, str(exc), payload))
+        return read_day_on(conn, warehouse.url, day)
+
+
+def read_day_on(conn: Connection, url: str, day: dt.date) -> DayData:
+    """read_day on the caller's transaction (a table load reads and writes in one)."""
+    info = capture.require_capture(conn, capture.DISCOVER, day)
+    key = (url, day, info.capture_id, capture.details_capture_signature(conn, day))
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+    with gc_paused():
+        data = _parse_day(conn, day, info)
     with _cache_lock:
         # Fill up to the budget, then stop caching: a range run reads its days once per asset,
         # in the same order, and an LRU would then evict every day just before it is needed.
         if sum(len(d.items) for d in _cache.values()) + len(data.items) <= CACHE_MAX_MOVIES:
             _cache[key] = data
+    return data
+
+
+def _parse_day(conn: Connection, day: dt.date, info: CaptureInfo) -> DayData:
+    pages = capture.discover_pages(conn, info)
+    items, rejected, duplicates = discover_items(pages)
+    del pages
+    refs = capture.reference_lists(conn, info.capture_id)
+    data = DayData(day, info, items, rejected, duplicates)
+    for name, parse, attr in (
+        ("genres", genre_list, "genres_ref"),
+        ("countries", country_list, "countries_ref"),
+        ("languages", language_list, "languages_ref"),
+    ):
+        if name in refs:
+            try:
+                setattr(data, attr, parse(refs[name]))
+            except PayloadError as exc:
+                data.rejected.append(Rejected(f"reference:{name}", None, str(exc), refs[name]))
+    ids = [i.movie_id for i in items]
+    for movie_id, status, fetched_at, payload in capture.details_as_of(conn, day, ids):
+        data.fetched_at[movie_id] = fetched_at
+        if status == 404:
+            data.details_status[movie_id] = "not_found"
+            continue
+        try:
+            data.details[movie_id] = movie_details(payload, expected_id=movie_id)
+            data.details_status[movie_id] = "ok"
+        except PayloadError as exc:
+            data.details_status[movie_id] = "invalid"
+            data.rejected.append(Rejected("details", movie_id, str(exc), payload))
     return data
 
 
@@ -555,25 +561,22 @@ def load_country_continent(conn: Connection, path: Path) -> dict[str, int]:
 
 
 def load_day_table(warehouse: Warehouse, table: str, day: dt.date) -> tuple[DayData | None, Any]:
-    """Load one table for one date in its own transaction; returns (day data, load result)."""
-    if table == "dim_date":
-        with warehouse.begin() as conn:
-            return None, load_dim_date(conn, day)
-    data = read_day(warehouse, day)
-    with gc_paused():
-        return data, _load(warehouse, table, data)
-
-
-def _load(warehouse: Warehouse, table: str, data: DayData) -> Any:
-    loaders = {
-        "dim_movie": load_dim_movie,
-        "dim_genre": load_dim_genre,
-        "dim_company": load_dim_company,
-        "dim_country": load_dim_country,
-        "dim_language": load_dim_language,
-        "fact_movie_daily": load_fact,
-    }
+    """Load one table for one date in one transaction; returns (day data, load result)."""
     with warehouse.begin() as conn:
-        if table in BRIDGES:
-            return load_bridge(conn, data, table)
-        return loaders[table](conn, data)
+        if table == "dim_date":
+            return None, load_dim_date(conn, day)
+        data = read_day_on(conn, warehouse.url, day)
+        with gc_paused():
+            if table in BRIDGES:
+                return data, load_bridge(conn, data, table)
+            return data, _LOADERS[table](conn, data)
+
+
+_LOADERS = {
+    "dim_movie": load_dim_movie,
+    "dim_genre": load_dim_genre,
+    "dim_company": load_dim_company,
+    "dim_country": load_dim_country,
+    "dim_language": load_dim_language,
+    "fact_movie_daily": load_fact,
+}

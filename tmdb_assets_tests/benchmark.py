@@ -53,7 +53,7 @@ from tmdb_assets.rebuild import recreate_warehouse_schema
 from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
-from tmdb_assets.resources.warehouse import WarehouseResource, copy_into
+from tmdb_assets.resources.warehouse import WarehouseResource, copy_into, copy_text
 from tmdb_assets.settings import data_dir
 from tmdb_assets.transform import dim_date_row
 
@@ -202,17 +202,24 @@ def load_day(warehouse, day: dt.date) -> float:
 
 def measure_load(warehouse, day1: dt.date, day2: dt.date, repeats: int) -> dict[str, Any]:
     """Day 1 into an empty warehouse, then day 2 on top of it (a steady day: mostly the same
-    movies), `repeats` times from a recreated warehouse schema; medians against the floors."""
-    first, steady = [], []
+    movies), `repeats` times from a recreated warehouse schema, each time followed by the two
+    floors (interleaved, so a machine that speeds up or slows down affects both sides alike);
+    medians reported."""
+    first, steady, floors, bare = [], [], [], []
+    tables: dict[str, tuple[list[str], list[tuple]]] = {}
     for _ in range(repeats):
         recreate_warehouse_schema(warehouse)
         with warehouse.begin() as conn:
             load_country_continent(conn, data_dir() / "country_continent.csv")
         first.append(load_day(warehouse, day1))
         steady.append(load_day(warehouse, day2))
-    tables = floor_tables(warehouse, day1)
-    floors = [copy_floor(warehouse, tables, bare=False) for _ in range(repeats)]
-    bare = [copy_floor(warehouse, tables, bare=True) for _ in range(repeats)]
+        tables = tables or floor_tables(warehouse, day1)
+        floors.append(copy_floor(warehouse, tables, bare=False))
+        bare.append(copy_floor(warehouse, tables, bare=True))
+    t0 = time.perf_counter()
+    for _, rows in tables.values():
+        copy_text(rows)
+    encode = time.perf_counter() - t0
     wall, floor, bare_floor = median(first), median(floors), median(bare)
     return {
         "wall_s": round(wall, 3),
@@ -222,6 +229,7 @@ def measure_load(warehouse, day1: dt.date, day2: dt.date, repeats: int) -> dict[
         "steady_ratio": round(median(steady) / floor, 2),
         "copy_floor_bare_s": round(bare_floor, 3),
         "ratio_bare": round(wall / bare_floor, 2),
+        "copy_floor_encode_s": round(encode, 3),
         "samples_s": [round(x, 3) for x in first],
         "steady_samples_s": [round(x, 3) for x in steady],
         "copy_floor_samples_s": [round(x, 3) for x in floors],
