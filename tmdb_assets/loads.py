@@ -104,7 +104,7 @@ def read_day_on(conn: Connection, url: str, day: dt.date) -> DayData:
     with _cache_lock:
         if key in _cache:
             return _cache[key]
-    with gc_paused():
+    with gc_paused():  # parsing allocates many objects and no cycles
         data = _parse_day(conn, day, info)
     with _cache_lock:
         # Fill up to the budget, then stop caching: a range run reads its days once per asset,
@@ -363,18 +363,20 @@ def bridge_pairs(data: DayData, bridge: str) -> tuple[set[int], list[tuple[int, 
     """(movies whose set this day asserts, their (movie, key) pairs)."""
     keys_of = _BRIDGE_KEYS[bridge]
     genre = bridge == "bridge_movie_genre"
+    details = data.details
     movies: set[int] = set()
     pairs: list[tuple[int, Any]] = []
     for item in data.items:
-        d = data.details.get(item.movie_id)
+        movie_id = item.movie_id
+        d = details.get(movie_id)
         if d is not None:
             keys = keys_of(d)
         elif genre:
             keys = item.genre_ids  # without details, discover still lists the genres
         else:
             continue  # without details the day says nothing about companies/countries/languages
-        movies.add(item.movie_id)
-        pairs += [(item.movie_id, k) for k in keys]
+        movies.add(movie_id)
+        pairs.extend([(movie_id, k) for k in keys])
     return movies, pairs
 
 
@@ -401,8 +403,8 @@ def load_bridge(conn: Connection, data: DayData, bridge: str) -> dict[str, int]:
             f"""
             WITH s AS MATERIALIZED ({batch_source(conn, table, ["movie_id", key])}),
             cur AS MATERIALIZED (
-                SELECT DISTINCT s.movie_id FROM s
-                JOIN warehouse.dim_movie dm ON dm.movie_id = s.movie_id AND dm.source_date = :d
+                SELECT dm.movie_id FROM warehouse.dim_movie dm
+                WHERE dm.source_date = :d AND dm.movie_id IN (SELECT movie_id FROM s)
             ), wanted AS MATERIALIZED (
                 SELECT s.movie_id, s.{key} FROM s
                 JOIN cur ON cur.movie_id = s.movie_id JOIN {dim} d ON d.{dim_key} = s.{key}
@@ -562,14 +564,13 @@ def load_country_continent(conn: Connection, path: Path) -> dict[str, int]:
 
 def load_day_table(warehouse: Warehouse, table: str, day: dt.date) -> tuple[DayData | None, Any]:
     """Load one table for one date in one transaction; returns (day data, load result)."""
-    with warehouse.begin() as conn:
+    with warehouse.begin() as conn, gc_paused():
         if table == "dim_date":
             return None, load_dim_date(conn, day)
         data = read_day_on(conn, warehouse.url, day)
-        with gc_paused():
-            if table in BRIDGES:
-                return data, load_bridge(conn, data, table)
-            return data, _LOADERS[table](conn, data)
+        if table in BRIDGES:
+            return data, load_bridge(conn, data, table)
+        return data, _LOADERS[table](conn, data)
 
 
 _LOADERS = {

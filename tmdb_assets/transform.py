@@ -100,7 +100,7 @@ def movie_id_of(payload: Any, what: str = "payload") -> int:
 # --- discover ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DiscoverItem:
     movie_id: int
     rank: int
@@ -201,7 +201,7 @@ def discover_items(
 # --- details ----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class MovieDetails:
     movie_id: int
     title: str | None
