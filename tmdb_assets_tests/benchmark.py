@@ -405,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--latency-ms", type=float, default=20.0)
     p.add_argument(
-        "--load-repeats", type=int, default=3, help="loads and floors measured (medians reported)"
+        "--load-repeats", type=int, default=5, help="loads and floors measured (medians reported)"
     )
     p.add_argument("--json", help="write the figures to this path")
     p.add_argument("--keep", action="store_true", help="keep the benchmark database")
