@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, text
 
 from tmdb_assets.resources.tmdb import TMDbClient
@@ -404,24 +405,43 @@ def capture_details(
 _DETAIL_COLUMNS = ["capture_id", "movie_id", "http_status", "fetched_at", "fetch_reason", "payload"]
 
 
-def details_as_of(
+def details_refs_as_of(
     conn: Connection, day: dt.date, movie_ids: list[int]
-) -> Iterator[tuple[int, int, dt.datetime, Any]]:
-    """Each movie's latest details captured on or before `day`: (id, status, fetched_at, payload).
-
-    Streamed from a server-side cursor: a 10,000-movie day never sits in memory as raw JSON.
-    """
-    # Per statement: Connection.execution_options() would switch the whole connection (and the
-    # caller's later statements on it) to server-side cursors.
-    result = conn.execute(
+) -> list[tuple[int, int, int, dt.datetime]]:
+    """Where each movie's latest details captured on or before `day` are:
+    (movie id, capture id, HTTP status, fetched_at), without the payloads."""
+    rows = conn.execute(
         text(
-            "SELECT DISTINCT ON (md.movie_id) md.movie_id, md.http_status, md.fetched_at, md.payload "
-            "FROM raw.movie_details md JOIN raw.capture c ON c.capture_id = md.capture_id "
+            "SELECT DISTINCT ON (md.movie_id) md.movie_id, md.capture_id, md.http_status, "
+            "md.fetched_at FROM raw.movie_details md "
+            "JOIN raw.capture c ON c.capture_id = md.capture_id "
             "WHERE c.is_current AND c.asset = :a AND c.partition_date <= :d "
             "AND md.movie_id = ANY(:ids) "
             "ORDER BY md.movie_id, c.partition_date DESC"
         ),
         {"a": DETAILS, "d": day, "ids": movie_ids},
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def details_payloads(
+    conn: Connection, keys: list[tuple[int, int]]
+) -> Iterator[tuple[int, int, Any]]:
+    """(capture id, movie id, payload) of the given (capture id, movie id) details rows.
+
+    Streamed from a server-side cursor: a 10,000-movie day never sits in memory as raw JSON.
+    """
+    if not keys:
+        return
+    # Per statement: Connection.execution_options() would switch the whole connection (and the
+    # caller's later statements on it) to server-side cursors.
+    result = conn.execute(
+        text(
+            "SELECT md.capture_id, md.movie_id, md.payload FROM raw.movie_details md "
+            "JOIN jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(c bigint, m integer) "
+            "ON md.capture_id = k.c AND md.movie_id = k.m"
+        ),
+        {"keys": orjson.dumps([{"c": c, "m": m} for c, m in keys]).decode()},
         execution_options={"stream_results": True, "yield_per": 500},
     )
     for row in result:

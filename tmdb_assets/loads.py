@@ -76,6 +76,11 @@ class DayData:
 _cache: dict[tuple[Any, ...], DayData] = {}
 _cache_lock = threading.Lock()
 CACHE_MAX_MOVIES = env_int("TMDB_LOAD_CACHE_MOVIES", 30_000, minimum=0)
+# Parsed details by the raw row they come from. A details row never changes once captured, and a
+# movie's latest details stay the same row for days, so a range run parses each row once
+# (about 3% of a day's movies are new or changed). Keyed by database URL and fetch time too, so a
+# database recreated under the same name is never served another's rows. Bounded like _cache.
+_details_memo: dict[tuple[str, int, int, dt.datetime], MovieDetails | Rejected] = {}
 
 
 @contextlib.contextmanager
@@ -105,7 +110,7 @@ def read_day_on(conn: Connection, url: str, day: dt.date) -> DayData:
         if key in _cache:
             return _cache[key]
     with gc_paused():  # parsing allocates many objects and no cycles
-        data = _parse_day(conn, day, info)
+        data = _parse_day(conn, url, day, info)
     with _cache_lock:
         # Fill up to the budget, then stop caching: a range run reads its days once per asset,
         # in the same order, and an LRU would then evict every day just before it is needed.
@@ -114,7 +119,23 @@ def read_day_on(conn: Connection, url: str, day: dt.date) -> DayData:
     return data
 
 
-def _parse_day(conn: Connection, day: dt.date, info: CaptureInfo) -> DayData:
+def _parse_details(movie_id: int, payload: Any) -> MovieDetails | Rejected:
+    try:
+        return movie_details(payload, expected_id=movie_id)
+    except PayloadError as exc:
+        return Rejected("details", movie_id, str(exc), payload)
+
+
+def _apply_details(data: DayData, movie_id: int, parsed: MovieDetails | Rejected) -> None:
+    if isinstance(parsed, Rejected):
+        data.details_status[movie_id] = "invalid"
+        data.rejected.append(parsed)
+    else:
+        data.details[movie_id] = parsed
+        data.details_status[movie_id] = "ok"
+
+
+def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> DayData:
     pages = capture.discover_pages(conn, info)
     items, rejected, duplicates = discover_items(pages)
     del pages
@@ -130,24 +151,35 @@ def _parse_day(conn: Connection, day: dt.date, info: CaptureInfo) -> DayData:
                 setattr(data, attr, parse(refs[name]))
             except PayloadError as exc:
                 data.rejected.append(Rejected(f"reference:{name}", None, str(exc), refs[name]))
-    ids = [i.movie_id for i in items]
-    for movie_id, status, fetched_at, payload in capture.details_as_of(conn, day, ids):
+    refs = capture.details_refs_as_of(conn, day, [i.movie_id for i in items])
+    memo = _details_memo
+    need = [(c, m) for m, c, status, at in refs if status != 404 and (url, c, m, at) not in memo]
+    fresh: dict[int, MovieDetails | Rejected] = {}
+    for _capture, movie_id, payload in capture.details_payloads(conn, need):
+        fresh[movie_id] = _parse_details(movie_id, payload)
+    # Applied in movie order whatever came from the memo: the dims take names from the first or
+    # last movie that mentions a company, genre or country, so the order must not vary.
+    for movie_id, capture_id, status, fetched_at in refs:
         data.fetched_at[movie_id] = fetched_at
         if status == 404:
             data.details_status[movie_id] = "not_found"
             continue
-        try:
-            data.details[movie_id] = movie_details(payload, expected_id=movie_id)
-            data.details_status[movie_id] = "ok"
-        except PayloadError as exc:
-            data.details_status[movie_id] = "invalid"
-            data.rejected.append(Rejected("details", movie_id, str(exc), payload))
+        key = (url, capture_id, movie_id, fetched_at)
+        parsed = fresh.get(movie_id) or memo.get(key)
+        if parsed is None:  # the row vanished between the two reads: cannot happen in one snapshot
+            continue
+        if movie_id in fresh:
+            with _cache_lock:
+                if len(memo) < CACHE_MAX_MOVIES:
+                    memo[key] = parsed
+        _apply_details(data, movie_id, parsed)
     return data
 
 
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+        _details_memo.clear()
 
 
 def _lock(conn: Connection, table: str, day: dt.date) -> None:

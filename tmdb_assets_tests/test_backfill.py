@@ -190,3 +190,57 @@ def test_two_runs_racing_on_one_partition_leave_one_capture(resources, simulator
     assert all(r.success for r in results)
     assert warehouse.rows("SELECT version, is_current FROM raw.capture") == [(1, True)]
     assert warehouse.scalar("SELECT count(*) FROM raw.discover_page") == 3
+
+
+def test_a_range_parses_each_details_row_once(resources, simulator, warehouse, monkeypatch):
+    """Later days reuse the parse of details rows an earlier day already read; the result is
+    the same as a fresh parse, and a recapture is read anew."""
+    from tmdb_assets import loads
+
+    capture_raw(resources, simulator, DAYS[:3])
+    parsed: list[int] = []
+    real = loads.movie_details
+    monkeypatch.setattr(
+        loads,
+        "movie_details",
+        lambda p, expected_id=None: parsed.append(expected_id) or real(p, expected_id),
+    )
+    clear_cache()
+    first = loads.read_day(warehouse, DAYS[0])
+    assert len(parsed) == len(first.details) + sum(
+        1 for s in first.details_status.values() if s == "invalid"
+    )
+    parsed.clear()
+    third = loads.read_day(warehouse, DAYS[2])
+    # Only rows captured after day 1 (new, changed or stale movies) and movies day 1 did not see.
+    later = warehouse.scalar(
+        "SELECT count(*) FROM raw.movie_details md JOIN raw.capture c USING (capture_id) "
+        "WHERE c.is_current AND c.partition_date > :d AND md.http_status <> 404",
+        d=DAYS[0],
+    )
+    assert 0 < len(parsed) <= later + len(set(third.details) - set(first.details))
+    assert len(parsed) < len(third.details) / 2
+    clear_cache()
+    fresh = loads.read_day(warehouse, DAYS[2])
+    assert fresh.details == third.details and fresh.details_status == third.details_status
+    assert list(fresh.details) == list(third.details)  # same order: dims depend on it
+    # A recapture of day 3's details gets new rows: they are parsed, not served from the memo.
+    result = materialize_day(
+        resources,
+        DAYS[2],
+        simulator,
+        selection=RAW,
+        run_config={"ops": {"raw_movie_details": {"config": {"recapture": True}}}},
+    )
+    assert result.success
+    assert (
+        warehouse.scalar(
+            "SELECT version FROM raw.capture WHERE asset = 'raw_movie_details' AND is_current "
+            "AND partition_date = :d",
+            d=DAYS[2],
+        )
+        == 2
+    )
+    parsed.clear()
+    loads.read_day(warehouse, DAYS[2])
+    assert len(parsed) > 0
