@@ -1,13 +1,15 @@
 """Benchmark: request economy, extract throughput, load speed, backfill, memory.
 
-    python -m tmdb_assets_tests.benchmark [--movies 2000] [--pages 100] [--days 30]
-        [--rate-limit 50] [--latency-ms 20] [--json PATH]
+    python -m tmdb_assets_tests.benchmark [--movies 2000] [--pages 100] [--days 5]
+        [--rate-limit 50] [--latency-ms 20] [--load-repeats 5] [--json PATH]
 
 Starts the simulator (a separate process, at the given rate limit and latency) and a fresh
 database, then measures:
 - extract: day 1's raw capture (discover pages + every movie's details) against the rate limit;
 - steady_day: day 2's detail requests against one per discovered movie;
-- load: one partition's derived tables from raw against COPYing the same rows;
+- load: one partition's derived tables from raw (day 1 into an empty warehouse, then day 2 on
+  top), against COPYing the same rows into empty tables of the same definition (copy_floor_s,
+  the ratio) and into bare tables (copy_floor_bare_s); medians of --load-repeats, interleaved;
 - backfill: N days of derived assets in one run against N one-partition runs;
 - peak_rss_mb of this process (the simulator runs in its own).
 Figures are printed and written as JSON; nothing here asserts a target.
