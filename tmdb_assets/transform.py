@@ -54,17 +54,28 @@ def to_float(value: Any, name: str, *, default: float | None = None) -> float:
     return number
 
 
-def to_int(value: Any, name: str, *, default: int | None = None) -> int:
+# Column types: ids, counts and runtime are PostgreSQL integer; budget and revenue are bigint.
+INT32 = 2**31 - 1
+INT64 = 2**63 - 1
+
+
+def to_int(value: Any, name: str, *, default: int | None = None, limit: int = INT32) -> int:
+    """A whole number that fits its column (|n| <= limit); anything else is an error, so one
+    absurd number quarantines its payload instead of failing the whole day's load."""
     if type(value) is int:
-        return value
-    number = to_float(value, name, default=None if default is None else float(default))
-    if not number.is_integer():
-        raise PayloadError(f"{name} is {value!r}, not a whole number")
-    return int(number)
+        number = value
+    else:
+        f = to_float(value, name, default=None if default is None else float(default))
+        if not f.is_integer():
+            raise PayloadError(f"{name} is {value!r}, not a whole number")
+        number = int(f)
+    if -limit - 1 <= number <= limit:
+        return number
+    raise PayloadError(f"{name} is {value!r}, out of range (at most {limit:,})")
 
 
-def optional_int(value: Any, name: str) -> int | None:
-    return None if value is None or value == "" else to_int(value, name)
+def optional_int(value: Any, name: str, *, limit: int = INT32) -> int | None:
+    return None if value is None or value == "" else to_int(value, name, limit=limit)
 
 
 def clean_text(value: Any) -> str | None:
@@ -279,8 +290,8 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
         overview=clean_text(payload.get("overview")),
         release_date=parse_date(payload.get("release_date")),
         runtime=optional_int(payload.get("runtime"), "runtime"),
-        budget=optional_int(payload.get("budget"), "budget"),
-        revenue=optional_int(payload.get("revenue"), "revenue"),
+        budget=optional_int(payload.get("budget"), "budget", limit=INT64),
+        revenue=optional_int(payload.get("revenue"), "revenue", limit=INT64),
         status=clean_text(payload.get("status")),
         imdb_id=clean_text(payload.get("imdb_id")),
         adult=payload.get("adult") if isinstance(payload.get("adult"), bool) else None,

@@ -122,6 +122,8 @@ def test_duplicates_across_pages_keep_the_better_rank():
         ({"id": 5, "popularity": "very"}, "popularity is 'very'"),
         ({"id": 5, "vote_average": 11}, "out-of-range"),
         ({"id": 5, "genre_ids": "28"}, "genre_ids is not a list"),
+        ({"id": 5, "vote_count": 10**10}, "vote_count is 10000000000, out of range"),
+        ({"id": 2**31}, "out of range"),
         ("not an object", "not an object"),
     ],
 )
@@ -138,6 +140,15 @@ def test_malformed_details_raise_payload_error():
         movie_details({"id": 1, "genres": "Drama"})
     with pytest.raises(PayloadError, match="runtime"):
         movie_details({"id": 1, "runtime": "long"})
+    # Numbers that do not fit their column quarantine the payload instead of failing the load.
+    with pytest.raises(PayloadError, match="runtime is 1000000000000, out of range"):
+        movie_details({"id": 1, "runtime": 10**12})
+    with pytest.raises(PayloadError, match=r"revenue .* out of range"):
+        movie_details({"id": 1, "revenue": 10**19})
+    with pytest.raises(PayloadError, match=r"production_companies\[\]\.id"):
+        movie_details({"id": 1, "production_companies": [{"id": 2**40, "name": "X"}]})
+    assert movie_details({"id": 1, "budget": 3 * 10**12}).budget == 3 * 10**12  # bigint
+    assert movie_details({"id": 1, "runtime": 90.0}).runtime == 90
 
 
 def test_reference_lists():
