@@ -1,0 +1,45 @@
+"""The benchmark script still runs and writes every key it promises (a smoke run, tiny and fast).
+
+Its figures are not asserted against targets here: speed lives in the benchmark, not in tests.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+
+def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
+    out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env.update(TMDB_TEST_DATABASE_URL=pg_server_url, TMPDIR=str(tmp_path))
+    args = [
+        "--movies", "120", "--pages", "2", "--days", "2", "--rate-limit", "400",
+        "--latency-ms", "0", "--load-repeats", "1", "--json", str(out),
+    ]  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "tmdb_assets_tests.benchmark", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "extract" in proc.stdout and "load" in proc.stdout and "backfill" in proc.stdout
+    figures = json.loads(out.read_text())
+    extract = figures["extract"]
+    assert extract["requests"] > 2 and extract["http_429"] == 0
+    assert extract["floor_s"] == round(extract["requests"] / 400, 2)
+    assert extract["ratio"] > 0 and extract["movies"] >= 30
+    steady = figures["steady_day"]
+    assert 0 <= steady["detail_requests"] < steady["naive_detail_requests"]
+    load = figures["load"]
+    for key in ("wall_s", "copy_floor_s", "ratio", "steady_wall_s", "copy_floor_bare_s"):
+        assert load[key] > 0, key
+    assert load["rows"]["fact_movie_daily"] == extract["movies"]
+    assert load["rows"]["dim_movie"] == extract["movies"]
+    backfill = figures["backfill"]
+    assert backfill["days"] == 2 and backfill["single_run_s"] > 0
+    assert backfill["per_partition_runs_s"] > 0
+    assert figures["peak_rss_mb"] > 0 and figures["machine"]["cores"] >= 1
+    assert figures["machine"]["postgresql"]
