@@ -1,7 +1,8 @@
 """Warehouse loads for one partition date, replayed from the raw layer only (no TMDb calls).
 
-Each load runs inside the caller's transaction, takes a per-(table, date) advisory lock, and
-is set-based (COPY into staging, then one INSERT ... ON CONFLICT). Every load is a pure
+Each load runs inside one transaction that reads the raw day and writes the table, takes an
+advisory lock (per table and date; per table for bridges), and is one set-based statement whose
+batch travels as a single JSONB parameter (see resources/warehouse.py). Every load is a pure
 function of the raw partitions up to its date, so rerunning it gives the same rows.
 """
 
