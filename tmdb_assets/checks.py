@@ -11,7 +11,7 @@ from typing import Any
 
 import dagster as dg
 
-from tmdb_assets.capture import DETAILS, DISCOVER
+from tmdb_assets.capture import DETAILS, DISCOVER, end_of_day
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
 from tmdb_assets.transform import date_id
@@ -457,8 +457,7 @@ def fresh(warehouse: WarehouseResource, quality: QualityResource) -> dg.AssetChe
     )
     if latest is None:
         return result(False, ERROR, latest_day="none", hint="no fact rows yet")
-    ended = dt.datetime.combine(latest + dt.timedelta(days=1), dt.time(0), dt.UTC)
-    age_h = (dt.datetime.now(dt.UTC) - ended).total_seconds() / 3600
+    age_h = (dt.datetime.now(dt.UTC) - end_of_day(latest)).total_seconds() / 3600
     return result(
         age_h <= quality.freshness_hours,
         ERROR,
