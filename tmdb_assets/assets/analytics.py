@@ -58,17 +58,12 @@ def _view_asset(name: str, deps: list[str], description: str, preview_sql: str |
         wh = warehouse.get()
         days = partition_days(context)
         ids = [date_id(d) for d in days]
+        date_col = "latest_date_id" if name == "vw_movie_latest" else "date_id"
         with wh.begin() as conn:
-            if name == "vw_movie_latest":
-                in_window = conn.execute(
-                    text(f"SELECT count(*) FROM warehouse.{name} WHERE latest_date_id = ANY(:ids)"),
-                    {"ids": ids},
-                ).scalar_one()
-            else:
-                in_window = conn.execute(
-                    text(f"SELECT count(*) FROM warehouse.{name} WHERE date_id = ANY(:ids)"),
-                    {"ids": ids},
-                ).scalar_one()
+            in_window = conn.execute(
+                text(f"SELECT count(*) FROM warehouse.{name} WHERE {date_col} = ANY(:ids)"),
+                {"ids": ids},
+            ).scalar_one()
             preview = None
             if preview_sql:
                 result = conn.execute(text(preview_sql), {"d": ids[-1]})
