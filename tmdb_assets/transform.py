@@ -78,6 +78,11 @@ def optional_int(value: Any, name: str, *, limit: int = INT32) -> int | None:
     return None if value is None or value == "" else to_int(value, name, limit=limit)
 
 
+def optional_bool(value: Any) -> bool | None:
+    """A JSON boolean, or NULL for anything else (missing, null, a string)."""
+    return value if isinstance(value, bool) else None
+
+
 def clean_text(value: Any) -> str | None:
     """Optional text: "" and whitespace-only become NULL; NUL characters (which PostgreSQL text
     cannot hold) are dropped."""
@@ -162,8 +167,8 @@ def discover_item(item: Any, rank: int, page: int) -> DiscoverItem:
         original_language=clean_text(item.get("original_language")),
         overview=clean_text(item.get("overview")),
         release_date=parse_date(item.get("release_date")),
-        adult=item.get("adult") if isinstance(item.get("adult"), bool) else None,
-        video=item.get("video") if isinstance(item.get("video"), bool) else None,
+        adult=optional_bool(item.get("adult")),
+        video=optional_bool(item.get("video")),
         poster_path=clean_text(item.get("poster_path")),
         genre_ids=tuple(sorted({to_int(g, "genre_ids[]") for g in genre_ids})),
         popularity=popularity,
@@ -294,8 +299,8 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
         revenue=optional_int(payload.get("revenue"), "revenue", limit=INT64),
         status=clean_text(payload.get("status")),
         imdb_id=clean_text(payload.get("imdb_id")),
-        adult=payload.get("adult") if isinstance(payload.get("adult"), bool) else None,
-        video=payload.get("video") if isinstance(payload.get("video"), bool) else None,
+        adult=optional_bool(payload.get("adult")),
+        video=optional_bool(payload.get("video")),
         homepage=clean_text(payload.get("homepage")),
         tagline=clean_text(payload.get("tagline")),
         collection_id=optional_int(collection.get("id"), "belongs_to_collection.id")
