@@ -273,6 +273,14 @@ def load_dim_movie(conn: Connection, data: DayData) -> UpsertResult:
     )
 
 
+DIM_GENRE_COLUMNS = ["genre_id", "name", "source_date"]
+DIM_COMPANY_COLUMNS = ["company_id", "name", "origin_country", "logo_path", "source_date"]
+DIM_COUNTRY_COLUMNS = [
+    "iso_3166_1", "name", "native_name", "continent_code", "continent", "source_date",
+]  # fmt: skip
+DIM_LANGUAGE_COLUMNS = ["iso_639_1", "english_name", "name", "source_date"]
+
+
 def dim_genre_rows(data: DayData) -> list[tuple[Any, ...]]:
     names = dict(data.genres_ref)
     for d in data.details.values():
@@ -286,7 +294,7 @@ def load_dim_genre(conn: Connection, data: DayData) -> UpsertResult:
     return upsert(
         conn,
         "warehouse.dim_genre",
-        ["genre_id", "name", "source_date"],
+        DIM_GENRE_COLUMNS,
         dim_genre_rows(data),
         ["genre_id"],
     )
@@ -305,7 +313,7 @@ def load_dim_company(conn: Connection, data: DayData) -> UpsertResult:
     return upsert(
         conn,
         "warehouse.dim_company",
-        ["company_id", "name", "origin_country", "logo_path", "source_date"],
+        DIM_COMPANY_COLUMNS,
         dim_company_rows(data),
         ["company_id"],
     )
@@ -343,7 +351,7 @@ def load_dim_country(conn: Connection, data: DayData) -> UpsertResult:
     return upsert(
         conn,
         "warehouse.dim_country",
-        ["iso_3166_1", "name", "native_name", "continent_code", "continent", "source_date"],
+        DIM_COUNTRY_COLUMNS,
         dim_country_rows(data, continents(conn)),
         ["iso_3166_1"],
         # The continent comes from the seed, not from TMDb: always take the latest mapping.
@@ -367,7 +375,7 @@ def load_dim_language(conn: Connection, data: DayData) -> UpsertResult:
     return upsert(
         conn,
         "warehouse.dim_language",
-        ["iso_639_1", "english_name", "name", "source_date"],
+        DIM_LANGUAGE_COLUMNS,
         dim_language_rows(data),
         ["iso_639_1"],
     )

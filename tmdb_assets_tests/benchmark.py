@@ -36,7 +36,11 @@ from tmdb_assets.cli import Simulator
 from tmdb_assets.definitions import all_assets, defs
 from tmdb_assets.loads import (
     BRIDGES,
+    DIM_COMPANY_COLUMNS,
+    DIM_COUNTRY_COLUMNS,
     DIM_DATE_COLUMNS,
+    DIM_GENRE_COLUMNS,
+    DIM_LANGUAGE_COLUMNS,
     DIM_MOVIE_COLUMNS,
     FACT_COLUMNS,
     bridge_pairs,
@@ -137,19 +141,10 @@ def floor_tables(warehouse, day: dt.date) -> dict[str, tuple[list[str], list[tup
     tables = {
         "dim_date": (DIM_DATE_COLUMNS, [dim_date_row(day)]),
         "dim_movie": (DIM_MOVIE_COLUMNS, dim_movie_rows(data)),
-        "dim_genre": (["genre_id", "name", "source_date"], dim_genre_rows(data)),
-        "dim_company": (
-            ["company_id", "name", "origin_country", "logo_path", "source_date"],
-            dim_company_rows(data),
-        ),
-        "dim_country": (
-            ["iso_3166_1", "name", "native_name", "continent_code", "continent", "source_date"],
-            dim_country_rows(data, continent_of),
-        ),
-        "dim_language": (
-            ["iso_639_1", "english_name", "name", "source_date"],
-            dim_language_rows(data),
-        ),
+        "dim_genre": (DIM_GENRE_COLUMNS, dim_genre_rows(data)),
+        "dim_company": (DIM_COMPANY_COLUMNS, dim_company_rows(data)),
+        "dim_country": (DIM_COUNTRY_COLUMNS, dim_country_rows(data, continent_of)),
+        "dim_language": (DIM_LANGUAGE_COLUMNS, dim_language_rows(data)),
         "fact_movie_daily": (FACT_COLUMNS, fact_rows(data)),
     }
     for bridge, (key, _, _) in BRIDGES.items():
