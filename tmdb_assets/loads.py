@@ -152,28 +152,27 @@ def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> D
                 setattr(data, attr, parse(refs[name]))
             except PayloadError as exc:
                 data.rejected.append(Rejected(f"reference:{name}", None, str(exc), refs[name]))
-    refs = capture.details_refs_as_of(conn, day, [i.movie_id for i in items])
+    located = capture.details_refs_as_of(conn, day, [i.movie_id for i in items])
+    keys = {m: (url, c, m, at) for m, c, status, at in located if status != 404}
     memo = _details_memo
-    need = [(c, m) for m, c, status, at in refs if status != 404 and (url, c, m, at) not in memo]
-    fresh: dict[int, MovieDetails | Rejected] = {}
-    for _capture, movie_id, payload in capture.details_payloads(conn, need):
-        fresh[movie_id] = _parse_details(movie_id, payload)
+    need = [(key[1], m) for m, key in keys.items() if key not in memo]
+    fresh = {
+        keys[m]: _parse_details(m, payload)
+        for _capture, m, payload in capture.details_payloads(conn, need)
+    }
+    with _cache_lock:
+        for key in list(fresh)[: max(CACHE_MAX_MOVIES - len(memo), 0)]:
+            memo[key] = fresh[key]
     # Applied in movie order whatever came from the memo: the dims take names from the first or
     # last movie that mentions a company, genre or country, so the order must not vary.
-    for movie_id, capture_id, status, fetched_at in refs:
+    for movie_id, _capture, status, fetched_at in located:
         data.fetched_at[movie_id] = fetched_at
         if status == 404:
             data.details_status[movie_id] = "not_found"
             continue
-        key = (url, capture_id, movie_id, fetched_at)
-        parsed = fresh.get(movie_id) or memo.get(key)
-        if parsed is None:  # the row vanished between the two reads: cannot happen in one snapshot
-            continue
-        if movie_id in fresh:
-            with _cache_lock:
-                if len(memo) < CACHE_MAX_MOVIES:
-                    memo[key] = parsed
-        _apply_details(data, movie_id, parsed)
+        parsed = fresh.get(keys[movie_id]) or memo.get(keys[movie_id])
+        if parsed is not None:  # None: the row vanished between the two reads (never seen)
+            _apply_details(data, movie_id, parsed)
     return data
 
 
