@@ -1,13 +1,19 @@
-"""The raw layer: atomic, versioned captures of TMDb responses per partition date.
+"""The raw layer: validated, versioned captures of TMDb responses per partition date.
 
-A capture is written in one transaction (all pages or nothing) and, once complete, is never
-overwritten: materialising the partition again reuses it unless a recapture is asked for, and
-a recapture adds a new version beside the old one.
+No database transaction is open while TMDb is asked anything. A discover capture is fetched
+whole, validated (every page complete; see transform.discover_problems) and written in one short
+transaction. A details capture is planned, then fetched outside any transaction and written as
+it arrives into a version that is not yet current, then made current in one short transaction:
+a run that dies part-way leaves that version pending, and the next run resumes it, asking TMDb
+only for what is missing. Once current, a capture is never overwritten: materialising the
+partition again reuses it (unless it fails validation, or a recapture is asked for), and a
+recapture adds a new version beside the old one.
 """
 
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,14 +22,23 @@ import orjson
 from sqlalchemy import Connection, text
 
 from tmdb_assets.resources.tmdb import TMDbClient
-from tmdb_assets.resources.warehouse import Warehouse, copy_into, partition_lock
-from tmdb_assets.transform import discover_items
+from tmdb_assets.resources.warehouse import (
+    Warehouse,
+    copy_into,
+    partition_lock,
+    stage,
+    with_reconnect,
+)
+from tmdb_assets.transform import PageShape, discover_items, discover_problems
 
 log = logging.getLogger(__name__)
 
 DISCOVER = "raw_discover_pages"
 DETAILS = "raw_movie_details"
-DETAILS_BATCH = 500
+# Fetched details are written every DETAILS_BATCH rows or DETAILS_FLUSH_S seconds, whichever
+# comes first: a run killed part-way loses at most that much.
+DETAILS_BATCH = 200
+DETAILS_FLUSH_S = 2.0
 
 
 class MissingRawDataError(RuntimeError):
@@ -123,6 +138,31 @@ def _close_capture(conn: Connection, info: CaptureInfo, stats: dict[str, Any]) -
 # --- discover ---------------------------------------------------------------------------------
 
 
+def discover_shapes(conn: Connection, capture_id: int) -> list[PageShape]:
+    """Each stored page's result count and TMDb's totals (for validation, without the items)."""
+    rows = conn.execute(
+        text(
+            "SELECT page, CASE WHEN jsonb_typeof(payload->'results') = 'array' "
+            "THEN jsonb_array_length(payload->'results') END, "
+            "payload->'total_pages', payload->'total_results' "
+            "FROM raw.discover_page WHERE capture_id = :c ORDER BY page"
+        ),
+        {"c": capture_id},
+    ).all()
+    return [
+        PageShape(
+            r[0], r[1], r[2] if type(r[2]) is int else None, r[3] if type(r[3]) is int else None
+        )
+        for r in rows
+    ]
+
+
+def capture_problems(conn: Connection, info: CaptureInfo) -> list[str]:
+    """Why a stored discover capture is incomplete (empty: it is complete)."""
+    requested = int(info.stats.get("pages_requested") or 0) or 1
+    return discover_problems(discover_shapes(conn, info.capture_id), requested)
+
+
 def capture_discover(
     warehouse: Warehouse,
     client: TMDbClient,
@@ -134,25 +174,35 @@ def capture_discover(
     recapture: bool = False,
     logger: Any = log,
 ) -> CaptureInfo:
-    """Capture `pages` discover pages plus the reference lists for `day`, or reuse the capture."""
+    """Capture `pages` discover pages plus the reference lists for `day`, or reuse the capture.
+
+    A stored capture that fails validation (pages missing or short: kept by a version of this
+    pipeline that did not validate) is not reused: it is captured again as a new version, and
+    the incomplete one is kept as an earlier version.
+    """
     with warehouse.begin() as conn:
         existing = current_capture(conn, DISCOVER, day)
+        problems = capture_problems(conn, existing) if existing else []
     if existing and not recapture:
-        existing.reused = True
-        logger.info(f"{DISCOVER} {day}: reusing capture v{existing.version} (recapture=false)")
-        return existing
+        if not problems:
+            existing.reused = True
+            logger.info(f"{DISCOVER} {day}: reusing capture v{existing.version} (recapture=false)")
+            return existing
+        logger.warning(
+            f"{DISCOVER} {day}: the current capture v{existing.version} is incomplete "
+            f"({'; '.join(problems[:3])}); capturing the day again (v{existing.version} is kept "
+            "as an earlier version)"
+        )
+        recapture = True
     start_requests = client.stats.requests
-    # Fetch everything before writing: a failure part-way leaves the partition untouched.
+    # Fetch and validate everything before writing: an incomplete list never becomes current.
     references = {
         "genres": client.genre_list(params.get("language")),
         "countries": client.countries(),
         "languages": client.languages(),
     }
-    fetched = []
-    for resp in client.iter_discover(pages, params):
-        fetched.append(resp)
-        if len(fetched) % 25 == 0:
-            logger.info(f"{DISCOVER} {day}: {len(fetched)}/{pages} pages")
+    fetched = client.discover(pages, params)
+    logger.info(f"{DISCOVER} {day}: {len(fetched)} pages fetched and complete")
     captured_at = min(r.date for r in fetched) if fetched else references["genres"].date
     items, rejected, duplicates = discover_items((r.params["page"], r.data) for r in fetched)
     stats = {
@@ -160,45 +210,61 @@ def capture_discover(
         "pages_captured": len(fetched),
         "total_pages": fetched[0].data.get("total_pages") if fetched else 0,
         "total_results": fetched[0].data.get("total_results") if fetched else 0,
+        "results": sum(len(r.data["results"]) for r in fetched),
         "movies": len(items),
         "duplicates": duplicates,
-        "rejected_items": len(rejected),
+        "rejected_items": sum(1 for r in rejected if r.field is None),
+        "quarantined_fields": sum(1 for r in rejected if r.field is not None),
         "requests": client.stats.requests - start_requests,
+        "short_pages_refetched": client.stats.short_pages,
+        "healed_incomplete_version": existing.version if existing and problems else None,
     }
-    with warehouse.begin() as conn:
-        opened = _open_capture(
-            conn, DISCOVER, day, {**params, "pages": pages}, None if recapture else lambda c: True
+
+    def write() -> CaptureInfo:
+        with warehouse.begin() as conn:
+            opened = _open_capture(
+                conn,
+                DISCOVER,
+                day,
+                {**params, "pages": pages},
+                None if recapture else lambda c: True,
+            )
+            if isinstance(opened, CaptureInfo):
+                logger.info(f"{DISCOVER} {day}: another run captured it meanwhile; reusing it")
+                return opened
+            capture_id, version = opened
+            copy_into(
+                conn,
+                "raw.discover_page",
+                ["capture_id", "page", "captured_at", "request_params", "payload"],
+                ((capture_id, r.params["page"], r.date, r.params, r.data) for r in fetched),
+            )
+            copy_into(
+                conn,
+                "raw.reference_list",
+                ["capture_id", "list_name", "captured_at", "payload"],
+                ((capture_id, name, r.date, r.data) for name, r in references.items()),
+            )
+            info = CaptureInfo(
+                capture_id,
+                DISCOVER,
+                day,
+                version,
+                captured_at,
+                is_late(day, captured_at, grace_hours),
+                stats,
+            )
+            _close_capture(conn, info, stats)
+            return info
+
+    # The write is one transaction: a connection lost during it commits nothing, so it is
+    # simply tried again (the pages are still in memory: no request is repeated).
+    info = with_reconnect(write, logger=logger, what=f"{DISCOVER} {day}: writing the capture")
+    if not info.reused:
+        logger.info(
+            f"{DISCOVER} {day}: captured v{info.version}: {len(fetched)} pages, {len(items)} "
+            f"movies{' (LATE capture)' if info.late_capture else ''}"
         )
-        if isinstance(opened, CaptureInfo):
-            logger.info(f"{DISCOVER} {day}: another run captured it meanwhile; reusing it")
-            return opened
-        capture_id, version = opened
-        copy_into(
-            conn,
-            "raw.discover_page",
-            ["capture_id", "page", "captured_at", "request_params", "payload"],
-            ((capture_id, r.params["page"], r.date, r.params, r.data) for r in fetched),
-        )
-        copy_into(
-            conn,
-            "raw.reference_list",
-            ["capture_id", "list_name", "captured_at", "payload"],
-            ((capture_id, name, r.date, r.data) for name, r in references.items()),
-        )
-        info = CaptureInfo(
-            capture_id,
-            DISCOVER,
-            day,
-            version,
-            captured_at,
-            is_late(day, captured_at, grace_hours),
-            stats,
-        )
-        _close_capture(conn, info, stats)
-    logger.info(
-        f"{DISCOVER} {day}: captured v{version}: {len(fetched)} pages, {len(items)} movies"
-        f"{' (LATE capture)' if info.late_capture else ''}"
-    )
     return info
 
 
@@ -239,6 +305,8 @@ def last_fetches(conn: Connection, day: dt.date, movie_ids: list[int]) -> dict[i
             "SELECT md.movie_id, max(c.partition_date) FROM raw.movie_details md "
             "JOIN raw.capture c ON c.capture_id = md.capture_id "
             "WHERE c.is_current AND c.asset = :a AND c.partition_date < :d "
+            # An unreadable body is not a fetch: the next day asks for the movie again.
+            "AND NOT (md.payload IS NULL AND md.body IS NOT NULL) "
             "AND md.movie_id = ANY(:ids) GROUP BY md.movie_id"
         ),
         {"a": DETAILS, "d": day, "ids": movie_ids},
@@ -299,6 +367,225 @@ def plan_details(
     return plan
 
 
+@dataclass
+class DetailsPlan:
+    """What a details capture of one day is to hold, decided before any details request."""
+
+    day: dt.date
+    discover: CaptureInfo
+    discovered: list[int]
+    reasons: dict[int, str]  # movie -> why it is fetched (new, changed, stale); others reuse
+    change_days_checked: int
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for reason in self.reasons.values():
+            out[reason] = out.get(reason, 0) + 1
+        return out
+
+
+def plan_capture(
+    warehouse: Warehouse, client: TMDbClient, day: dt.date, discover: CaptureInfo, max_age_days: int
+) -> DetailsPlan:
+    """Which of the day's discovered movies need /movie/{id}. Reads raw in short transactions;
+    the day's change lists are asked of TMDb (once per day, stored) outside them."""
+    with warehouse.begin() as conn:
+        items, _, _ = discover_items(discover_pages(conn, discover))
+        discovered = [i.movie_id for i in items]
+        last = last_fetches(conn, day, discovered)
+    change_days = {
+        last[m] + dt.timedelta(days=k)
+        for m in discovered
+        if m in last and (day - last[m]).days < max_age_days
+        for k in range(1, (day - last[m]).days + 1)
+    }
+    changes = changes_by_day(warehouse, client, change_days)
+    return DetailsPlan(
+        day,
+        discover,
+        discovered,
+        plan_details(day, discovered, last, changes, max_age_days),
+        len(change_days),
+    )
+
+
+def open_details_capture(
+    warehouse: Warehouse, plan: DetailsPlan, params: dict[str, Any], recapture: bool
+) -> CaptureInfo | tuple[int, int, set[int]]:
+    """The version this run writes into: a pending one left by a failed run (resumed), or a
+    new one. Returns (capture id, version, movies it already holds), or the current capture
+    when another run completed one for the same discover capture meanwhile."""
+    day, discover_id = plan.day, plan.discover.capture_id
+    with warehouse.begin() as conn:
+        partition_lock(conn, f"{DETAILS}:{day.isoformat()}")
+        current = current_capture(conn, DETAILS, day)
+        if current and not recapture and follows(current, discover_id):
+            current.reused = True
+            return current
+        pending = conn.execute(
+            text(
+                "SELECT capture_id, version FROM raw.capture WHERE asset = :a "
+                "AND partition_date = :d AND completed_at IS NULL "
+                "AND request_params->>'discover_capture_id' = :dc AND capture_id > :after "
+                "ORDER BY version DESC LIMIT 1"
+            ),
+            {
+                "a": DETAILS,
+                "d": day,
+                "dc": str(discover_id),
+                # Never resume a version older than the current one: what it holds is older.
+                "after": current.capture_id if current else 0,
+            },
+        ).one_or_none()
+        if pending is not None:
+            have = conn.execute(
+                text("SELECT movie_id FROM raw.movie_details WHERE capture_id = :c"),
+                {"c": pending[0]},
+            ).scalars()
+            return pending[0], pending[1], set(have)
+        opened = _open_capture(
+            conn, DETAILS, day, {**params, "discover_capture_id": discover_id}, None
+        )
+        assert not isinstance(opened, CaptureInfo)
+        return opened[0], opened[1], set()
+
+
+def persist_details(
+    warehouse: Warehouse, capture_id: int, rows: list[tuple[Any, ...]], logger: Any = log
+) -> None:
+    """Write fetched details into a pending capture, in a short transaction of its own.
+    Idempotent (two runs resuming one capture, or a retry after a lost connection)."""
+
+    def write() -> None:
+        with warehouse.begin() as conn:
+            stage(conn, "stg_movie_details", "raw.movie_details", _DETAIL_COLUMNS, rows)
+            cols = ", ".join(_DETAIL_COLUMNS)
+            conn.execute(
+                text(
+                    f"INSERT INTO raw.movie_details ({cols}) SELECT {cols} FROM stg_movie_details "
+                    "ON CONFLICT (capture_id, movie_id) DO NOTHING"
+                )
+            )
+
+    with_reconnect(write, logger=logger, what=f"{DETAILS}: writing {len(rows)} fetched details")
+
+
+def fetch_details_into(
+    warehouse: Warehouse,
+    client: TMDbClient,
+    capture_id: int,
+    plan: DetailsPlan,
+    todo: list[int],
+    append: list[str],
+    logger: Any = log,
+) -> None:
+    """Fetch `todo` outside any transaction, persisting as responses arrive."""
+    batch: list[tuple[Any, ...]] = []
+    flushed = time.monotonic()
+    for n, (movie_id, resp) in enumerate(client.fetch_details(todo, append), start=1):
+        batch.append(
+            (
+                capture_id,
+                movie_id,
+                resp.status,
+                resp.date,
+                plan.reasons[movie_id],
+                resp.data,
+                resp.body,
+            )
+        )
+        if resp.invalid:
+            logger.warning(
+                f"{DETAILS} {plan.day}: movie {movie_id}: the body stayed unreadable after the "
+                "retries; kept as received, the movie is quarantined"
+            )
+        if len(batch) >= DETAILS_BATCH or time.monotonic() - flushed >= DETAILS_FLUSH_S:
+            persist_details(warehouse, capture_id, batch, logger)
+            batch, flushed = [], time.monotonic()
+            logger.info(f"{DETAILS} {plan.day}: {n}/{len(todo)} fetched")
+    if batch:
+        persist_details(warehouse, capture_id, batch, logger)
+
+
+def make_details_current(
+    warehouse: Warehouse,
+    plan: DetailsPlan,
+    capture_id: int,
+    version: int,
+    *,
+    grace_hours: float,
+    recapture: bool,
+    run_stats: dict[str, Any],
+) -> CaptureInfo:
+    """Validate the pending capture (every planned movie has its row) and make it current, in
+    one short transaction. When another run made a capture of the same discover capture
+    current meanwhile, that one stays and this version is closed as superseded."""
+    day = plan.day
+
+    def close() -> CaptureInfo:
+        with warehouse.begin() as conn:
+            partition_lock(conn, f"{DETAILS}:{day.isoformat()}")
+            current = current_capture(conn, DETAILS, day)
+            if current and not recapture and follows(current, plan.discover.capture_id):
+                conn.execute(
+                    text(
+                        "UPDATE raw.capture SET completed_at = now(), stats = CAST(:s AS jsonb) "
+                        "WHERE capture_id = :c AND completed_at IS NULL"
+                    ),
+                    {"c": capture_id, "s": json.dumps({"superseded_by": current.capture_id})},
+                )
+                current.reused = True
+                return current
+            rows = conn.execute(
+                text(
+                    "SELECT movie_id, http_status, payload IS NULL AND body IS NOT NULL, "
+                    "fetched_at FROM raw.movie_details WHERE capture_id = :c"
+                ),
+                {"c": capture_id},
+            ).all()
+            held = {r[0] for r in rows}
+            missing = [m for m in plan.reasons if m not in held]
+            if missing:
+                raise RuntimeError(
+                    f"{DETAILS} {day}: capture v{version} lacks {len(missing)} planned movies "
+                    f"(e.g. {missing[:5]}); rerun to fetch them"
+                )
+            not_found = sum(1 for r in rows if r[1] == 404)
+            invalid = sum(1 for r in rows if r[2])
+            earliest = min((r[3] for r in rows), default=None)
+            captured_at = earliest or plan.discover.captured_at or dt.datetime.now(dt.UTC)
+            stats = {
+                "discover_capture_id": plan.discover.capture_id,
+                "discovered": len(plan.discovered),
+                "fetched": len(rows) - not_found - invalid,
+                "not_found": not_found,
+                "invalid": invalid,
+                "reused": len(plan.discovered) - len(plan.reasons),
+                "reasons": plan.counts,
+                "change_days_checked": plan.change_days_checked,
+                **run_stats,
+            }
+            info = CaptureInfo(
+                capture_id,
+                DETAILS,
+                day,
+                version,
+                captured_at,
+                is_late(day, captured_at, grace_hours),
+                stats,
+            )
+            _close_capture(conn, info, stats)
+            return info
+
+    return with_reconnect(close, what=f"{DETAILS} {day}: making the capture current")
+
+
+def follows(capture: CaptureInfo, discover_capture_id: int) -> bool:
+    """Details follow their discover capture: a recaptured discover gets new details."""
+    return capture.stats.get("discover_capture_id") == discover_capture_id
+
+
 def capture_details(
     warehouse: Warehouse,
     client: TMDbClient,
@@ -310,99 +597,50 @@ def capture_details(
     recapture: bool = False,
     logger: Any = log,
 ) -> CaptureInfo:
-    """Fetch details of the day's discovered movies that are new, changed or stale."""
+    """Details of the day's discovered movies that are new, changed or stale: plan, fetch and
+    persist (resuming what a failed run left), make current."""
     with warehouse.begin() as conn:
         existing = current_capture(conn, DETAILS, day)
         discover_info = require_capture(conn, DISCOVER, day)
-
-        def follows_discover(capture: CaptureInfo) -> bool:
-            # Details follow their discover capture: a recaptured discover gets new details.
-            return capture.stats.get("discover_capture_id") == discover_info.capture_id
-
-        if existing and not recapture:
-            if follows_discover(existing):
-                existing.reused = True
-                logger.info(
-                    f"{DETAILS} {day}: reusing capture v{existing.version} (recapture=false)"
-                )
-                return existing
-            logger.info(f"{DETAILS} {day}: the discover capture changed; capturing details again")
-        # The pages are read only when details are to be captured, not on every reuse.
-        pages = discover_pages(conn, discover_info)
-        items, _, _ = discover_items(pages)
-        discovered = [i.movie_id for i in items]
-        last = last_fetches(conn, day, discovered)
+    if existing and not recapture:
+        if follows(existing, discover_info.capture_id):
+            existing.reused = True
+            logger.info(f"{DETAILS} {day}: reusing capture v{existing.version} (recapture=false)")
+            return existing
+        logger.info(f"{DETAILS} {day}: the discover capture changed; capturing details again")
     start_requests = client.stats.requests
-    change_days = {
-        last[m] + dt.timedelta(days=k)
-        for m in discovered
-        if m in last and (day - last[m]).days < max_age_days
-        for k in range(1, (day - last[m]).days + 1)
-    }
-    changes = changes_by_day(warehouse, client, change_days)
-    plan = plan_details(day, discovered, last, changes, max_age_days)
-    reasons: dict[str, int] = {}
-    for reason in plan.values():
-        reasons[reason] = reasons.get(reason, 0) + 1
-    logger.info(
-        f"{DETAILS} {day}: {len(discovered)} discovered, fetching {len(plan)} "
-        f"({reasons or 'none'}), reusing {len(discovered) - len(plan)}"
+    plan = plan_capture(warehouse, client, day, discover_info, max_age_days)
+    opened = open_details_capture(
+        warehouse, plan, {"max_age_days": max_age_days, "append": append or []}, recapture
     )
-    fetched = not_found = 0
-    earliest: dt.datetime | None = None
-    with warehouse.begin() as conn:
-        opened = _open_capture(
-            conn,
-            DETAILS,
-            day,
-            {"max_age_days": max_age_days, "append": append or []},
-            None if recapture else follows_discover,
-        )
-        if isinstance(opened, CaptureInfo):
-            logger.info(f"{DETAILS} {day}: another run captured it meanwhile; reusing it")
-            return opened
-        capture_id, version = opened
-        batch: list[tuple[Any, ...]] = []
-        ids = list(plan)
-        for n, (movie_id, resp) in enumerate(client.fetch_details(ids, append or []), start=1):
-            when = resp.date if resp is not None else dt.datetime.now(dt.UTC)
-            earliest = when if earliest is None or when < earliest else earliest
-            if resp is None:
-                not_found += 1
-                batch.append((capture_id, movie_id, 404, when, plan[movie_id], None))
-            else:
-                fetched += 1
-                batch.append((capture_id, movie_id, 200, when, plan[movie_id], resp.data))
-            if len(batch) >= DETAILS_BATCH:
-                copy_into(conn, "raw.movie_details", _DETAIL_COLUMNS, batch)
-                batch = []
-                logger.info(f"{DETAILS} {day}: {n}/{len(ids)} fetched")
-        copy_into(conn, "raw.movie_details", _DETAIL_COLUMNS, batch)
-        captured_at = earliest or discover_info.captured_at or dt.datetime.now(dt.UTC)
-        stats = {
-            "discover_capture_id": discover_info.capture_id,
-            "discovered": len(discovered),
-            "fetched": fetched,
-            "not_found": not_found,
-            "reused": len(discovered) - len(plan),
-            "reasons": reasons,
-            "change_days_checked": len(change_days),
+    if isinstance(opened, CaptureInfo):
+        logger.info(f"{DETAILS} {day}: another run captured it meanwhile; reusing it")
+        return opened
+    capture_id, version, have = opened
+    todo = [m for m in plan.reasons if m not in have]
+    logger.info(
+        f"{DETAILS} {day}: {len(plan.discovered)} discovered, {len(plan.reasons)} to fetch "
+        f"({plan.counts or 'none'}), reusing {len(plan.discovered) - len(plan.reasons)}"
+        + (f"; resuming v{version}: {len(have)} already fetched, {len(todo)} left" if have else "")
+    )
+    fetch_details_into(warehouse, client, capture_id, plan, todo, append or [], logger)
+    return make_details_current(
+        warehouse,
+        plan,
+        capture_id,
+        version,
+        grace_hours=grace_hours,
+        recapture=recapture,
+        run_stats={
+            "resumed": len(have),
             "requests": client.stats.requests - start_requests,
-        }
-        info = CaptureInfo(
-            capture_id,
-            DETAILS,
-            day,
-            version,
-            captured_at,
-            is_late(day, captured_at, grace_hours),
-            stats,
-        )
-        _close_capture(conn, info, stats)
-    return info
+        },
+    )
 
 
-_DETAIL_COLUMNS = ["capture_id", "movie_id", "http_status", "fetched_at", "fetch_reason", "payload"]
+_DETAIL_COLUMNS = [
+    "capture_id", "movie_id", "http_status", "fetched_at", "fetch_reason", "payload", "body",
+]  # fmt: skip
 
 
 def details_refs_as_of(
@@ -426,8 +664,8 @@ def details_refs_as_of(
 
 def details_payloads(
     conn: Connection, keys: list[tuple[int, int]]
-) -> Iterator[tuple[int, int, Any]]:
-    """(capture id, movie id, payload) of the given (capture id, movie id) details rows.
+) -> Iterator[tuple[int, int, Any, str | None]]:
+    """(capture id, movie id, payload, unreadable body) of the given details rows.
 
     Streamed from a server-side cursor: a 10,000-movie day never sits in memory as raw JSON.
     """
@@ -437,7 +675,7 @@ def details_payloads(
     # caller's later statements on it) to server-side cursors.
     result = conn.execute(
         text(
-            "SELECT md.capture_id, md.movie_id, md.payload FROM raw.movie_details md "
+            "SELECT md.capture_id, md.movie_id, md.payload, md.body FROM raw.movie_details md "
             "JOIN jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(c bigint, m integer) "
             "ON md.capture_id = k.c AND md.movie_id = k.m"
         ),

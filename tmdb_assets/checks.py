@@ -10,8 +10,9 @@ import datetime as dt
 from typing import Any
 
 import dagster as dg
+from sqlalchemy import text
 
-from tmdb_assets.capture import DETAILS, DISCOVER, end_of_day
+from tmdb_assets.capture import DETAILS, DISCOVER, CaptureInfo, capture_problems, end_of_day
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
 from tmdb_assets.transform import date_id
@@ -52,13 +53,24 @@ FOREIGN_KEYS = {
     ],
 }
 
+# The movies of a day's current discover capture: every item whose id the transform can read
+# (a positive whole number, also when sent as a string). Items without one are quarantined whole.
 RAW_IDS_OF_DAY = """
-    SELECT DISTINCT (r->>'id')::int AS movie_id
-    FROM raw.discover_page p
-    JOIN raw.capture c ON c.capture_id = p.capture_id
-    CROSS JOIN jsonb_array_elements(p.payload->'results') r
-    WHERE c.asset = 'raw_discover_pages' AND c.is_current AND c.partition_date = :d
-      AND jsonb_typeof(r->'id') = 'number'
+    SELECT DISTINCT id::int AS movie_id FROM (
+        SELECT CASE WHEN jsonb_typeof(r->'id') IN ('number', 'string')
+                     AND (r->>'id') ~ '^\\s*[0-9]{1,10}(\\.0*)?\\s*$'
+                    THEN (r->>'id')::numeric END AS id
+        FROM raw.discover_page p
+        JOIN raw.capture c ON c.capture_id = p.capture_id
+        CROSS JOIN jsonb_array_elements(p.payload->'results') r
+        WHERE c.asset = 'raw_discover_pages' AND c.is_current AND c.partition_date = :d
+          AND jsonb_typeof(p.payload->'results') = 'array'
+    ) ids WHERE id BETWEEN 1 AND 2147483647
+"""
+
+QUARANTINED_OF_DAY = """
+    SELECT count(*) FILTER (WHERE field IS NULL), count(*) FILTER (WHERE field IS NOT NULL)
+    FROM raw.quarantine WHERE partition_date = :d AND source = 'discover'
 """
 
 
@@ -215,6 +227,50 @@ def all_pages_captured(
 
 
 @dg.asset_check(
+    asset="raw_discover_pages",
+    description="Each capture of the run's days is complete and consistent: every page but the "
+    "last holds 20 results, and the results reach what TMDb's total_results promises for the "
+    "pages asked. Blocking.",
+    blocking=True,
+)
+def pages_complete(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    wh = warehouse.get()
+    days = run_window(context, wh)
+    problems: dict[str, list[str]] = {}
+    counts: dict[str, dict[str, Any]] = {}
+    with wh.begin() as conn:
+        for day in days:
+            row = conn.execute(
+                text(
+                    "SELECT capture_id, version, stats FROM raw.capture WHERE asset = :a "
+                    "AND partition_date = :d AND is_current"
+                ),
+                {"a": DISCOVER, "d": day},
+            ).one_or_none()
+            if row is None:
+                problems[str(day)] = ["not captured"]
+                continue
+            info = CaptureInfo(row[0], DISCOVER, day, row[1], None, False, dict(row[2] or {}))
+            found = capture_problems(conn, info)
+            if found:
+                problems[str(day)] = found[:EXAMPLES]
+            counts[str(day)] = {
+                k: info.stats.get(k)
+                for k in ("pages_captured", "results", "movies", "duplicates", "total_results")
+            }
+    return result(
+        not problems,
+        ERROR,
+        window=f"{days[0]}..{days[-1]}" if days else "none",
+        incomplete_days=len(problems),
+        problems=problems,
+        counts=counts,
+    )
+
+
+@dg.asset_check(
     asset="raw_movie_details",
     description="Every movie discovered on the run's days has details captured on or before that day, or a recorded 404.",
 )
@@ -346,7 +402,11 @@ def matches_raw_discover(
     missing_total = extra_total = 0
     missing: dict[str, list[int]] = {}
     extra: dict[str, list[int]] = {}
+    quarantined_items = quarantined_fields = 0
     for day in run_window(context, wh):
+        items, fields = wh.rows(QUARANTINED_OF_DAY, d=day)[0]
+        quarantined_items += int(items)
+        quarantined_fields += int(fields)
         raw = {r[0] for r in wh.rows(RAW_IDS_OF_DAY, d=day)}
         fact = {
             r[0]
@@ -367,6 +427,9 @@ def matches_raw_discover(
         extra_rows=extra_total,
         missing_examples=missing,
         extra_examples=extra,
+        # Accounted for: items without a usable id have no row; a bad field is NULL in its row.
+        quarantined_items_without_id=quarantined_items,
+        quarantined_fields=quarantined_fields,
     )
 
 
@@ -375,13 +438,25 @@ def matches_raw_discover(
     description="popularity >= 0, vote_average within [0, 10], vote_count >= 0.",
 )
 def values_in_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    wh = warehouse.get()
     n, examples = offending_rows(
-        warehouse.get(),
+        wh,
         "fact_movie_daily",
         "date_id, movie_id, popularity, vote_average, vote_count",
         "popularity < 0 OR vote_average < 0 OR vote_average > 10 OR vote_count < 0",
     )
-    return result(n == 0, ERROR, offending_rows=n, examples=examples)
+    unknown = wh.scalar(
+        "SELECT count(*) FROM warehouse.fact_movie_daily "
+        "WHERE popularity IS NULL OR vote_average IS NULL OR vote_count IS NULL"
+    )
+    return result(
+        n == 0,
+        ERROR,
+        offending_rows=n,
+        examples=examples,
+        # NULL: TMDb sent a value that could not be read; it is in raw.quarantine with its reason.
+        rows_with_quarantined_values=int(unknown),
+    )
 
 
 @dg.asset_check(
@@ -471,6 +546,7 @@ all_checks = [
     *(unique_key_check(t) for t in KEYS),
     *(foreign_key_check(t) for t in FOREIGN_KEYS),
     all_pages_captured,
+    pages_complete,
     every_movie_has_details_or_404,
     details_failure_share,
     non_negative_numbers,

@@ -91,6 +91,7 @@ class Simulator:
 OUR_ERRORS = {
     "WarehouseError", "TMDbAuthError", "TMDbUnavailableError", "TMDbRequestError",
     "TMDbPayloadError", "MissingRawDataError", "SeedError", "PayloadError",
+    "TMDbRateLimitedError", "TMDbIncompleteError",
 }  # fmt: skip
 
 
@@ -126,8 +127,52 @@ def pick_days(args: argparse.Namespace) -> list[dt.date]:
     return [parse_partition_key(str(today - dt.timedelta(days=k))) for k in range(days, 0, -1)]
 
 
+# Exit codes of `tmdb-assets run` (and `rebuild`), for cron and CI wrappers.
+EXIT_OK = 0  # every run succeeded and every ERROR-severity check passed
+EXIT_RUN_FAILED = 1  # a run failed: its day is not fully loaded; rerun the same command
+EXIT_USAGE = 2  # a usage or configuration error: nothing was run
+EXIT_CHECKS_FAILED = 3  # the runs succeeded but an ERROR-severity check failed: look at the data
+
+
+def run_config_for(args: argparse.Namespace) -> dict:
+    config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    raw = {}
+    if args.recapture:
+        raw["recapture"] = True
+    if raw:
+        config["ops"] = {
+            name: {"config": raw} for name in ("raw_discover_pages", "raw_movie_details")
+        }
+    return config
+
+
+def failure_report(result, day: dt.date) -> str:
+    """What a failed run committed, what failed and what did not run."""
+    done = sorted({e.asset_key.path[-1] for e in result.get_asset_materialization_events()})
+    failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
+    lines = [
+        f"the run for {day} failed in {', '.join(failed) or 'the run'}: {step_failure_message(result)}"
+    ]
+    if done:
+        lines.append(
+            f"Committed for {day} before the failure (kept, reused by the rerun): {', '.join(done)}."
+        )
+    else:
+        lines.append(f"Nothing was committed for {day} by this run.")
+    if skipped:
+        lines.append(f"Not run: {len(skipped)} step(s) downstream of the failure.")
+    lines.append(
+        "Details fetched before a capture failed are kept (not current) and resumed: fix the "
+        "cause and rerun the same command."
+    )
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    if args.pages is not None and not 1 <= args.pages <= 500:
+        raise CliError(f"--pages {args.pages} is outside 1..500 (20 movies a page)")
     simulator = None
     if args.simulator:
         simulator = Simulator(args.movies, args.seed, args.rate_limit)
@@ -141,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.pages:
         os.environ["TMDB_DISCOVER_PAGES"] = str(args.pages)
+    exit_code = EXIT_OK
     try:
         days = pick_days(args)
         home = prepare_dagster_home()
@@ -148,11 +194,15 @@ def run(args: argparse.Namespace) -> int:
 
         from tmdb_assets.definitions import defs
         from tmdb_assets.resources.warehouse import WarehouseResource
+        from tmdb_assets.runs import close_dead_runs
 
         warehouse = WarehouseResource(database_url=os.environ.get("TMDB_DATABASE_URL", "")).get()
         print(f"warehouse: {warehouse.display_url}\nDagster home: {home}")
-        instance = dg.DagsterInstance.get()
-        run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+        instance = get_instance()
+        for run_id in close_dead_runs(instance, logger=log):
+            print(f"closed a dead run left STARTED by a killed process: {run_id}")
+        run_config = run_config_for(args)
+        error_checks_failed: list[str] = []
         for day in days:
             if simulator:
                 simulator.set_day(day)
@@ -161,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
                 partition_key=day.isoformat(),
                 instance=instance,
                 run_config=run_config,
+                tags={"tmdb_assets/launched_by": "tmdb-assets run"},
                 raise_on_error=False,
             )
             status = "ok" if result.success else "FAILED"
@@ -169,22 +220,31 @@ def run(args: argparse.Namespace) -> int:
             note = ""
             if failed == ["fact_movie_daily:fresh"] and day != days[-1]:
                 note = " (expected while catching up: a later day is still to load)"
+            error_checks_failed += [
+                f"{day} {c.asset_key.path[-1]}:{c.check_name}"
+                for c in checks
+                if not c.passed
+                and c.severity == dg.AssetCheckSeverity.ERROR
+                and not (c.check_name == "fresh" and day != days[-1])
+            ]
             print(
                 f"{day}: {status} in {time.monotonic() - t0:.1f}s (run {result.run_id[:8]}); "
                 f"checks: {len(checks) - len(failed)}/{len(checks)} passed"
                 + (f", failed: {', '.join(failed)}{note}" if failed else "")
             )
             if not result.success:
-                detail = step_failure_message(result)
-                raise CliError(
-                    f"the run for {day} failed: {detail}\nNothing partial was kept for failed "
-                    "steps; fix the cause and rerun the same command."
-                )
+                raise RunFailed(failure_report(result, day))
         from tmdb_assets.summary import print_summary
 
         print_summary(warehouse, days, time.monotonic() - started)
         verdict = "every check passed" if not failed else f"FAILED checks: {', '.join(failed)}"
         print(f"Checks on the final state: {len(checks) - len(failed)}/{len(checks)}, {verdict}")
+        if error_checks_failed:
+            print(
+                f"ERROR-severity checks failed: {', '.join(error_checks_failed)} "
+                f"(exit code {EXIT_CHECKS_FAILED}; their metadata in the Dagster UI says what)"
+            )
+            exit_code = EXIT_CHECKS_FAILED
         if simulator:
             stats = simulator.stats()
             print(
@@ -194,7 +254,30 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if simulator:
             simulator.stop()
-    return 0
+    return exit_code
+
+
+class RunFailed(RuntimeError):
+    """A Dagster run failed; the message says what was committed and what to do."""
+
+
+def get_instance():
+    """The Dagster instance, or one clear line when its database cannot be reached."""
+    import dagster as dg
+
+    from tmdb_assets.instance import InstanceDatabaseError
+
+    try:
+        return dg.DagsterInstance.get()
+    except InstanceDatabaseError as exc:
+        raise CliError(str(exc)) from None
+    except Exception as exc:
+        cause = exc
+        while cause is not None:
+            if isinstance(cause, InstanceDatabaseError):
+                raise CliError(str(cause)) from None
+            cause = cause.__cause__ or cause.__context__
+        raise
 
 
 # --- other commands -----------------------------------------------------------------------
@@ -208,7 +291,6 @@ def rebuild(args: argparse.Namespace) -> int:
     if not args.yes:
         raise CliError("rebuild drops schema `warehouse` (raw is kept): pass --yes to go ahead")
     prepare_dagster_home()
-    import dagster as dg
 
     from tmdb_assets.definitions import defs
 
@@ -220,7 +302,7 @@ def rebuild(args: argparse.Namespace) -> int:
     recreate_warehouse_schema(warehouse)
     print(f"dropped and recreated schema warehouse at {warehouse.display_url}")
     job = defs.resolve_job_def("tmdb_derived")
-    instance = dg.DagsterInstance.get()
+    instance = get_instance()
     run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
     for start, end in ranges:
         result = job.execute_in_process(
@@ -236,7 +318,10 @@ def rebuild(args: argparse.Namespace) -> int:
             f"{start}..{end}: {'ok' if result.success else 'FAILED'} (one run: {result.run_id[:8]})"
         )
         if not result.success:
-            raise CliError(f"rebuilding {start}..{end} failed; rerun `tmdb-assets rebuild --yes`")
+            raise RunFailed(
+                f"rebuilding {start}..{end} failed: {step_failure_message(result)}; rerun "
+                "`tmdb-assets rebuild --yes`"
+            )
     days = [
         d for s, e in ranges for d in (s + dt.timedelta(days=i) for i in range((e - s).days + 1))
     ]
@@ -286,7 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--date", action="append", help="a partition (YYYY-MM-DD); repeatable")
     r.add_argument("--start", help="first partition of a range (with --end)")
     r.add_argument("--end", help="last partition of a range (inclusive)")
-    r.add_argument("--pages", type=int, help="discover pages per day (TMDB_DISCOVER_PAGES)")
+    r.add_argument("--pages", type=int, help="discover pages per day, 1..500 (TMDB_DISCOVER_PAGES)")
+    r.add_argument(
+        "--recapture",
+        action="store_true",
+        help="capture the days again even if captured (the old capture stays as an earlier version)",
+    )
     r.add_argument("--movies", type=int, default=2000, help="simulator catalog size")
     r.add_argument("--seed", type=int, default=7, help="simulator seed")
     r.add_argument("--rate-limit", type=float, default=50.0, help="simulator requests/s")
@@ -310,9 +400,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except RunFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
     except (CliError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
@@ -321,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if isinstance(exc, TMDbError | WarehouseError):
             print(f"error: {exc}", file=sys.stderr)
-            return 1
+            return EXIT_RUN_FAILED
         raise
 
 

@@ -16,6 +16,44 @@ from dagster_postgres import DagsterPostgresStorage
 from tmdb_assets.resources.embedded import embedded_database_url, normalize_url
 
 
+class InstanceDatabaseError(RuntimeError):
+    """The Dagster instance's PostgreSQL cannot be reached; the message names the setting."""
+
+
+def instance_url_source() -> str:
+    """Which setting the instance's database URL comes from (for messages)."""
+    if os.environ.get("DAGSTER_POSTGRES_URL", "").strip():
+        return "DAGSTER_POSTGRES_URL"
+    if os.environ.get("TMDB_DATABASE_URL", "").strip():
+        return "TMDB_DATABASE_URL (DAGSTER_POSTGRES_URL unset)"
+    return "the embedded PostgreSQL (DAGSTER_POSTGRES_URL and TMDB_DATABASE_URL unset)"
+
+
+def probe_instance_database(url: str, timeout_s: int = 5) -> None:
+    """Connect once, quickly: an unreachable database is one clear line, not a long traceback
+    from dagster-postgres' own retries."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    try:
+        psycopg2.connect(
+            dbname=parsed.database,
+            user=parsed.username,
+            password=parsed.password,
+            host=parsed.host or parsed.query.get("host"),
+            port=parsed.port,
+            connect_timeout=timeout_s,
+        ).close()
+    except psycopg2.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InstanceDatabaseError(
+            f"the Dagster instance database {parsed.render_as_string(hide_password=True)} "
+            f"(from {instance_url_source()}) cannot be reached: {first}. Start that PostgreSQL "
+            "or fix DAGSTER_POSTGRES_URL."
+        ) from None
+
+
 def dagster_postgres_url() -> str:
     url = os.environ.get("DAGSTER_POSTGRES_URL", "").strip()
     if url:
@@ -34,8 +72,9 @@ class ProjectPostgresStorage(DagsterPostgresStorage):
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
-        url = config_value.get("postgres_url") or dagster_postgres_url()
-        return cls(postgres_url=normalize_url(url), inst_data=inst_data)
+        url = normalize_url(config_value.get("postgres_url") or dagster_postgres_url())
+        probe_instance_database(url)
+        return cls(postgres_url=url, inst_data=inst_data)
 
     def _part(self, class_name: str) -> ConfigurableClassData:
         # Run workers and the daemon rebuild each storage from this: pass the resolved URL.

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import gc
 import io
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from tmdb_assets.resources.warehouse import (
     partition_lock,
     stage,
     upsert,
+    with_reconnect,
 )
 from tmdb_assets.settings import data_dir, env_int
 from tmdb_assets.transform import (
@@ -44,6 +46,8 @@ from tmdb_assets.transform import (
     language_list,
     movie_details,
 )
+
+log = logging.getLogger(__name__)
 
 CONTINENT_CODES = {
     "AF": "Africa", "AN": "Antarctica", "AS": "Asia", "EU": "Europe",
@@ -120,7 +124,14 @@ def read_day_on(conn: Connection, url: str, day: dt.date) -> DayData:
     return data
 
 
-def _parse_details(movie_id: int, payload: Any) -> MovieDetails | Rejected:
+def _parse_details(movie_id: int, payload: Any, body: str | None = None) -> MovieDetails | Rejected:
+    if payload is None and body is not None:
+        return Rejected(
+            "details",
+            movie_id,
+            f"the details body is not JSON ({len(body)} characters kept in raw.movie_details.body)",
+            {"body_start": body[:500]},
+        )
     try:
         return movie_details(payload, expected_id=movie_id)
     except PayloadError as exc:
@@ -134,6 +145,8 @@ def _apply_details(data: DayData, movie_id: int, parsed: MovieDetails | Rejected
     else:
         data.details[movie_id] = parsed
         data.details_status[movie_id] = "ok"
+        if parsed.problems:  # fields set aside; the rest of the details is used
+            data.rejected.extend(parsed.problems)
 
 
 def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> DayData:
@@ -157,8 +170,8 @@ def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> D
     memo = _details_memo
     need = [(key[1], m) for m, key in keys.items() if key not in memo]
     fresh = {
-        keys[m]: _parse_details(m, payload)
-        for _capture, m, payload in capture.details_payloads(conn, need)
+        keys[m]: _parse_details(m, payload, body)
+        for _capture, m, payload, body in capture.details_payloads(conn, need)
     }
     with _cache_lock:
         for key in list(fresh)[: max(CACHE_MAX_MOVIES - len(memo), 0)]:
@@ -242,12 +255,12 @@ def record_rejected(conn: Connection, data: DayData) -> int:
         conn,
         "stg_quarantine",
         "raw.quarantine",
-        ["partition_date", "source", "movie_id", "reason", "payload"],
-        [(data.day, r.source, r.movie_id, r.reason, r.payload) for r in data.rejected],
+        ["partition_date", "source", "movie_id", "reason", "payload", "field"],
+        [(data.day, r.source, r.movie_id, r.reason, r.payload, r.field) for r in data.rejected],
     )
     conn.execute(
         text(
-            "INSERT INTO raw.quarantine (partition_date, source, movie_id, reason, payload) "
+            "INSERT INTO raw.quarantine (partition_date, source, movie_id, reason, payload, field) "
             "SELECT DISTINCT ON (partition_date, source, movie_id, reason) * FROM stg_quarantine "
             "ON CONFLICT (partition_date, source, movie_id, reason) DO NOTHING"
         )
@@ -283,7 +296,7 @@ DIM_LANGUAGE_COLUMNS = ["iso_639_1", "english_name", "name", "source_date"]
 def dim_genre_rows(data: DayData) -> list[tuple[Any, ...]]:
     names = dict(data.genres_ref)
     for d in data.details.values():
-        for gid, name in d.genres:
+        for gid, name in d.genres or ():
             names.setdefault(gid, name)
     return [(gid, name, data.day) for gid, name in sorted(names.items())]
 
@@ -302,7 +315,7 @@ def load_dim_genre(conn: Connection, data: DayData) -> UpsertResult:
 def dim_company_rows(data: DayData) -> list[tuple[Any, ...]]:
     companies: dict[int, tuple[Any, ...]] = {}
     for d in data.details.values():
-        for cid, name, origin, logo in d.companies:
+        for cid, name, origin, logo in d.companies or ():
             companies[cid] = (cid, name, origin, logo, data.day)
     return [companies[k] for k in sorted(companies)]
 
@@ -337,7 +350,7 @@ def dim_country_rows(
         c: (n, native) for c, n, native in data.countries_ref
     }
     for d in data.details.values():
-        for code, name in d.countries:
+        for code, name in d.countries or ():
             countries.setdefault(code, (name, None))
     return [
         (code, name, native, *continent_of.get(code, (None, None)), data.day)
@@ -361,7 +374,7 @@ def load_dim_country(conn: Connection, data: DayData) -> UpsertResult:
 def dim_language_rows(data: DayData) -> list[tuple[Any, ...]]:
     langs: dict[str, tuple[str | None, str | None]] = {c: (e, n) for c, e, n in data.languages_ref}
     for d in data.details.values():
-        for code, english, native in d.languages:
+        for code, english, native in d.languages or ():
             langs.setdefault(code, (english, native))
     for item in data.items:
         if item.original_language:
@@ -391,11 +404,15 @@ BRIDGES: dict[str, tuple[str, str, str]] = {
 }
 
 
+# A movie's keys in each bridge from its details; None where the details could not say (the
+# field was set aside), which leaves the movie's stored set as it is.
 _BRIDGE_KEYS = {
-    "bridge_movie_genre": lambda d: [g for g, _ in d.genres],
-    "bridge_movie_company": lambda d: [c[0] for c in d.companies],
-    "bridge_movie_country": lambda d: [c for c, _ in d.countries],
-    "bridge_movie_language": lambda d: [lang[0] for lang in d.languages],
+    "bridge_movie_genre": lambda d: None if d.genres is None else [g for g, _ in d.genres],
+    "bridge_movie_company": lambda d: None if d.companies is None else [c[0] for c in d.companies],
+    "bridge_movie_country": lambda d: None if d.countries is None else [c for c, _ in d.countries],
+    "bridge_movie_language": lambda d: (
+        None if d.languages is None else [lang[0] for lang in d.languages]
+    ),
 }
 
 
@@ -409,12 +426,11 @@ def bridge_pairs(data: DayData, bridge: str) -> tuple[set[int], list[tuple[int, 
     for item in data.items:
         movie_id = item.movie_id
         d = details.get(movie_id)
-        if d is not None:
-            keys = keys_of(d)
-        elif genre:
+        keys = keys_of(d) if d is not None else None
+        if keys is None and genre:
             keys = item.genre_ids  # without details, discover still lists the genres
-        else:
-            continue  # without details the day says nothing about companies/countries/languages
+        if keys is None:
+            continue  # the day says nothing about this movie's set: the stored one stays
         movies.add(movie_id)
         pairs.extend([(movie_id, k) for k in keys])
     return movies, pairs
@@ -543,12 +559,15 @@ def parse_country_continent(
     content: str, source: str = "country_continent.csv"
 ) -> list[tuple[str, str, str, str]]:
     reader = csv.DictReader(io.StringIO(content))
-    required = {"iso_3166_1", "country_name", "continent_code"}
-    missing = required - set(reader.fieldnames or [])
+    required = ["iso_3166_1", "country_name", "continent_code", "continent"]
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in required if c not in header]
     if missing:
         raise SeedError(
-            f"{source}: missing column(s) {sorted(missing)}; the header must include {sorted(required)}"
+            f"{source} line 1 (header): missing column(s) {', '.join(missing)}; the header must "
+            f"include {', '.join(required)} (found: {', '.join(header) or 'nothing'})"
         )
+    reader.fieldnames = header
     rows: dict[str, tuple[str, str, str, str]] = {}
     for line, row in enumerate(reader, start=2):
         code = (row.get("iso_3166_1") or "").strip().upper()
@@ -562,6 +581,12 @@ def parse_country_continent(
             )
         if not name:
             raise SeedError(f"{source} line {line}: country_name is empty for {code}")
+        continent = (row.get("continent") or "").strip()
+        if continent != CONTINENT_CODES[cont]:
+            raise SeedError(
+                f"{source} line {line}, column continent: {continent!r} for {code} does not "
+                f"match continent_code {cont} ({CONTINENT_CODES[cont]!r}); fix one of the two"
+            )
         if code in rows:
             raise SeedError(f"{source} line {line}: {code} appears twice; keep one row per code")
         rows[code] = (code, name, cont, CONTINENT_CODES[cont])
@@ -602,15 +627,24 @@ def load_country_continent(conn: Connection, path: Path) -> dict[str, int]:
     }
 
 
-def load_day_table(warehouse: Warehouse, table: str, day: dt.date) -> tuple[DayData | None, Any]:
-    """Load one table for one date in one transaction; returns (day data, load result)."""
-    with warehouse.begin() as conn, gc_paused():
-        if table == "dim_date":
-            return None, load_dim_date(conn, day)
-        data = read_day_on(conn, warehouse.url, day)
-        if table in BRIDGES:
-            return data, load_bridge(conn, data, table)
-        return data, _LOADERS[table](conn, data)
+def load_day_table(
+    warehouse: Warehouse, table: str, day: dt.date, logger: Any = None
+) -> tuple[DayData | None, Any]:
+    """Load one table for one date in one transaction; returns (day data, load result).
+
+    A connection lost during it rolls it back and the load runs again (with_reconnect).
+    """
+
+    def load() -> tuple[DayData | None, Any]:
+        with warehouse.begin() as conn, gc_paused():
+            if table == "dim_date":
+                return None, load_dim_date(conn, day)
+            data = read_day_on(conn, warehouse.url, day)
+            if table in BRIDGES:
+                return data, load_bridge(conn, data, table)
+            return data, _LOADERS[table](conn, data)
+
+    return with_reconnect(load, logger=logger or log, what=f"{table} {day}")
 
 
 _LOADERS = {

@@ -97,7 +97,7 @@ def execute(warehouse: Warehouse, *statements: str) -> None:
 
 def test_every_check_passes_on_a_good_load(db):
     checks = run_checks(db)
-    assert len(checks) == 27
+    assert len(checks) == 28
     assert all(c.passed for c in checks.values()), [k for k, c in checks.items() if not c.passed]
 
 
@@ -168,9 +168,31 @@ def test_missing_page(db):
         "UPDATE raw.capture SET stats = jsonb_set(stats, '{pages_requested}', '4') "
         "WHERE asset = 'raw_discover_pages' AND partition_date = '2025-03-02'",
     )
-    name, meta = only_failure(run_checks(db))
-    assert name == "raw_discover_pages:all_pages_captured"
+    checks = run_checks(db)
+    failed = sorted(k for k, c in checks.items() if not c.passed)
+    assert failed == ["raw_discover_pages:all_pages_captured", "raw_discover_pages:pages_complete"]
+    meta = {k: v.value for k, v in checks["raw_discover_pages:all_pages_captured"].metadata.items()}
     assert meta["missing_pages"] == {"2025-03-02": [4]} and meta["missing_page_count"] == 1
+    meta = {k: v.value for k, v in checks["raw_discover_pages:pages_complete"].metadata.items()}
+    assert meta["problems"] == {"2025-03-02": ["page 4 is missing"]}
+
+
+def test_short_page_fails_pages_complete(db):
+    # The bug this check exists for: a page that came back short was kept as the day's truth,
+    # and the fact built from it agreed with it. Every page present, page 2 short by 7.
+    execute(
+        db,
+        "UPDATE raw.discover_page p SET payload = jsonb_set(payload, '{results}', "
+        "(SELECT jsonb_agg(r) FROM (SELECT r FROM jsonb_array_elements(p.payload->'results') "
+        "WITH ORDINALITY AS e(r, n) WHERE n <= 13) x)) FROM raw.capture c "
+        "WHERE c.capture_id = p.capture_id AND c.partition_date = '2025-03-02' "
+        "AND c.asset = 'raw_discover_pages' AND p.page = 2",
+    )
+    checks = run_checks(db)
+    meta = {k: v.value for k, v in checks["raw_discover_pages:pages_complete"].metadata.items()}
+    assert not checks["raw_discover_pages:pages_complete"].passed
+    assert meta["problems"] == {"2025-03-02": ["page 2 holds 13 results, not 20"]}
+    assert checks["raw_discover_pages:all_pages_captured"].passed  # every page is there
 
 
 def test_movie_without_details(db):

@@ -38,9 +38,9 @@ def test_main_job_loads_days_and_a_second_run_converges(database_url, tmp_path):
     assert "Loaded" in out and "(2 days)" in out and "Top 5 movies" in out
     assert "Genres on" in out and "Continents on" in out and ": ok in" in out
     # Every check ran; on the final state every one passed.
-    assert "Checks on the final state: 27/27, every check passed" in out
+    assert "Checks on the final state: 28/28, every check passed" in out
     last_day = [line for line in out.splitlines() if ": ok in" in line][-1]
-    assert "checks: 27/27 passed" in last_day
+    assert "checks: 28/28 passed" in last_day
     warehouse = Warehouse(database_url)
     assert warehouse.scalar("SELECT count(DISTINCT date_id) FROM warehouse.fact_movie_daily") == 2
     before = table_checksums(warehouse)
@@ -123,17 +123,23 @@ def test_dagster_cli_materializes_a_partition(database_url, tmp_path):
     warehouse.engine.dispose()
 
 
+H = "iso_3166_1,country_name,continent_code,continent\n"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("code,continent\nUS,NA\n", "missing column(s)"),
+        ("code,continent\nUS,NA\n", "line 1 (header): missing column(s) iso_3166_1"),
+        # Without its continent column: rejected, naming the line and the column.
         (
-            "iso_3166_1,country_name,continent_code\nUSA,United States,NA\n",
-            "line 2: iso_3166_1 'USA'",
+            "iso_3166_1,country_name,continent_code\nUS,United States,NA\n",
+            "line 1 (header): missing column(s) continent;",
         ),
-        ("iso_3166_1,country_name,continent_code\nUS,United States,XX\n", "continent_code 'XX'"),
-        ("iso_3166_1,country_name,continent_code\nUS,A,NA\nUS,B,NA\n", "line 3: US appears twice"),
-        ("iso_3166_1,country_name,continent_code\n", "no rows"),
+        (H + "USA,United States,NA,North America\n", "line 2: iso_3166_1 'USA'"),
+        (H + "US,United States,XX,North America\n", "continent_code 'XX'"),
+        (H + "US,United States,NA,Europe\n", "line 2, column continent: 'Europe' for US"),
+        (H + "US,A,NA,North America\nUS,B,NA,North America\n", "line 3: US appears twice"),
+        (H, "no rows"),
     ],
 )
 def test_bad_csv_is_explained(content, message):
@@ -150,7 +156,7 @@ def test_bad_csv_keeps_the_loaded_mapping(database_url, tmp_path):
     resources = {"warehouse": WarehouseResource(database_url=database_url)}
     assert dg.materialize([country_continent], resources=resources).success
     (tmp_path / "country_continent.csv").write_text(
-        "iso_3166_1,country_name,continent_code\nUS,A,??\n"
+        "iso_3166_1,country_name,continent_code,continent\nUS,A,??,North America\n"
     )
     os.environ["TMDB_SEED_DIR"] = str(tmp_path)
     try:

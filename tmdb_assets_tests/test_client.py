@@ -26,13 +26,13 @@ def client(sim, **kw) -> TMDbClient:
 
 def test_discover_paging_and_page_cap(simulator):
     c = client(simulator)
-    pages = list(c.iter_discover(3, {"sort_by": "popularity.desc"}))
+    pages = c.discover(3, {"sort_by": "popularity.desc"})
     assert [p.data["page"] for p in pages] == [1, 2, 3]
     assert all(len(p.data["results"]) == 20 for p in pages)
     total = pages[0].data["total_results"]
     assert pages[0].data["total_pages"] == -(-total // 20)
     # Stops at the last page TMDb has, even when asked for more.
-    last = list(c.iter_discover(500))
+    last = c.discover(500)
     assert len(last) == pages[0].data["total_pages"]
     with pytest.raises(ValueError, match=r"outside 1\.\.500"):
         c.discover_page(501)

@@ -78,7 +78,7 @@ def test_dagster_validates_the_definitions():
 
 
 EXPECTED_CHECKS = {
-    "raw_discover_pages": {"all_pages_captured"},
+    "raw_discover_pages": {"all_pages_captured", "pages_complete"},
     "raw_movie_details": {"every_movie_has_details_or_404"},
     "dim_date": {"unique_key"},
     "dim_movie": {"unique_key", "details_failure_share", "non_negative_numbers", "release_date_plausible"},
@@ -97,6 +97,7 @@ EXPECTED_CHECKS = {
 }  # fmt: skip
 BLOCKING = {
     ("raw_discover_pages", "all_pages_captured"),
+    ("raw_discover_pages", "pages_complete"),
     ("fact_movie_daily", "foreign_keys"),
     ("fact_movie_daily", "matches_raw_discover"),
     *((b, "foreign_keys") for b in EXPECTED_CHECKS if b.startswith("bridge_")),

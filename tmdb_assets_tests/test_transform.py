@@ -6,12 +6,14 @@ import json
 import pytest
 
 from tmdb_assets.transform import (
+    PageShape,
     PayloadError,
     clean_text,
     country_list,
     date_id,
     dim_date_row,
     discover_items,
+    discover_problems,
     genre_list,
     language_list,
     movie_details,
@@ -119,36 +121,109 @@ def test_duplicates_across_pages_keep_the_better_rank():
     [
         ({"title": "no id"}, "has no id"),
         ({"id": "abc"}, "not a number"),
-        ({"id": 5, "popularity": "very"}, "popularity is 'very'"),
-        ({"id": 5, "vote_average": 11}, "out-of-range"),
-        ({"id": 5, "genre_ids": "28"}, "genre_ids is not a list"),
-        ({"id": 5, "vote_count": 10**10}, "vote_count is 10000000000, out of range"),
         ({"id": 2**31}, "out of range"),
+        ({"id": -4}, "not positive"),
         ("not an object", "not an object"),
     ],
 )
-def test_malformed_items_are_rejected_with_a_reason(item, reason):
+def test_items_without_a_usable_id_are_rejected_whole(item, reason):
     items, rejected, _ = discover_items([(1, {"results": [item, {"id": 9}]})])
     assert [i.movie_id for i in items] == [9]
-    assert len(rejected) == 1 and reason in rejected[0].reason
+    assert len(rejected) == 1 and reason in rejected[0].reason and rejected[0].field is None
 
 
-def test_malformed_details_raise_payload_error():
+@pytest.mark.parametrize(
+    ("bad", "field", "reason"),
+    [
+        ({"popularity": "very"}, "popularity", "popularity is 'very'"),
+        ({"popularity": -1}, "popularity", "not >= 0"),
+        ({"vote_average": 11}, "vote_average", "not within [0, 10]"),
+        ({"vote_count": "x"}, "vote_count", "vote_count is 'x', not a number"),
+        ({"vote_count": 10**10}, "vote_count", "out of range"),
+        ({"genre_ids": "18"}, "genre_ids", "genre_ids is a str ('18'), not a list"),
+    ],
+)
+def test_one_bad_field_keeps_the_movie_and_quarantines_the_field(bad, field, reason):
+    good = {"id": 5, "title": "Kept", "popularity": 3.5, "vote_average": 7.0, "vote_count": 12}
+    good["genre_ids"] = [18, 35]
+    items, rejected, _ = discover_items([(3, {"results": [{**good, **bad}, {"id": 9}]})])
+    assert [i.movie_id for i in items] == [5, 9]
+    kept = items[0]
+    assert kept.title == "Kept" and getattr(kept, field) is None
+    # Every other field parsed as usual.
+    for other, value in (("popularity", 3.5), ("vote_average", 7.0), ("vote_count", 12)):
+        if other != field:
+            assert getattr(kept, other) == value
+    if field != "genre_ids":
+        assert kept.genre_ids == (18, 35)
+    assert len(rejected) == 1
+    assert rejected[0].field == field and rejected[0].movie_id == 5
+    assert reason in rejected[0].reason and rejected[0].reason.startswith("page 3: ")
+    assert rejected[0].payload == {"field": field, "value": bad[field]}
+
+
+def test_a_bad_genre_id_drops_that_id_only():
+    items, rejected, _ = discover_items([(1, {"results": [{"id": 5, "genre_ids": [18, "x", 28]}]})])
+    assert items[0].genre_ids == (18, 28)
+    assert [(r.field, r.movie_id) for r in rejected] == [("genre_ids", 5)]
+
+
+def test_details_with_a_bad_field_keep_everything_else():
+    payload = load_sample("movie_550.json")
+    d = movie_details({**payload, "runtime": "long", "budget": 10**19}, expected_id=550)
+    assert d.runtime is None and d.budget is None
+    assert d.title == payload["title"] and d.revenue == payload["revenue"]
+    assert {g for g, _ in d.genres} == {g["id"] for g in payload["genres"]}
+    assert sorted(p.field for p in d.problems) == ["budget", "runtime"]
+    # A list that is not a list: unknown (None), not an empty set.
+    d = movie_details({"id": 1, "genres": "Drama"})
+    assert d.genres is None and [p.field for p in d.problems] == ["genres"]
+    # One bad entry: that entry is dropped, the others kept.
+    d = movie_details(
+        {"id": 1, "production_companies": [{"id": 2**40, "name": "X"}, {"id": 7, "name": "Y"}]}
+    )
+    assert [c[0] for c in d.companies] == [7]
+    assert "production_companies[].id" in d.problems[0].reason
+
+
+def test_details_that_cannot_be_the_movie_raise_payload_error():
     with pytest.raises(PayloadError, match="carry id 2"):
         movie_details({"id": 2}, expected_id=1)
-    with pytest.raises(PayloadError, match="genres is a str"):
-        movie_details({"id": 1, "genres": "Drama"})
-    with pytest.raises(PayloadError, match="runtime"):
-        movie_details({"id": 1, "runtime": "long"})
-    # Numbers that do not fit their column quarantine the payload instead of failing the load.
-    with pytest.raises(PayloadError, match="runtime is 1000000000000, out of range"):
-        movie_details({"id": 1, "runtime": 10**12})
-    with pytest.raises(PayloadError, match=r"revenue .* out of range"):
-        movie_details({"id": 1, "revenue": 10**19})
-    with pytest.raises(PayloadError, match=r"production_companies\[\]\.id"):
-        movie_details({"id": 1, "production_companies": [{"id": 2**40, "name": "X"}]})
+    with pytest.raises(PayloadError, match="not an object"):
+        movie_details(["not", "an", "object"])
+    with pytest.raises(PayloadError, match="has no id"):
+        movie_details({"title": "x"})
     assert movie_details({"id": 1, "budget": 3 * 10**12}).budget == 3 * 10**12  # bigint
     assert movie_details({"id": 1, "runtime": 90.0}).runtime == 90
+    assert movie_details({"id": 1, "runtime": 10**12}).runtime is None  # out of range: set aside
+
+
+def _shapes(*sizes: int, total_results: int, total_pages: int | None = None):
+    total_pages = total_pages if total_pages is not None else -(-total_results // 20)
+    return [PageShape(p, n, total_pages, total_results) for p, n in enumerate(sizes, start=1)]
+
+
+def test_a_complete_discover_capture_has_no_problems():
+    assert discover_problems(_shapes(20, 20, 20, total_results=10_000), 3) == []
+    # TMDb's last page holds what total_results leaves for it.
+    assert discover_problems(_shapes(20, 20, 5, total_results=45), 5) == []
+    assert discover_problems([PageShape(1, 0, 0, 0)], 3) == []  # a query that matches nothing
+
+
+@pytest.mark.parametrize(
+    ("shapes", "requested", "problem"),
+    [
+        (_shapes(20, 20, 0, total_results=10_000), 3, "page 3 holds 0 results, not 20"),
+        (_shapes(20, 19, 20, total_results=10_000), 3, "page 2 holds 19 results"),
+        (_shapes(20, 20, total_results=10_000), 3, "page 3 is missing"),
+        (_shapes(20, 20, 1, total_results=45), 5, "total_results 45 leaves 5"),
+        # total_pages wrong (says 3, page 3 empty): a short capture, never the day's truth.
+        (_shapes(20, 20, 0, total_results=60, total_pages=3), 3, "(TMDb's last) holds 0"),
+    ],
+)
+def test_an_incomplete_discover_capture_says_why(shapes, requested, problem):
+    problems = discover_problems(shapes, requested)
+    assert any(problem in p for p in problems), problems
 
 
 def test_reference_lists():

@@ -96,6 +96,14 @@ def raw_discover_pages(
             "pages": sum(i.stats.get("pages_captured", 0) for i in infos),
             "movies": sum(i.stats.get("movies", 0) for i in infos),
             "duplicates_across_pages": sum(i.stats.get("duplicates", 0) for i in infos),
+            "quarantined_fields": sum(i.stats.get("quarantined_fields") or 0 for i in infos),
+            "rejected_items": sum(i.stats.get("rejected_items") or 0 for i in infos),
+            "short_pages_refetched": sum(
+                (i.stats.get("short_pages_refetched") or 0) for i in infos if not i.reused
+            ),
+            "incomplete_captures_healed": sum(
+                1 for i in infos if i.stats.get("healed_incomplete_version") and not i.reused
+            ),
             "total_results": last.stats.get("total_results", 0),
             "dagster/row_count": sum(i.stats.get("pages_captured", 0) for i in infos),
             **_client_metadata(client),
@@ -147,10 +155,15 @@ def raw_movie_details(
             "movies": sum(i.stats.get("discovered", 0) for i in infos),
             "details_fetched": sum(i.stats.get("fetched", 0) for i in infos),
             "details_not_found": sum(i.stats.get("not_found", 0) for i in infos),
+            "details_invalid": sum(i.stats.get("invalid") or 0 for i in infos),
+            "details_resumed": sum((i.stats.get("resumed") or 0) for i in infos if not i.reused),
             "details_reused": sum(i.stats.get("reused", 0) for i in infos),
             "fetch_reasons": dg.MetadataValue.json(reasons),
             "dagster/row_count": sum(
-                i.stats.get("fetched", 0) + i.stats.get("not_found", 0) for i in infos
+                i.stats.get("fetched", 0)
+                + i.stats.get("not_found", 0)
+                + (i.stats.get("invalid") or 0)
+                for i in infos
             ),
             **_client_metadata(client),
         }

@@ -11,12 +11,14 @@ import email.utils
 import logging
 import random
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import dagster as dg
+import orjson
 import requests
 from pydantic import Field
 from requests.adapters import HTTPAdapter
@@ -24,6 +26,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from tmdb_assets.resources.ratelimit import RateLimiter
 from tmdb_assets.settings import DEFAULT_BASE_URL
+from tmdb_assets.transform import expected_pages, page_problem, page_shape
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +54,30 @@ class TMDbPayloadError(TMDbError):
     """TMDb answered 200 with a body that is not the JSON expected."""
 
 
+class TMDbRateLimitedError(TMDbUnavailableError):
+    """TMDb kept answering 429 after every retry: the client is over the API's limit."""
+
+
+class TMDbIncompleteError(TMDbError):
+    """A discover capture stayed incomplete (short or missing pages) after its refetches."""
+
+
 class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        retry_after: float | None = None,
+        status: int | None = None,
+        body: str | None = None,
+    ):
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
+        self.body = body
+
+
+# What is kept of a body that is not JSON: enough to see what TMDb sent.
+MAX_INVALID_BODY = 1_000_000
 
 
 @dataclass
@@ -68,6 +90,8 @@ class ClientStats:
     http_5xx: int = 0
     not_found: int = 0
     connection_errors: int = 0
+    invalid_bodies: int = 0
+    short_pages: int = 0
     rate_wait_s: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -89,6 +113,17 @@ class TMDbResponse:
     params: dict[str, Any]
     data: Any
     date: dt.datetime  # when TMDb answered: its Date header, the local clock where missing
+    status: int = 200  # 200, or 404 (data None)
+    body: str | None = None  # a 200 body that stayed unreadable after the retries (data None)
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+    @property
+    def invalid(self) -> bool:
+        """HTTP 200 whose body was not JSON (or was cut short) on every attempt."""
+        return self.status == 200 and self.body is not None
 
 
 _limiters: dict[tuple[str, float], RateLimiter] = {}
@@ -222,23 +257,34 @@ class TMDbClient:
         url = f"{self.base_url}{path}"
         try:
             resp = self.session.get(url, params=params, timeout=self.timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+            content = resp.content  # a body cut mid-transfer fails here, as a broken connection
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
             self.stats.add(connection_errors=1)
             raise _Retryable(f"GET {path} failed: {type(exc).__name__}") from None
         status = resp.status_code
         if status == 200:
             try:
-                data = resp.json()
+                data = orjson.loads(content)
             except ValueError:
+                self.stats.add(invalid_bodies=1)
                 raise _Retryable(
-                    f"GET {path} returned a body that is not JSON", status=200
+                    f"GET {path} returned a body that is not JSON ({len(content)} bytes)",
+                    status=200,
+                    body=content[:MAX_INVALID_BODY].decode("utf-8", "replace"),
                 ) from None
             return TMDbResponse(
                 path=path, params=dict(params), data=data, date=_response_date(resp)
             )
         if status == 404:
             self.stats.add(not_found=1)
-            return None
+            return TMDbResponse(
+                path=path, params=dict(params), data=None, date=_response_date(resp), status=404
+            )
         if status == 401:
             raise TMDbAuthError(
                 f"TMDb rejected the token (HTTP 401, {_status_message(resp)}) at {self.base_url}. "
@@ -260,8 +306,15 @@ class TMDbClient:
             )
         raise TMDbRequestError(f"GET {path} -> HTTP {status}: {_status_message(resp)}")
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> TMDbResponse | None:
-        """GET a v3 path. Returns None on 404; retries 429, 5xx and connection errors."""
+    def request(
+        self, path: str, params: dict[str, Any] | None = None, *, keep_invalid: bool = False
+    ) -> TMDbResponse:
+        """GET a v3 path, retrying 429, 5xx, connection errors and unreadable bodies.
+
+        A 404 comes back as a response with status 404. A 200 whose body stayed unreadable on
+        every attempt comes back with `body` set when `keep_invalid` (the caller keeps it as
+        evidence), and raises TMDbPayloadError otherwise.
+        """
         params = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         retrying = Retrying(
             retry=retry_if_exception_type(_Retryable),
@@ -274,13 +327,29 @@ class TMDbClient:
             return retrying(self._once, path, params)
         except _Retryable as exc:
             if exc.status == 200:
+                if keep_invalid:
+                    return TMDbResponse(
+                        path, dict(params), None, dt.datetime.now(dt.UTC), 200, exc.body or ""
+                    )
                 raise TMDbPayloadError(
                     f"{exc} after {self.max_retries} retries; the API may be degraded: rerun later"
                 ) from None
+            if exc.status == 429:
+                raise TMDbRateLimitedError(
+                    f"TMDb at {self.base_url} kept rate-limiting GET {path} (HTTP 429) after "
+                    f"{self.max_retries} retries: this client asked faster than the API allows. "
+                    f"Lower TMDB_RATE_LIMIT_PER_SECOND (now {self.limiter.rate:g}/s), and check "
+                    "that no other client or run shares this API key or IP; then rerun."
+                ) from None
             raise TMDbUnavailableError(
                 f"TMDb at {self.base_url} kept failing: {exc} after {self.max_retries} retries. "
-                "Check the network and TMDB_API_BASE_URL, then rerun: nothing partial was kept."
+                "Check the network and TMDB_API_BASE_URL, then rerun."
             ) from None
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> TMDbResponse | None:
+        """GET a v3 path. Returns None on 404; retries 429, 5xx and connection errors."""
+        resp = self.request(path, params)
+        return None if resp.not_found else resp
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> TMDbResponse:
         """Like get(), but a 404 is an error (for endpoints that always exist)."""
@@ -303,45 +372,87 @@ class TMDbClient:
             raise TMDbPayloadError(f"/discover/movie page {page}: no 'results' list in the body")
         return resp
 
-    def iter_discover(
-        self, pages: int, params: dict[str, Any] | None = None
-    ) -> Iterator[TMDbResponse]:
-        """Pages 1..pages, stopping early past the last page TMDb has."""
-        pages = min(pages, DISCOVER_MAX_PAGE)
+    def discover(
+        self, pages: int, params: dict[str, Any] | None = None, *, short_page_retries: int = 3
+    ) -> list[TMDbResponse]:
+        """A complete discover list: pages 1..N (up to TMDb's last page), validated.
+
+        Every page but the last must hold 20 results (see transform.page_problem). A short or
+        empty page is refetched, with a pause, up to `short_page_retries` times: TMDb's paging
+        is not a snapshot and its total_pages has been seen wrong, and one short page kept as
+        the day's truth would silently drop its movies. Still short: TMDbIncompleteError, and
+        nothing of the capture is kept.
+        """
         first = self.discover_page(1, params)
-        yield first
-        total_pages = first.data.get("total_pages")
-        if isinstance(total_pages, int):
-            pages = min(pages, max(total_pages, 1))
-        if not first.data["results"] or pages < 2:
-            return
-        # Pages 2..N in parallel below the rate limit, yielded in page order.
-        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
-            futures = [pool.submit(self.discover_page, p, params) for p in range(2, pages + 1)]
-            try:
-                for future in futures:
-                    resp = future.result()
-                    yield resp
-                    if not resp.data["results"]:
-                        return  # past the last page TMDb has: stop early
-            finally:
-                for future in futures:
-                    future.cancel()
+        last = expected_pages(min(pages, DISCOVER_MAX_PAGE), page_shape(1, first.data))
+        got: dict[int, TMDbResponse] = {1: first}
+        if last > 1:
+            # Pages 2..N in parallel below the rate limit.
+            with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
+                futures = {
+                    p: pool.submit(self.discover_page, p, params) for p in range(2, last + 1)
+                }
+                try:
+                    for p, future in futures.items():
+                        got[p] = future.result()
+                finally:
+                    for future in futures.values():
+                        future.cancel()
+        shape = page_shape(1, first.data)
+
+        def problems() -> dict[int, str]:
+            return {
+                p: why
+                for p, resp in got.items()
+                if (why := page_problem(page_shape(p, resp.data), last, shape))
+            }
+
+        bad = problems()
+        for attempt in range(1, short_page_retries + 1):
+            if not bad:
+                break
+            self.stats.add(short_pages=len(bad))
+            delay = min(self.backoff_max_s, 0.5 * 2**attempt)
+            self.log.warning(
+                f"TMDb discover: {'; '.join(bad.values())}; refetching "
+                f"{len(bad)} page(s) in {delay:.1f}s (attempt {attempt}/{short_page_retries})"
+            )
+            time.sleep(delay)
+            for p in bad:
+                got[p] = self.discover_page(p, params)
+            bad = problems()
+        if bad:
+            raise TMDbIncompleteError(
+                f"TMDb's discover list stayed incomplete after {short_page_retries} refetches: "
+                f"{'; '.join(bad.values())} (total_pages {shape.total_pages}, total_results "
+                f"{shape.total_results}). Nothing of this capture was kept. "
+                "Rerun later; if TMDb keeps listing fewer pages than it says, ask for fewer "
+                "pages (TMDB_DISCOVER_PAGES or --pages)."
+            )
+        return [got[p] for p in sorted(got)]
 
     def movie_details(self, movie_id: int, append: Iterable[str] = ()) -> TMDbResponse | None:
+        """/movie/{id}; None on 404."""
+        resp = self.movie_details_response(movie_id, append)
+        return None if resp.not_found else resp
+
+    def movie_details_response(self, movie_id: int, append: Iterable[str] = ()) -> TMDbResponse:
+        """/movie/{id} as a response whatever came back: 200, 404 (status) or a body that
+        stayed unreadable after the retries (`invalid`, with the body kept)."""
         append = list(append)
         if len(append) > 20:
             raise ValueError("append_to_response takes at most 20 items")
         params = {"append_to_response": ",".join(append)} if append else {}
-        return self.get(f"/movie/{int(movie_id)}", params)
+        return self.request(f"/movie/{int(movie_id)}", params, keep_invalid=True)
 
     def fetch_details(
         self, movie_ids: Iterable[int], append: Iterable[str] = ()
-    ) -> Iterator[tuple[int, TMDbResponse | None]]:
+    ) -> Iterator[tuple[int, TMDbResponse]]:
         """Details of many movies, fetched concurrently below the shared rate limit.
 
-        Yields (movie_id, response or None for 404) in the order of `movie_ids`, holding at most
-        a bounded window of responses in memory.
+        Yields (movie_id, response) in the order of `movie_ids` (a 404 and an unreadable body
+        are responses too: see movie_details_response), holding at most a bounded window of
+        responses in memory.
         """
         append = list(append)
         window = self.max_concurrency * 4
@@ -351,7 +462,9 @@ class TMDbClient:
                 # A sliding window keeps every worker busy (no stall at chunk boundaries) while
                 # holding at most `window` responses.
                 for movie_id in movie_ids:
-                    pending.append((movie_id, pool.submit(self.movie_details, movie_id, append)))
+                    pending.append(
+                        (movie_id, pool.submit(self.movie_details_response, movie_id, append))
+                    )
                     if len(pending) >= window:
                         done_id, future = pending.popleft()
                         yield done_id, future.result()

@@ -7,11 +7,12 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dagster as dg
 import orjson
@@ -39,6 +40,37 @@ _engines_lock = threading.Lock()
 
 class WarehouseError(RuntimeError):
     """The warehouse cannot be reached or is not in the expected state."""
+
+    def __init__(self, message: str, *, connection_lost: bool = False):
+        super().__init__(message)
+        self.connection_lost = connection_lost
+
+
+T = TypeVar("T")
+
+
+def with_reconnect(
+    fn: Callable[[], T], *, attempts: int = 4, logger: Any = log, what: str = "warehouse write"
+) -> T:
+    """Run `fn` (whole transactions only) again when the connection was lost during it.
+
+    A lost connection rolls its transaction back, so running the same transactions again is
+    safe; a database that blips (restart, failover, a terminated backend) then costs a pause,
+    not the night's run. Waits 1, 2, 4 s between attempts.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except WarehouseError as exc:
+            if not exc.connection_lost or attempt == attempts:
+                raise
+            delay = 2 ** (attempt - 1)
+            logger.warning(
+                f"{what}: the database connection was lost; trying again in {delay}s "
+                f"(attempt {attempt + 1}/{attempts})"
+            )
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def resolve_database_url(url: str | None) -> str:
@@ -358,16 +390,24 @@ class Warehouse:
             with self.engine.begin() as conn:
                 yield conn
         except (DBAPIError, psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
-            # COPY runs on the driver's cursor, so its errors arrive unwrapped.
-            lost = exc.connection_invalidated if isinstance(exc, DBAPIError) else True
+            # COPY runs on the driver's cursor, so its errors arrive unwrapped. An
+            # OperationalError is the server or the network ending the transaction (terminated
+            # backend, restart, idle-in-transaction timeout, refused connection): retryable.
+            orig = getattr(exc, "orig", None) or exc
+            lost = (
+                exc.connection_invalidated
+                or isinstance(orig, psycopg2.OperationalError | psycopg2.InterfaceError)
+                if isinstance(exc, DBAPIError)
+                else True
+            )
             if not lost:
                 raise
-            orig = getattr(exc, "orig", None) or exc
             first_line = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
             raise WarehouseError(
                 f"the connection to {self.display_url} was lost mid-transaction ({first_line}). "
-                "Nothing of this step was committed: rerun the same partition once the database "
-                "is back; it converges to the same tables."
+                "That transaction was rolled back: rerun the same partition once the database "
+                "is back; it converges to the same tables.",
+                connection_lost=True,
             ) from exc
 
     def scalar(self, sql: str, **params: Any) -> Any:
@@ -385,6 +425,23 @@ class WarehouseResource(dg.ConfigurableResource):
     database_url: str = ""
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
+    _heartbeat: Any = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Every run of this project uses the warehouse: its heartbeat starts here, so a run
+        # whose process dies is found and closed (tmdb_assets/runs.py).
+        run = context.run
+        if context.instance is not None and run is not None:
+            from tmdb_assets.runs import RunHeartbeat
+
+            try:
+                self._heartbeat = RunHeartbeat(context.instance, run.run_id).start()
+            except Exception as exc:  # never fail a run for its heartbeat
+                log.warning("run heartbeat not started: %s", exc)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
 
     def get(self) -> Warehouse:
         if self._warehouse is None:

@@ -56,6 +56,7 @@ class SimulatorConfig:
     token: str | None = None
     date: dt.date | None = None  # simulated day; None follows the clock
     retry_after: bool = True  # send Retry-After with 429 (TMDb does not reliably)
+    freeze_clock: bool = False  # the Date header stays at 00:05 after the day (repeatable runs)
 
 
 @dataclass
@@ -94,6 +95,15 @@ class SimulatorState:
         self.stats = Stats()
         self.fail_next: list[int] = []
         self.malformed_ids: set[int] = set()
+        # Injected faults (POST /__admin/faults), each consumed as it is served:
+        self.page_faults: dict[int, list[int]] = {}  # discover page -> result counts to serve
+        self.item_faults: dict[int, dict[str, Any]] = {}  # movie -> fields of its discover item
+        self.body_faults: dict[int, list[str]] = {}  # movie -> details bodies: nonjson, truncated
+        self.always_bad_bodies: dict[int, str] = {}  # movie -> a details body broken every time
+        self.hold_details_after: int | None = None  # hold details requests past this many
+        self.details_served = 0
+        self.held = 0
+        self.released = threading.Event()
         self.fault_rng = random.Random(config.seed * 31 + 1)
         self._discover_cache: dict[tuple, list[dict[str, Any]]] = {}
         self._set_at = time.monotonic()
@@ -103,6 +113,8 @@ class SimulatorState:
         if self.config.date is None:
             return dt.datetime.now(dt.UTC)
         start = dt.datetime.combine(self.config.date + dt.timedelta(days=1), dt.time(0, 5), dt.UTC)
+        if self.config.freeze_clock:
+            return start
         return start + dt.timedelta(seconds=time.monotonic() - self._set_at)
 
     def day(self) -> dt.date:
@@ -209,11 +221,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "public, max-age=600" if status == 200 else "no-cache")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(raw)
-        if count:
+        if count:  # before the body goes out: a client that reads the stats next sees it
             with self.state.lock:
                 self.state.stats.by_status[status] += 1
+        self.end_headers()
+        self.wfile.write(raw)
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         return email.utils.format_datetime(self.state.now(), usegmt=True)
@@ -248,12 +260,15 @@ class Handler(BaseHTTPRequestHandler):
         if refused is not None:
             return self._error(refused)
         try:
+            if route == "details":
+                self._maybe_hold()
             if self.state.config.latency_ms:
                 time.sleep(self.state.config.latency_ms / 1000.0)
             if not self._authorized(params):
                 return self._error(7)
             body = self._dispatch(parts.path, params)
-            self._send(200, body)
+            broken = self._broken_body(parts.path, body) if route == "details" else None
+            self._send(200, broken if broken is not None else body)
         except ApiError as exc:
             self._error(exc.code)
         finally:
@@ -282,11 +297,40 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.config.retry_after = bool(payload["retry_after"])
                 if "malformed_ids" in payload:
                     self.state.malformed_ids = {int(i) for i in payload["malformed_ids"]}
+                if "freeze_clock" in payload:
+                    self.state.config.freeze_clock = bool(payload["freeze_clock"])
+                if "latency_ms" in payload:
+                    self.state.config.latency_ms = float(payload["latency_ms"])
+                # {"3": [0]}: the next time page 3 is served it holds 0 results.
+                for page, sizes in (payload.get("short_pages") or {}).items():
+                    self.state.page_faults[int(page)] = [int(n) for n in sizes]
+                # {"550": {"vote_count": "x"}}: fields of a movie's discover item, every time.
+                for movie, fields in (payload.get("item_fields") or {}).items():
+                    self.state.item_faults[int(movie)] = dict(fields)
+                # {"550": ["nonjson", "truncated"]}: its next details bodies; "always:KIND" keeps it.
+                for movie, kinds in (payload.get("bad_bodies") or {}).items():
+                    if isinstance(kinds, str) and kinds.startswith("always:"):
+                        self.state.always_bad_bodies[int(movie)] = kinds.split(":", 1)[1]
+                    else:
+                        self.state.body_faults[int(movie)] = list(kinds)
+                if "hold_details_after" in payload:
+                    after = payload["hold_details_after"]
+                    self.state.hold_details_after = None if after is None else int(after)
+                    self.state.details_served = 0
+                    self.state.released.clear()
+            if payload.get("release"):
+                self.state.released.set()
             return self._send(200, {"ok": True}, count=False)
         if parts.path == "/__admin/reset":
             with self.state.lock:
                 self.state.stats = Stats()
                 self.state.window.clear()
+                self.state.page_faults.clear()
+                self.state.item_faults.clear()
+                self.state.body_faults.clear()
+                self.state.always_bad_bodies.clear()
+                self.state.hold_details_after = None
+                self.state.released.set()
             return self._send(200, {"ok": True}, count=False)
         self._send(404, {"error": "unknown admin route"}, count=False)
 
@@ -304,10 +348,48 @@ class Handler(BaseHTTPRequestHandler):
                     "seed": cfg.seed,
                     "rate_limit": cfg.rate_limit,
                     "stats": stats,
+                    "held": self.state.held,
+                    "details_served": self.state.details_served,
                 },
                 count=False,
             )
         self._send(404, {"error": "unknown admin route"}, count=False)
+
+    def _maybe_hold(self) -> None:
+        """A test's hook: past `hold_details_after` details requests, wait until released (a
+        run can then be killed at a known point, with no sleep in the test)."""
+        state = self.state
+        with state.lock:
+            state.details_served += 1
+            hold = state.hold_details_after is not None and (
+                state.details_served > state.hold_details_after
+            )
+            if hold:
+                state.held += 1
+        if hold:
+            try:
+                state.released.wait(600)
+            finally:
+                with state.lock:
+                    state.held -= 1
+
+    def _broken_body(self, path: str, body: Any) -> bytes | None:
+        """A details body made unreadable by an injected fault (non-JSON or cut short)."""
+        m = re.fullmatch(r"/3/movie/(\d+)", path)
+        if not m:
+            return None
+        movie = int(m.group(1))
+        with self.state.lock:
+            kind = self.state.always_bad_bodies.get(movie)
+            queue = self.state.body_faults.get(movie)
+            if kind is None and queue:
+                kind = queue.pop(0)
+        if kind is None:
+            return None
+        raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        if kind == "truncated":
+            return raw[: len(raw) // 2]  # a body cut in the middle (framed as complete)
+        return b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
     @staticmethod
     def _route_name(path: str) -> str:
@@ -349,9 +431,20 @@ class Handler(BaseHTTPRequestHandler):
         shift_rng = random.Random(f"{cat.seed}|{day}|{page}")
         if page == 2 or (page > 2 and shift_rng.random() < 0.2):
             start -= 1
+        results = items[start : start + PAGE_SIZE] if start < total else []
+        with self.state.lock:
+            sizes = self.state.page_faults.get(page)
+            short = sizes.pop(0) if sizes else None
+            item_faults = dict(self.state.item_faults)
+        if short is not None:
+            results = results[:short]  # TMDb has served short and empty pages mid-list
+        if item_faults:
+            results = [
+                {**r, **item_faults[r["id"]]} if r["id"] in item_faults else r for r in results
+            ]
         return {
             "page": page,
-            "results": items[start : start + PAGE_SIZE] if start < total else [],
+            "results": results,
             "total_pages": (total + PAGE_SIZE - 1) // PAGE_SIZE,
             "total_results": total,
         }
