@@ -22,6 +22,7 @@ import orjson
 from sqlalchemy import Connection, text
 
 from tmdb_assets.resources.tmdb import TMDbClient
+from tmdb_assets.settings import env_int
 from tmdb_assets.resources.warehouse import (
     Warehouse,
     copy_into,
@@ -35,10 +36,13 @@ log = logging.getLogger(__name__)
 
 DISCOVER = "raw_discover_pages"
 DETAILS = "raw_movie_details"
-# Fetched details are written every DETAILS_BATCH rows or DETAILS_FLUSH_S seconds, whichever
-# comes first: a run killed part-way loses at most that much.
-DETAILS_BATCH = 200
+# Fetched details are written every TMDB_DETAILS_WRITE_BATCH rows (default 200) or
+# DETAILS_FLUSH_S seconds, whichever comes first: a run killed part-way loses at most that much.
 DETAILS_FLUSH_S = 2.0
+
+
+def details_batch() -> int:
+    return env_int("TMDB_DETAILS_WRITE_BATCH", 200, minimum=1)
 
 
 class MissingRawDataError(RuntimeError):
@@ -482,6 +486,7 @@ def fetch_details_into(
 ) -> None:
     """Fetch `todo` outside any transaction, persisting as responses arrive."""
     batch: list[tuple[Any, ...]] = []
+    batch_size = details_batch()
     flushed = time.monotonic()
     for n, (movie_id, resp) in enumerate(client.fetch_details(todo, append), start=1):
         batch.append(
@@ -500,7 +505,7 @@ def fetch_details_into(
                 f"{DETAILS} {plan.day}: movie {movie_id}: the body stayed unreadable after the "
                 "retries; kept as received, the movie is quarantined"
             )
-        if len(batch) >= DETAILS_BATCH or time.monotonic() - flushed >= DETAILS_FLUSH_S:
+        if len(batch) >= batch_size or time.monotonic() - flushed >= DETAILS_FLUSH_S:
             persist_details(warehouse, capture_id, batch, logger)
             batch, flushed = [], time.monotonic()
             logger.info(f"{DETAILS} {plan.day}: {n}/{len(todo)} fetched")

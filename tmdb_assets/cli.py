@@ -95,19 +95,29 @@ OUR_ERRORS = {
 }  # fmt: skip
 
 
-def step_failure_message(result) -> str:
-    """The message of the error that failed a step: ours when one of ours is in the chain."""
+def step_failure(result) -> tuple[str, str]:
+    """(class name, message) of the error that failed a step: ours when one of ours is in the
+    chain, else the deepest cause."""
     failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
     if failure is None:
-        return ""
+        return "", ""
     error = failure.event_specific_data.error
     deepest = error
     while error is not None:
         if error.cls_name in OUR_ERRORS:
-            return error.message.strip()
+            return error.cls_name, error.message.strip()
         deepest = error
         error = error.cause
-    return deepest.message.strip()
+    return deepest.cls_name, deepest.message.strip()
+
+
+def step_failure_message(result) -> str:
+    return step_failure(result)[1]
+
+
+# Failures that no rerun fixes until the configuration changes: exit EXIT_USAGE, not
+# EXIT_RUN_FAILED, so a wrapper does not retry them.
+CONFIGURATION_ERRORS = {"TMDbAuthError", "SeedError"}
 
 
 def pick_days(args: argparse.Namespace) -> list[dt.date]:
@@ -233,6 +243,8 @@ def run(args: argparse.Namespace) -> int:
                 + (f", failed: {', '.join(failed)}{note}" if failed else "")
             )
             if not result.success:
+                if step_failure(result)[0] in CONFIGURATION_ERRORS:
+                    raise CliError(failure_report(result, day))
                 raise RunFailed(failure_report(result, day))
         from tmdb_assets.summary import print_summary
 

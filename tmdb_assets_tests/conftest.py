@@ -5,6 +5,7 @@ the machine's server), else the project's embedded server. Every test that write
 database, dropped afterwards.
 """
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -40,6 +41,13 @@ def _admin(server_url: str):
 @pytest.fixture
 def database_url(pg_server_url: str) -> Iterator[str]:
     """A fresh, empty database for one test."""
+    with scratch_database(pg_server_url) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def scratch_database(pg_server_url: str) -> Iterator[str]:
+    """A fresh, empty database, dropped afterwards."""
     name = f"tmdb_test_{uuid.uuid4().hex[:12]}"
     admin = _admin(pg_server_url)
     with admin.connect() as conn:

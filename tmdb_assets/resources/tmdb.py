@@ -524,6 +524,7 @@ class TMDbResource(dg.ConfigurableResource):
     max_concurrency: int = 8
     rate_limit_per_second: float = 40.0
     max_retries: int = 5
+    backoff_max_s: float = 30.0
     read_timeout_s: float = 30.0
     details_max_age_days: int = 30
     language: str = "en-US"
@@ -538,6 +539,7 @@ class TMDbResource(dg.ConfigurableResource):
             max_concurrency=self.max_concurrency,
             read_timeout_s=self.read_timeout_s,
             max_retries=self.max_retries,
+            backoff_max_s=self.backoff_max_s,
             logger=logger,
         )
 

@@ -101,6 +101,8 @@ class SimulatorState:
         self.body_faults: dict[int, list[str]] = {}  # movie -> details bodies: nonjson, truncated
         self.always_bad_bodies: dict[int, str] = {}  # movie -> a details body broken every time
         self.hold_details_after: int | None = None  # hold details requests past this many
+        self.hang_next = 0  # the next N details requests hang for hang_s (a stalled response)
+        self.hang_s = 0.0
         self.details_served = 0
         self.held = 0
         self.released = threading.Event()
@@ -313,6 +315,9 @@ class Handler(BaseHTTPRequestHandler):
                         self.state.always_bad_bodies[int(movie)] = kinds.split(":", 1)[1]
                     else:
                         self.state.body_faults[int(movie)] = list(kinds)
+                if "hang_next" in payload:
+                    self.state.hang_next = int(payload["hang_next"])
+                    self.state.hang_s = float(payload.get("hang_s", 5.0))
                 if "hold_details_after" in payload:
                     after = payload["hold_details_after"]
                     self.state.hold_details_after = None if after is None else int(after)
@@ -359,6 +364,11 @@ class Handler(BaseHTTPRequestHandler):
         """A test's hook: past `hold_details_after` details requests, wait until released (a
         run can then be killed at a known point, with no sleep in the test)."""
         state = self.state
+        with state.lock:
+            hang = state.hang_s if state.hang_next > 0 else 0.0
+            state.hang_next = max(0, state.hang_next - 1)
+        if hang:
+            time.sleep(hang)
         with state.lock:
             state.details_served += 1
             hold = state.hold_details_after is not None and (

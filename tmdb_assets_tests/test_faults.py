@@ -1,0 +1,606 @@
+"""Faults a nightly run meets, each injected on its own: the run heals, or fails clearly and a
+plain rerun converges. Every test ends by comparing the warehouse with an uninterrupted run of
+the same day (checksums of every table) and, where a rerun heals, counting what it asked TMDb.
+
+The simulator's clock is frozen (its Date header is the same on every run), so two runs of one
+day give byte-identical tables, timestamps included.
+"""
+
+import datetime as dt
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+import dagster as dg
+import pytest
+from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+from dagster._daemon.monitoring.run_monitoring import monitor_started_run
+from sqlalchemy import create_engine, text
+
+from tmdb_assets.capture import DETAILS, DISCOVER
+from tmdb_assets.resources.embedded import with_database
+from tmdb_assets.resources.quality import QualityResource
+from tmdb_assets.resources.tmdb import TMDbResource
+from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
+from tmdb_assets.runs import HEARTBEAT_TAG, HOST_TAG, PID_TAG, ProjectRunLauncher
+from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post, admin_state, scratch_database
+from tmdb_assets_tests.helpers import (
+    check_results,
+    materialize_day,
+    materialize_seed,
+    metadata,
+    table_checksums,
+)
+from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+
+MOVIES, PAGES = 300, 3
+
+
+def frozen_simulator(**kw) -> RunningSimulator:
+    kw.setdefault("rate_limit", 0)
+    return RunningSimulator(
+        SimulatorConfig(movies=MOVIES, seed=7, date=DAY1, freeze_clock=True, **kw)
+    )
+
+
+def make_resources(
+    sim: RunningSimulator, database_url: str, quality: QualityResource | None = None, **tmdb
+) -> dict:
+    tmdb.setdefault("max_retries", 2)
+    tmdb.setdefault("backoff_max_s", 0.3)
+    return {
+        "tmdb": TMDbResource(
+            api_token="t",
+            base_url=sim.base_url,
+            discover_pages=PAGES,
+            rate_limit_per_second=500,
+            **tmdb,
+        ),
+        "warehouse": WarehouseResource(database_url=database_url),
+        "quality": quality or QualityResource(freshness_hours=1e9),
+    }
+
+
+@dataclass
+class Reference:
+    checksums: dict
+    fact: dict[int, tuple]  # movie -> (popularity, vote_average, vote_count, rank)
+    discover_requests: int
+    details_requests: int  # details planned for DAY1: every discovered movie is new
+
+
+@pytest.fixture(scope="module")
+def reference(pg_server_url) -> Reference:
+    """DAY1 loaded by an uninterrupted run."""
+    with scratch_database(pg_server_url) as url, frozen_simulator() as sim:
+        resources = make_resources(sim, url)
+        materialize_seed(resources)
+        result = materialize_day(resources, DAY1, sim)
+        assert result.success
+        warehouse = Warehouse(url)
+        fact = {
+            r[0]: tuple(r[1:])
+            for r in warehouse.rows(
+                "SELECT movie_id, popularity, vote_average, vote_count, discover_rank "
+                "FROM warehouse.fact_movie_daily"
+            )
+        }
+        ref = Reference(
+            table_checksums(warehouse),
+            fact,
+            metadata(result, "raw_discover_pages")["requests"],
+            admin_state(sim)["stats"]["by_route"]["details"],
+        )
+        warehouse.engine.dispose()
+        return ref
+
+
+def all_checks_pass(result: dg.ExecuteInProcessResult) -> None:
+    """Every ERROR-severity check passed (WARN ones may flag the simulator's odd dates)."""
+    failed = [
+        k
+        for k, c in check_results(result).items()
+        if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    assert not failed, failed
+
+
+def movies_by_rank(ref: Reference, *ranks: int) -> list[int]:
+    by_rank = sorted(ref.fact, key=lambda m: ref.fact[m][3])
+    return [by_rank[r] for r in ranks]
+
+
+# --- TMDb faults ------------------------------------------------------------------------------
+
+
+def test_a_page_short_once_is_refetched_and_the_day_is_whole(reference, database_url, warehouse):
+    with frozen_simulator() as sim:
+        resources = make_resources(sim, database_url)
+        materialize_seed(resources)
+        # The reported bug: page 3 came back empty once and its 20 movies vanished from the day.
+        admin_post(sim, "faults", {"short_pages": {"3": [0]}})
+        result = materialize_day(resources, DAY1, sim)
+    all_checks_pass(result)
+    meta = metadata(result, "raw_discover_pages")
+    assert meta["short_pages_refetched"] == 1
+    assert meta["requests"] == reference.discover_requests + 1  # the one refetch
+    assert table_checksums(warehouse) == reference.checksums
+
+
+def test_a_page_short_on_every_attempt_keeps_nothing_and_a_rerun_converges(
+    reference, database_url, warehouse
+):
+    with frozen_simulator() as sim:
+        resources = make_resources(sim, database_url)
+        materialize_seed(resources)
+        admin_post(sim, "faults", {"short_pages": {"3": [7, 7, 7, 7]}})  # first try + 3 refetches
+        failed = materialize_day(resources, DAY1, sim, raise_on_error=False)
+        assert not failed.success
+        from tmdb_assets.cli import step_failure_message
+
+        message = step_failure_message(failed)
+        assert "stayed incomplete" in message and "page 3 holds 7 results, not 20" in message
+        assert "Nothing of this capture was kept" in message
+        assert warehouse.scalar("SELECT count(*) FROM raw.capture") == 0
+        rerun = materialize_day(resources, DAY1, sim)  # the fault is spent: a plain rerun
+    all_checks_pass(rerun)
+    assert metadata(rerun, "raw_discover_pages")["requests"] == reference.discover_requests
+    assert table_checksums(warehouse) == reference.checksums
+
+
+def test_an_incomplete_stored_capture_is_captured_again(reference, database_url, warehouse):
+    """A short capture kept by a version of the pipeline that did not validate: a rerun heals."""
+    with frozen_simulator() as sim:
+        resources = make_resources(sim, database_url)
+        materialize_seed(resources)
+        assert materialize_day(resources, DAY1, sim).success
+        with warehouse.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE raw.discover_page SET payload = jsonb_set(payload, '{results}', '[]') "
+                    "WHERE page = 3"
+                )
+            )
+        rerun = materialize_day(resources, DAY1, sim)
+    all_checks_pass(rerun)
+    meta = metadata(rerun, "raw_discover_pages")
+    assert meta["reused"] is False and meta["incomplete_captures_healed"] == 1
+    versions = warehouse.rows(
+        "SELECT version, is_current FROM raw.capture WHERE asset = :a ORDER BY version", a=DISCOVER
+    )
+    assert [tuple(v) for v in versions] == [(1, False), (2, True)]  # v1 kept as history
+    assert table_checksums(warehouse) == reference.checksums
+
+
+def test_a_bad_field_keeps_its_movie(reference, database_url, warehouse):
+    m_votes, m_genres, m_pop = movies_by_rank(reference, 2, 25, 47)
+    with frozen_simulator() as sim:
+        resources = make_resources(sim, database_url)
+        materialize_seed(resources)
+        admin_post(
+            sim,
+            "faults",
+            {
+                "item_fields": {
+                    str(m_votes): {"vote_count": "x"},
+                    str(m_genres): {"genre_ids": "18"},
+                    str(m_pop): {"popularity": -5},
+                }
+            },
+        )
+        result = materialize_day(resources, DAY1, sim)
+        all_checks_pass(result)  # matches_raw_discover included: no movie is missing
+        assert metadata(result, "raw_discover_pages")["quarantined_fields"] == 3
+        assert metadata(result, "fact_movie_daily")["quarantined"] == 3
+        fact = {
+            r[0]: tuple(r[1:])
+            for r in warehouse.rows(
+                "SELECT movie_id, popularity, vote_average, vote_count, discover_rank "
+                "FROM warehouse.fact_movie_daily"
+            )
+        }
+        assert set(fact) == set(reference.fact)
+        pop, avg, _votes, rank = reference.fact[m_votes]
+        assert fact[m_votes] == (pop, avg, None, rank)  # every field that parsed is kept
+        assert fact[m_pop] == (None, *reference.fact[m_pop][1:])
+        assert fact[m_genres] == reference.fact[m_genres]
+        for m in set(fact) - {m_votes, m_pop}:
+            assert fact[m] == reference.fact[m]
+        quarantined = warehouse.rows(
+            "SELECT movie_id, field, reason FROM raw.quarantine ORDER BY movie_id"
+        )
+        assert {(r[0], r[1]) for r in quarantined} == {
+            (m_votes, "vote_count"),
+            (m_genres, "genre_ids"),
+            (m_pop, "popularity"),
+        }
+        assert all(r[2].startswith("page ") for r in quarantined)
+        # The genre bridge comes from the details: the bad discover genre_ids cost nothing.
+        before = table_checksums(warehouse)
+        assert before["bridge_movie_genre"] == reference.checksums["bridge_movie_genre"]
+        rerun = materialize_day(resources, DAY1, sim)
+    all_checks_pass(rerun)
+    assert table_checksums(warehouse) == before
+    assert warehouse.scalar("SELECT count(*) FROM raw.quarantine") == 3
+
+
+def test_an_unreadable_details_body_is_kept_and_only_its_movie_quarantined(
+    reference, database_url, warehouse
+):
+    m_cut, m_html, m_once = movies_by_rank(reference, 5, 30, 40)
+    with frozen_simulator() as sim:
+        # Two invalid bodies beside the catalog's 404 movie are 3 of 59: above the 5% default.
+        lenient = QualityResource(freshness_hours=1e9, max_details_failure_share=0.1)
+        resources = make_resources(sim, database_url, quality=lenient)
+        materialize_seed(resources)
+        admin_post(
+            sim,
+            "faults",
+            {
+                "bad_bodies": {
+                    str(m_cut): "always:truncated",
+                    str(m_html): "always:nonjson",
+                    str(m_once): ["nonjson"],  # unreadable once: the retry heals it
+                }
+            },
+        )
+        result = materialize_day(resources, DAY1, sim)
+        all_checks_pass(result)
+        meta = metadata(result, "raw_movie_details")
+        assert meta["details_invalid"] == 2
+        # Each always-bad body was asked 1 + max_retries times; the once-bad one twice.
+        assert meta["requests"] == reference.details_requests + 2 * 2 + 1
+        kept = dict(
+            warehouse.rows(
+                "SELECT movie_id, body FROM raw.movie_details WHERE payload IS NULL AND http_status = 200"
+            )
+        )
+        assert set(kept) == {m_cut, m_html}
+        assert kept[m_cut].startswith('{"') and "502 Bad Gateway" in kept[m_html]
+        status = dict(warehouse.rows("SELECT movie_id, details_status FROM warehouse.dim_movie"))
+        assert status[m_cut] == status[m_html] == "invalid" and status[m_once] == "ok"
+        reasons = warehouse.rows("SELECT movie_id, reason FROM raw.quarantine ORDER BY 1")
+        assert {r[0] for r in reasons} == {m_cut, m_html}
+        assert all("not JSON" in r[1] for r in reasons)
+        # The rest of the day loaded: the fact is whole and equal to an uninterrupted run's.
+        got = table_checksums(warehouse)
+        assert got["fact_movie_daily"] == reference.checksums["fact_movie_daily"]
+        # The next day asks for the two movies again (an unreadable body is not a fetch).
+        admin_post(sim, "reset", {})  # faults off
+        day2 = materialize_day(resources, DAY2, sim)
+        all_checks_pass(day2)
+        refetched = dict(
+            warehouse.rows(
+                "SELECT md.movie_id, md.fetch_reason FROM raw.movie_details md "
+                "JOIN raw.capture c USING (capture_id) WHERE c.partition_date = :d "
+                "AND md.movie_id = ANY(:m)",
+                d=DAY2,
+                m=[m_cut, m_html],
+            )
+        )
+        assert refetched == {m_cut: "new", m_html: "new"}
+
+
+def test_a_stalled_response_times_out_and_is_retried(reference, database_url, warehouse):
+    with frozen_simulator() as sim:
+        resources = make_resources(sim, database_url, read_timeout_s=1.0)
+        materialize_seed(resources)
+        admin_post(sim, "faults", {"hang_next": 1, "hang_s": 3})
+        result = materialize_day(resources, DAY1, sim)
+    all_checks_pass(result)
+    assert metadata(result, "raw_movie_details")["requests"] == reference.details_requests + 1
+    assert metadata(result, "raw_movie_details")["retries"] == 1
+    assert table_checksums(warehouse) == reference.checksums
+
+
+def test_retries_exhausted_on_429_say_it_was_rate_limited(database_url):
+    with frozen_simulator() as sim:
+        resources = make_resources(sim, database_url)
+        materialize_seed(resources)
+        admin_post(sim, "faults", {"fail_next": [429, 429, 429]})
+        failed = materialize_day(resources, DAY1, sim, raise_on_error=False)
+    from tmdb_assets.cli import step_failure_message
+
+    message = step_failure_message(failed)
+    assert "rate-limiting" in message and "HTTP 429" in message
+    assert "TMDB_RATE_LIMIT_PER_SECOND" in message and "shares this API key" in message
+
+
+# --- database faults --------------------------------------------------------------------------
+
+
+def _waiting_on_advisory_lock(admin, db_name: str) -> list[int]:
+    with admin.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = :d"
+                ),
+                {"d": db_name},
+            ).scalars()
+        )
+
+
+def _wait_for(condition, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = condition()
+        if got:
+            return got
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _db_name(url: str) -> str:
+    return url.rsplit("/", 1)[-1].split("?")[0]
+
+
+def _hold_lock(url: str, name: str):
+    """A session of the test's holding the advisory lock a loader takes (a hook, not a sleep)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    conn = engine.connect()
+    conn.execute(text("SELECT pg_advisory_lock(hashtext(:n))"), {"n": name})
+    return engine, conn
+
+
+def test_a_connection_terminated_mid_load_heals_within_the_run(
+    reference, database_url, pg_server_url, warehouse
+):
+    admin = create_engine(with_database(pg_server_url, "postgres"), isolation_level="AUTOCOMMIT")
+    with frozen_simulator() as sim:
+        resources = make_resources(sim, database_url)
+        materialize_seed(resources)
+        engine, locker = _hold_lock(database_url, f"fact_movie_daily:{DAY1.isoformat()}")
+        out: list = []
+        runner = threading.Thread(
+            target=lambda: out.append(materialize_day(resources, DAY1, sim, raise_on_error=False))
+        )
+        runner.start()
+        try:
+            # The fact load has read the raw day and waits on its lock, inside its transaction.
+            first = _wait_for(
+                lambda: _waiting_on_advisory_lock(admin, _db_name(database_url)), what="the load"
+            )
+            with admin.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first[0]})
+            # The load's transaction died with its connection; the load starts again.
+            _wait_for(
+                lambda: (
+                    [p for p in _waiting_on_advisory_lock(admin, _db_name(database_url))]
+                    and _waiting_on_advisory_lock(admin, _db_name(database_url)) != first
+                ),
+                what="the load to be tried again",
+            )
+        finally:
+            locker.execute(text("SELECT pg_advisory_unlock_all()"))
+            locker.close()
+            engine.dispose()
+            runner.join(120)
+    admin.dispose()
+    (result,) = out
+    assert result.success
+    all_checks_pass(result)
+    assert table_checksums(warehouse) == reference.checksums
+
+
+def test_a_short_idle_in_transaction_timeout_is_no_longer_fatal(
+    reference, database_url, pg_server_url, warehouse
+):
+    """No transaction stays open while TMDb answers: a server that ends idle transactions
+    after 1 s does not fail a capture that fetches for several seconds."""
+    admin = create_engine(with_database(pg_server_url, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(
+            text(
+                f'ALTER DATABASE "{_db_name(database_url)}" '
+                "SET idle_in_transaction_session_timeout = '1s'"
+            )
+        )
+    admin.dispose()
+    warehouse.engine.dispose()  # new connections take the setting
+    with frozen_simulator(latency_ms=60) as sim:
+        resources = make_resources(sim, database_url, max_concurrency=2)
+        materialize_seed(resources)
+        started = time.monotonic()
+        result = materialize_day(resources, DAY1, sim)
+        assert time.monotonic() - started > 2.0  # the details took longer than the timeout
+    all_checks_pass(result)
+    assert table_checksums(warehouse) == reference.checksums
+
+
+# --- killed processes -------------------------------------------------------------------------
+
+
+def cli_env(database_url: str, sim: RunningSimulator, home, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env.update(
+        TMDB_DATABASE_URL=database_url,
+        DAGSTER_HOME=str(home),
+        TMDB_API_BASE_URL=sim.base_url,
+        TMDB_API_TOKEN="t",
+        TMDB_DISCOVER_PAGES=str(PAGES),
+        TMDB_RATE_LIMIT_PER_SECOND="500",
+        TMDB_CHECK_FRESHNESS_HOURS="1e9",
+    )
+    env.update(extra)
+    return env
+
+
+def start_cli(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tmdb_assets.cli", "run", "--date", DAY1.isoformat()],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run_cli(env: dict) -> subprocess.CompletedProcess:
+    proc = start_cli(env)
+    out, err = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _run_statuses(warehouse: Warehouse) -> list[tuple[str, str]]:
+    return [
+        tuple(r)
+        for r in warehouse.rows(
+            "SELECT run_id, status FROM public.runs WHERE pipeline_name = 'tmdb_daily' "
+            "ORDER BY create_timestamp"
+        )
+    ]
+
+
+@pytest.mark.slow
+def test_sigkill_during_the_details_capture_then_a_rerun_resumes(
+    reference, database_url, warehouse, tmp_path
+):
+    with frozen_simulator() as sim:
+        env = cli_env(database_url, sim, tmp_path / "home", TMDB_DETAILS_WRITE_BATCH="20")
+        # The simulator holds every details request past the 45th: the run is mid-capture,
+        # with two batches of 20 written, when the test kills it.
+        admin_post(sim, "faults", {"hold_details_after": 45})
+        proc = start_cli(env)
+        try:
+            _wait_for(lambda: admin_state(sim)["held"] > 0, 120, "the capture to reach the hook")
+            _wait_for(
+                lambda: warehouse.scalar("SELECT count(*) FROM raw.movie_details") >= 40,
+                60,
+                "two batches to be written",
+            )
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+        persisted = warehouse.scalar("SELECT count(*) FROM raw.movie_details")
+        assert warehouse.scalar(
+            "SELECT count(*) FROM raw.capture WHERE asset = :a AND NOT is_current "
+            "AND completed_at IS NULL",
+            a=DETAILS,
+        )
+        ((killed_id, killed_status),) = _run_statuses(warehouse)
+        assert killed_status == "STARTED"  # a killed run says nothing by itself
+        admin_post(sim, "faults", {"hold_details_after": None, "release": True})
+        admin_post(sim, "reset", {})
+        rerun = run_cli(env)
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        assert f"closed a dead run left STARTED by a killed process: {killed_id}" in rerun.stdout
+        stats = admin_state(sim)["stats"]
+    # The rerun asked TMDb only for the details the killed run had not written.
+    assert stats["by_route"].get("details", 0) == reference.details_requests - persisted
+    assert stats["by_route"].get("discover/movie", 0) == 0  # the discover capture was complete
+    statuses = dict(_run_statuses(warehouse))
+    assert statuses[killed_id] == "FAILURE" and list(statuses.values()).count("SUCCESS") == 1
+    assert table_checksums(warehouse) == reference.checksums
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_load_then_a_rerun_converges(
+    reference, database_url, pg_server_url, warehouse, tmp_path
+):
+    admin = create_engine(with_database(pg_server_url, "postgres"), isolation_level="AUTOCOMMIT")
+    with frozen_simulator() as sim:
+        env = cli_env(database_url, sim, tmp_path / "home")
+        engine, locker = _hold_lock(database_url, f"fact_movie_daily:{DAY1.isoformat()}")
+        proc = start_cli(env)
+        try:
+            _wait_for(
+                lambda: _waiting_on_advisory_lock(admin, _db_name(database_url)),
+                120,
+                "the fact load to reach its lock",
+            )
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+            locker.close()
+            engine.dispose()
+        assert warehouse.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") == 0
+        admin_post(sim, "reset", {})
+        rerun = run_cli(env)
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        assert "closed a dead run" in rerun.stdout
+        assert admin_state(sim)["stats"]["requests"] == 0  # raw was complete: replayed only
+    admin.dispose()
+    assert table_checksums(warehouse) == reference.checksums
+
+
+def test_run_monitoring_fails_a_run_whose_process_died():
+    """Dagster's run-monitoring daemon, with the project's launcher, fails a dead run."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    now = dt.datetime.now(dt.UTC)
+    stale = (now - dt.timedelta(minutes=30)).isoformat(timespec="seconds")
+    fresh = now.isoformat(timespec="seconds")
+    launcher = {"module": "tmdb_assets.runs", "class": "ProjectRunLauncher"}
+    with dg.instance_for_test(overrides={"run_launcher": launcher}) as instance:
+        assert isinstance(instance.run_launcher, ProjectRunLauncher)
+        runs = {
+            "dead_pid": {
+                HOST_TAG: os.uname().nodename,
+                PID_TAG: str(gone.pid),
+                HEARTBEAT_TAG: fresh,
+            },
+            "stale_beat": {HOST_TAG: "another-container", PID_TAG: "1", HEARTBEAT_TAG: stale},
+            "alive": {
+                HOST_TAG: os.uname().nodename,
+                PID_TAG: str(os.getpid()),
+                HEARTBEAT_TAG: fresh,
+            },
+            "no_beat_yet": {},
+        }
+        ids = {}
+        for name, tags in runs.items():
+            run = DagsterRun(
+                job_name="tmdb_daily",
+                run_id=str(uuid.uuid4()),
+                status=DagsterRunStatus.STARTED,
+                tags=tags,
+            )
+            instance.add_run(run)
+            ids[name] = run.run_id
+        for record in instance.get_run_records():
+            monitor_started_run(instance, None, record, logging.getLogger("test"))
+        status = {name: instance.get_run_by_id(i).status for name, i in ids.items()}
+    assert status == {
+        "dead_pid": DagsterRunStatus.FAILURE,
+        "stale_beat": DagsterRunStatus.FAILURE,
+        "alive": DagsterRunStatus.STARTED,
+        "no_beat_yet": DagsterRunStatus.STARTED,
+    }
+
+
+@pytest.mark.slow
+def test_two_runs_at_once_share_one_api_budget(pg_server_url, database_url, tmp_path):
+    """Two `tmdb-assets run` processes on one Dagster instance, each pacing itself at 9.5/s,
+    against an API that allows 10/s: the tmdb_api pool lets one capture run at a time (each
+    takes about 11 s; without the pool the second overlaps the first and draws 429s)."""
+    with (
+        scratch_database(pg_server_url) as other_url,
+        frozen_simulator(rate_limit=10) as sim,
+    ):
+        home = tmp_path / "home"
+        shared = {
+            "DAGSTER_POSTGRES_URL": database_url,
+            "TMDB_RATE_LIMIT_PER_SECOND": "9.5",
+            "TMDB_DISCOVER_PAGES": "5",
+        }
+        first = start_cli(cli_env(database_url, sim, home, **shared))
+        _wait_for(lambda: admin_state(sim)["stats"]["requests"] > 0, 120, "the first capture")
+        second = start_cli(cli_env(other_url, sim, home, **shared))
+        outs = [p.communicate(timeout=300) for p in (first, second)]
+        assert first.returncode == 0, outs[0][1][-3000:]
+        assert second.returncode == 0, outs[1][1][-3000:]
+        stats = admin_state(sim)["stats"]
+        for url in (database_url, other_url):
+            wh = Warehouse(url)
+            assert wh.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") > 50
+            wh.engine.dispose()
+    assert stats["by_status"].get("429", 0) == 0
+    assert stats["max_requests_in_1s"] <= 10
