@@ -22,7 +22,6 @@ import orjson
 from sqlalchemy import Connection, text
 
 from tmdb_assets.resources.tmdb import TMDbClient
-from tmdb_assets.settings import env_int
 from tmdb_assets.resources.warehouse import (
     Warehouse,
     copy_into,
@@ -30,6 +29,7 @@ from tmdb_assets.resources.warehouse import (
     stage,
     with_reconnect,
 )
+from tmdb_assets.settings import env_int
 from tmdb_assets.transform import PageShape, discover_items, discover_problems
 
 log = logging.getLogger(__name__)
