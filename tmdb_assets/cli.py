@@ -206,9 +206,9 @@ def run(args: argparse.Namespace) -> int:
         from tmdb_assets.resources.warehouse import WarehouseResource
         from tmdb_assets.runs import close_dead_runs
 
+        instance = get_instance()
         warehouse = WarehouseResource(database_url=os.environ.get("TMDB_DATABASE_URL", "")).get()
         print(f"warehouse: {warehouse.display_url}\nDagster home: {home}")
-        instance = get_instance()
         for run_id in close_dead_runs(instance, logger=log):
             print(f"closed a dead run left STARTED by a killed process: {run_id}")
         run_config = run_config_for(args)

@@ -12,6 +12,8 @@ database, then measures:
   the ratio) and into bare tables (copy_floor_bare_s); medians of --load-repeats, interleaved;
 - backfill: N days of derived assets in one run against N one-partition runs;
 - peak_rss_mb of this process (the simulator runs in its own).
+With --soak-days N it runs a soak instead: N consecutive days, every asset, in one process, with
+5xx faults at --soak-fault-rate; per day: success, requests, failed ERROR checks, RSS.
 Figures are printed and written as JSON; nothing here asserts a target.
 """
 
@@ -370,6 +372,103 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def current_rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def soak(args: argparse.Namespace) -> dict[str, Any]:
+    """N consecutive days in one process, as a nightly schedule would run them, with 5xx faults
+    at --soak-fault-rate: every day's ERROR checks must pass and the RSS must stay flat."""
+    server = normalize_url(
+        os.environ.get("TMDB_TEST_DATABASE_URL", "").strip() or embedded_server_uri()
+    )
+    db_name = f"tmdb_soak_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(with_database(server, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+    url = with_database(server, db_name)
+    day1 = dt.date(2025, 3, 1)
+    sim = start_simulator(args.movies, args.rate_limit, args.latency_ms, day1)
+    per_day: list[dict[str, Any]] = []
+    try:
+        sim.post("faults", {"fault_rate": args.soak_fault_rate})
+        resources = {
+            "tmdb": TMDbResource(
+                api_token="bench",
+                base_url=sim.base_url,
+                discover_pages=args.pages,
+                rate_limit_per_second=args.client_rate or round(args.rate_limit * 0.95, 2),
+                max_concurrency=args.concurrency,
+                max_retries=8,
+            ),
+            "warehouse": WarehouseResource(database_url=url),
+            "quality": QualityResource(freshness_hours=1e9),
+        }
+        dg.materialize(
+            DEFS, resources=resources, selection=dg.AssetSelection.assets("country_continent")
+        )
+        for i in range(args.soak_days):
+            day = day1 + dt.timedelta(days=i)
+            sim.set_day(day)
+            sim.post("reset", {})
+            t0 = time.perf_counter()
+            result = dg.materialize(
+                DEFS,
+                resources=resources,
+                partition_key=day.isoformat(),
+                selection=dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent"),
+                raise_on_error=False,
+            )
+            stats = sim.stats()
+            failed = [
+                f"{c.asset_key.path[-1]}:{c.check_name}"
+                for c in result.get_asset_check_evaluations()
+                if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
+            ]
+            per_day.append(
+                {
+                    "day": day.isoformat(),
+                    "success": result.success,
+                    "wall_s": round(time.perf_counter() - t0, 2),
+                    "requests": stats["requests"],
+                    "http_5xx": sum(v for k, v in stats["by_status"].items() if k.startswith("5")),
+                    "error_checks_failed": failed,
+                    "rss_mb": current_rss_mb(),
+                }
+            )
+            print(json.dumps(per_day[-1]), flush=True)
+    finally:
+        sim.stop()
+        from tmdb_assets.resources import warehouse as wh_module
+
+        engine = wh_module._engines.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+    rss = [d["rss_mb"] for d in per_day]
+    # Flat: the second half's RSS against the first half's (the first days warm caches up).
+    half = max(1, len(rss) // 2)
+    return {
+        "params": {k: v for k, v in vars(args).items() if k != "json"},
+        "soak": {
+            "days": len(per_day),
+            "every_run_succeeded": all(d["success"] for d in per_day),
+            "every_error_check_passed": all(not d["error_checks_failed"] for d in per_day),
+            "http_5xx_injected": sum(d["http_5xx"] for d in per_day),
+            "rss_mb_first_half_max": max(rss[:half]),
+            "rss_mb_second_half_max": max(rss[half:]),
+            "rss_mb_growth_second_half": round(max(rss[half:]) - max(rss[:half]), 1),
+            "per_day": per_day,
+        },
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 def print_table(out: dict[str, Any]) -> None:
     rows = [
         ("extract", f"{out['extract']['requests']} requests in {out['extract']['wall_s']}s, floor {out['extract']['floor_s']}s, ratio {out['extract']['ratio']}, 429s {out['extract']['http_429']}"),
@@ -406,11 +505,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--json", help="write the figures to this path")
     p.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    p.add_argument(
+        "--soak-days",
+        type=int,
+        default=0,
+        help="instead of the benchmark: this many consecutive days in one process (a soak)",
+    )
+    p.add_argument(
+        "--soak-fault-rate", type=float, default=0.02, help="share of requests answered 5xx"
+    )
     args = p.parse_args(argv)
-    if args.days < 2:
-        p.error("--days must be at least 2")
-    out = run(args)
-    print_table(out)
+    if args.soak_days:
+        out = soak(args)
+        print(json.dumps({k: v for k, v in out["soak"].items() if k != "per_day"}, indent=2))
+    else:
+        if args.days < 2:
+            p.error("--days must be at least 2")
+        out = run(args)
+        print_table(out)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=2, default=str)

@@ -44,8 +44,14 @@ def test_main_job_loads_days_and_a_second_run_converges(database_url, tmp_path):
     warehouse = Warehouse(database_url)
     assert warehouse.scalar("SELECT count(DISTINCT date_id) FROM warehouse.fact_movie_daily") == 2
     before = table_checksums(warehouse)
-    second = run_cli(args, env)
-    assert second.returncode == 0, second.stderr[-3000:]
+    # The second run also shows the exit code of a failed ERROR check (for cron and CI): with a
+    # freshness limit of 0 hours, `fresh` fails on the final day.
+    second = run_cli(args, {**env, "TMDB_CHECK_FRESHNESS_HOURS": "0"})
+    assert second.returncode == 3, second.stderr[-3000:]
+    assert (
+        "ERROR-severity checks failed:" in second.stdout
+        and "fact_movie_daily:fresh" in second.stdout
+    )
     assert "simulator: 0 requests" in second.stdout  # everything reused from raw
     assert table_checksums(warehouse) == before
     # The runs are in the Dagster instance (PostgreSQL), visible to the UI.
@@ -61,9 +67,29 @@ def test_real_api_mode_needs_a_token(database_url, tmp_path):
     assert "TMDB_API_TOKEN is not set" in result.stderr and "--simulator" in result.stderr
 
 
+def test_unreachable_instance_database_is_one_line_naming_the_variable(database_url, tmp_path):
+    env = cli_env(
+        database_url,
+        tmp_path,
+        TMDB_API_TOKEN="x",
+        TMDB_API_BASE_URL="http://127.0.0.1:9/3",
+        DAGSTER_POSTGRES_URL="postgresql://dagster:pw-secret-1@127.0.0.1:1/dagster",
+    )
+    result = run_cli(["run", "--date", DAY1.isoformat()], env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr[-3000:]
+    assert lines[0].startswith("error: the Dagster instance database ")
+    assert "(from DAGSTER_POSTGRES_URL) cannot be reached" in lines[0]
+    assert "dagster:***@127.0.0.1:1/dagster" in lines[0]
+    assert "pw-secret-1" not in result.stderr + result.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["--pages", "0"], "--pages 0 is outside 1..500"),
+        (["--pages", "501"], "--pages 501 is outside 1..500"),
         (["--date", "2025-13-01"], "is not a date: use YYYY-MM-DD"),
         (["--date", "2099-01-01"], "is outside"),
         (["--start", "2025-03-02"], "--start and --end go together"),
