@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint dev clean
+.PHONY: demo test test-fast lint dev clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,11 +16,20 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/tmdb-assets run --simulator
 
+# Test workers: the tests wait on HTTP, subprocesses and PostgreSQL as much as they compute,
+# so a 2-core machine runs 3 at a time well.
+JOBS ?= 3
+
 ## Lint, format check and the whole test suite (real PostgreSQL, real HTTP simulator).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS)
+
+## The edit loop: lint and every test not marked slow (no Dagster UI, no CLI end-to-end runs).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n $(JOBS) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -183,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     if args.pages is not None and not 1 <= args.pages <= 500:
         raise CliError(f"--pages {args.pages} is outside 1..500 (20 movies a page)")
+    days = pick_days(args)  # before anything starts: a bad key costs nothing
     simulator = None
     if args.simulator:
         simulator = Simulator(args.movies, args.seed, args.rate_limit)
@@ -198,7 +199,6 @@ def run(args: argparse.Namespace) -> int:
         os.environ["TMDB_DISCOVER_PAGES"] = str(args.pages)
     exit_code = EXIT_OK
     try:
-        days = pick_days(args)
         home = prepare_dagster_home()
         import dagster as dg
 

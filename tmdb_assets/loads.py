@@ -189,6 +189,12 @@ def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> D
     return data
 
 
+def clear_day_cache() -> None:
+    """Forget the parsed days (end of a run); the details memo stays for the next days."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()

@@ -4,6 +4,7 @@ import datetime as dt
 import threading
 
 import dagster as dg
+import pytest
 
 from tmdb_assets import rebuild
 from tmdb_assets.definitions import defs
@@ -138,6 +139,7 @@ def test_an_old_backfill_never_regresses_newer_state(resources, simulator, wareh
     assert warehouse.scalar("SELECT count(DISTINCT date_id) FROM warehouse.fact_movie_daily") == 4
 
 
+@pytest.mark.slow
 def test_rebuild_from_raw_equals_the_original(resources, simulator, warehouse):
     materialize_seed(resources)
     for day in DAYS:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import dagster as dg
+import pytest
 
 from tmdb_assets.definitions import defs
 from tmdb_assets.partitions import daily_partitions
@@ -59,6 +60,7 @@ def test_secrets_come_from_the_environment():
     assert isinstance(tmdb.api_token, dg.EnvVar) and tmdb.api_token.env_var_name == "TMDB_API_TOKEN"
 
 
+@pytest.mark.slow
 def test_dagster_validates_the_definitions():
     out = subprocess.run(
         [

@@ -442,6 +442,11 @@ class WarehouseResource(dg.ConfigurableResource):
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._heartbeat is not None:
             self._heartbeat.stop()
+        # The parsed raw days are shared by the assets of one run; a process that runs night
+        # after night (a soak, an in-process code server) must not keep them all.
+        from tmdb_assets.loads import clear_day_cache
+
+        clear_day_cache()
 
     def get(self) -> Warehouse:
         if self._warehouse is None:
