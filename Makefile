@@ -24,12 +24,12 @@ JOBS ?= 3
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(JOBS)
+	$(BIN)/pytest -n $(JOBS) --dist loadgroup
 
 ## The edit loop: lint and every test not marked slow (no Dagster UI, no CLI end-to-end runs).
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n $(JOBS) -m "not slow"
+	$(BIN)/pytest -n $(JOBS) --dist loadgroup -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -160,7 +160,8 @@ def failure_report(result, day: dt.date) -> str:
     """What a failed run committed, what failed and what did not run."""
     done = sorted({e.asset_key.path[-1] for e in result.get_asset_materialization_events()})
     failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
+    started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    skipped = sorted({node.name for node in result.job_def.nodes} - started)
     lines = [
         f"the run for {day} failed in {', '.join(failed) or 'the run'}: {step_failure_message(result)}"
     ]

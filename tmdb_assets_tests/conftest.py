@@ -111,3 +111,9 @@ def resources(simulator: RunningSimulator, database_url: str) -> dict:
 
 def load_sample(name: str):
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow end-to-end tests first: with several workers, the longest ones start at once
+    instead of making the tail of the run (the Dagster UI test alone takes over a minute)."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)

@@ -19,6 +19,10 @@ from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
 LENIENT = QualityResource(freshness_hours=1e9)
 
 
+# One worker runs this module's tests: they share one loaded template database.
+pytestmark = pytest.mark.xdist_group("checks")
+
+
 def _admin(server_url):
     return create_engine(with_database(server_url, "postgres"), isolation_level="AUTOCOMMIT")
 

@@ -148,6 +148,13 @@ def test_a_page_short_on_every_attempt_keeps_nothing_and_a_rerun_converges(
         assert "stayed incomplete" in message and "page 3 holds 7 results, not 20" in message
         assert "Nothing of this capture was kept" in message
         assert warehouse.scalar("SELECT count(*) FROM raw.capture") == 0
+        # What `tmdb-assets run` prints: what was committed, what failed, what did not run.
+        from tmdb_assets.cli import failure_report
+
+        report = failure_report(failed, DAY1)
+        assert "the run for 2025-03-01 failed in raw_discover_pages: " in report
+        assert "Committed for 2025-03-01 before the failure (kept, reused by the rerun): " in report
+        assert "dim_date" in report and "step(s) downstream of the failure" in report
         rerun = materialize_day(resources, DAY1, sim)  # the fault is spent: a plain rerun
     all_checks_pass(rerun)
     assert metadata(rerun, "raw_discover_pages")["requests"] == reference.discover_requests
