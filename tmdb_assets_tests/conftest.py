@@ -52,6 +52,9 @@ def scratch_database(pg_server_url: str) -> Iterator[str]:
     admin = _admin(pg_server_url)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # Scratch data: commits need not wait for the WAL to reach the disk. The Dagster
+        # instances of the CLI and UI tests write an event per commit.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = with_database(pg_server_url, name)
     try:
         yield url

@@ -36,6 +36,7 @@ def template_db(pg_server_url) -> Iterator[str]:
     admin = _admin(pg_server_url)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = with_database(pg_server_url, name)
     with RunningSimulator(SimulatorConfig(movies=400, seed=7, rate_limit=0, date=DAY1)) as sim:
         resources = {
@@ -63,6 +64,7 @@ def db(pg_server_url, template_db) -> Iterator[Warehouse]:
     admin = _admin(pg_server_url)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = with_database(pg_server_url, name)
     warehouse = WarehouseResource(database_url=url).get()
     yield warehouse
