@@ -489,6 +489,7 @@ def load_bridge(conn: Connection, data: DayData, bridge: str) -> dict[str, int]:
     ).one()
     asserted, deleted, inserted, wanted, unknown = (int(c) for c in counts)
     return {
+        "rows": wanted,  # the day's pairs (of movies whose latest state is this day)
         "movies": len(movies),
         "movies_replaced": asserted,
         "movies_skipped_newer": len(movies) - asserted,

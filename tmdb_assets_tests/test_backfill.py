@@ -17,6 +17,18 @@ DAYS = [DAY1 + dt.timedelta(days=i) for i in range(5)]
 RAW = dg.AssetSelection.groups("raw")
 
 
+def partition_metadata(instance: dg.DagsterInstance, asset: str, day: dt.date) -> dict:
+    """The latest materialization of one partition, as the UI shows it."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[str(day)]),
+        limit=1,
+        ascending=False,
+    ).records
+    assert records, f"{asset} {day} has no materialization"
+    materialization = records[0].event_log_entry.asset_materialization
+    return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+
+
 def capture_raw(resources, sim, days=DAYS):
     for day in days:
         assert materialize_day(resources, day, sim, selection=RAW).success
@@ -88,8 +100,42 @@ def test_derived_backfill_is_one_run_in_order_without_requests(resources, simula
     assert warehouse.rows("SELECT date_id FROM warehouse.dim_date ORDER BY 1") == [
         (int(d.strftime("%Y%m%d")),) for d in DAYS
     ]
-    meta = metadata(result, "fact_movie_daily")
-    assert meta["partitions"] == 5 and meta["window"] == f"{DAYS[0]}..{DAYS[-1]}"
+    # The run's own event carries the range's totals, labelled as such.
+    (meta,) = [
+        {k: getattr(v, "value", v) for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.path[-1] == "fact_movie_daily"
+        and e.partition == str(DAYS[0])
+        and "range" in e.materialization.metadata
+    ]
+    assert meta["range"] == f"{DAYS[0]}..{DAYS[-1]}" and meta["range_partitions"] == 5
+    assert meta["range_rows"] == warehouse.scalar("SELECT count(*) FROM warehouse.fact_movie_daily")
+    assert "dagster/row_count" not in meta
+    # Each partition's latest materialization (what the UI shows for that day) is that day's.
+    for day in DAYS:
+        did = int(day.strftime("%Y%m%d"))
+        fact = partition_metadata(instance, "fact_movie_daily", day)
+        rows = warehouse.scalar(
+            "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = :d", d=did
+        )
+        top = warehouse.scalar(
+            "SELECT m.title FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m "
+            "USING (movie_id) WHERE f.date_id = :d ORDER BY f.popularity DESC, f.movie_id LIMIT 1",
+            d=did,
+        )
+        assert fact["partition"] == str(day) and fact["range_run"] == meta["range"]
+        assert fact["dagster/row_count"] == fact["rows"] == rows
+        assert fact["top_movie"] == top and f"Top 10 by popularity, {day}" in fact["top_10"]
+        movie = partition_metadata(instance, "dim_movie", day)
+        assert movie["dagster/row_count"] == rows  # the day's movies, one row each
+        assert movie["inserted"] + movie["updated"] + movie["unchanged"] == rows
+    # Replaying the range compares every row and says so (nothing inserted, all unchanged).
+    again = derived_range(resources, DAYS[0], DAYS[-1], instance)
+    assert again.success
+    fact = partition_metadata(instance, "fact_movie_daily", DAYS[2])
+    assert fact["changed_or_new"] == 0 and fact["unchanged"] == fact["rows"] > 0
+    movie = partition_metadata(instance, "dim_movie", DAYS[2])
+    assert movie["inserted"] == 0 and movie["unchanged"] == movie["rows"] > 0
     # In order: every movie's last_seen_date is its latest day, first_seen its earliest.
     assert (
         warehouse.scalar(

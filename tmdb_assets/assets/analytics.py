@@ -3,10 +3,8 @@
 import dagster as dg
 from sqlalchemy import text
 
-from tmdb_assets.assets.common import table_metadata, window_metadata
-from tmdb_assets.partitions import daily_partitions, partition_days
+from tmdb_assets.assets.common import table_metadata
 from tmdb_assets.resources.warehouse import WarehouseResource
-from tmdb_assets.transform import date_id
 
 VIEWS = {
     "vw_movie_latest": (
@@ -47,38 +45,51 @@ def markdown_table(columns: list[str], rows: list) -> str:
 def _view_asset(name: str, deps: list[str], description: str, preview_sql: str | None):
     @dg.asset(
         name=name,
-        description=description,
-        partitions_def=daily_partitions,
+        description=description
+        + " A live PostgreSQL view: always current; materializing it records its latest day, "
+        "row count and a preview.",
         group_name="analytics",
         kinds={"postgres"},
         deps=deps,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        # Not partitioned: a view is one live object, not a day. It is recorded again after each
+        # load of what it reads (in the daily run, or by the automation sensor after a backfill).
+        automation_condition=dg.AutomationCondition.eager(),
     )
     def _view(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         wh = warehouse.get()
-        days = partition_days(context)
-        ids = [date_id(d) for d in days]
         date_col = "latest_date_id" if name == "vw_movie_latest" else "date_id"
         with wh.begin() as conn:
-            in_window = conn.execute(
-                text(f"SELECT count(*) FROM warehouse.{name} WHERE {date_col} = ANY(:ids)"),
-                {"ids": ids},
+            latest, days = conn.execute(
+                text(f"SELECT max({date_col}), count(DISTINCT {date_col}) FROM warehouse.{name}")
+            ).one()
+            on_latest = conn.execute(
+                text(f"SELECT count(*) FROM warehouse.{name} WHERE {date_col} = :d"),
+                {"d": latest},
             ).scalar_one()
             preview = None
-            if preview_sql:
-                result = conn.execute(text(preview_sql), {"d": ids[-1]})
+            if preview_sql and latest is not None:
+                result = conn.execute(text(preview_sql), {"d": latest})
                 preview = markdown_table(list(result.keys()), result.all())
         metadata = {
-            **window_metadata(days),
             **table_metadata(wh, f"warehouse.{name}"),
-            "rows_in_window": int(in_window),
+            "latest_day": _day(latest),
+            "days": int(days),
+            "rows_on_latest_day": int(on_latest),
         }
         if preview:
-            metadata["preview"] = dg.MetadataValue.md(f"**{days[-1]}**\n\n{preview}")
-        context.log.info(f"{name}: {in_window} rows for {metadata['window']}")
+            metadata["preview"] = dg.MetadataValue.md(f"**{_day(latest)}**\n\n{preview}")
+        context.log.info(
+            f"{name}: {metadata['dagster/row_count'].value} rows, latest day {_day(latest)}"
+        )
         return dg.MaterializeResult(metadata=metadata)
 
     return _view
+
+
+def _day(date_id: int | None) -> str:
+    if date_id is None:
+        return "none"
+    return f"{date_id // 10000:04d}-{date_id // 100 % 100:02d}-{date_id % 100:02d}"
 
 
 view_assets = [_view_asset(name, *spec) for name, spec in VIEWS.items()]

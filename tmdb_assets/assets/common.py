@@ -1,6 +1,6 @@
 """Helpers shared by the asset modules: metadata of a Postgres table."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import dagster as dg
@@ -51,17 +51,60 @@ def window_metadata(days: list) -> dict[str, Any]:
     }
 
 
+def per_day_events(
+    context: dg.AssetExecutionContext,
+    days: list,
+    day_metadata: dict,
+    run_metadata: dict[str, Any],
+) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
+    """What a partitioned asset reports, true per day.
+
+    One day: one MaterializeResult with that day's figures and the run's. A range (a single-run
+    backfill): Dagster records the step's MaterializeResult on every partition of the range, so
+    that one carries only the range's totals, named range_* (and no dagster/row_count); then each
+    day gets its own AssetMaterialization with its own figures, which becomes that partition's
+    latest materialization in the UI.
+    """
+    if len(days) == 1:
+        yield dg.MaterializeResult(
+            metadata={"partition": str(days[0]), **day_metadata[days[0]], **run_metadata}
+        )
+        return
+    totals: dict[str, Any] = {}
+    for meta in day_metadata.values():
+        for k, v in meta.items():
+            if k != "dagster/row_count" and type(v) is int:
+                totals[f"range_{k}"] = totals.get(f"range_{k}", 0) + v
+    window = f"{days[0]}..{days[-1]}"
+    yield dg.MaterializeResult(
+        metadata={
+            "range": window,
+            "range_partitions": len(days),
+            "note": "Range totals of a single-run backfill; each day's own figures are in its "
+            "partition's latest materialization.",
+            **totals,
+            **run_metadata,
+        }
+    )
+    for day in days:
+        yield dg.AssetMaterialization(
+            asset_key=context.asset_key,
+            partition=str(day),
+            metadata={"partition": str(day), "range_run": window, **day_metadata[day]},
+        )
+
+
 def warehouse_table_asset(
     name: str,
     *,
     description: str,
     deps: list[str],
-    check_specs: list[dg.AssetCheckSpec] | None = None,
-    extra_metadata: Callable[[Warehouse, list], dict[str, Any]] | None = None,
+    day_extra: Callable[[Warehouse, Any], dict[str, Any]] | None = None,
 ) -> dg.AssetsDefinition:
     """A partitioned warehouse table loaded date by date from raw (no TMDb calls).
 
-    A range (backfill) runs as one run that processes its dates in order.
+    A range (backfill) runs as one run that processes its dates in order; each day's figures
+    are reported on its own partition (per_day_events).
     """
 
     @dg.asset(
@@ -72,30 +115,29 @@ def warehouse_table_asset(
         kinds={"postgres"},
         deps=deps,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        check_specs=check_specs,
     )
     def _table(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         wh = warehouse.get()
         days = partition_days(context)
-        totals: dict[str, int] = {}
-        last_data = None
+        per_day: dict = {}
         for day in days:
-            data, result = load_day_table(wh, name, day)
-            last_data = data or last_data
-            if isinstance(result, UpsertResult):
-                result = {
-                    "inserted": result.inserted,
-                    "updated": result.updated,
-                    "unchanged": result.refreshed,
-                }
-            for k, v in result.items():
-                totals[k] = totals.get(k, 0) + v
-            context.log.info(f"{name} {day}: {result}")
-        metadata = {**window_metadata(days), **totals, **table_metadata(wh, f"warehouse.{name}")}
-        if last_data is not None:
-            metadata["quarantined"] = len(last_data.rejected)
-        if extra_metadata is not None:
-            metadata.update(extra_metadata(wh, days))
-        return dg.MaterializeResult(metadata=metadata)
+            data, result = load_day_table(wh, name, day, context.log)
+            figures = result.as_metadata() if isinstance(result, UpsertResult) else dict(result)
+            # dagster/row_count of a partition: the rows that day holds in (or asserted to) the
+            # table, as Dagster reads it for partitioned assets.
+            figures["dagster/row_count"] = figures.get("rows", 0)
+            if data is not None:
+                figures["quarantined"] = len(data.rejected)
+                figures["late_capture"] = bool(data.capture.late_capture)
+            if day_extra is not None:
+                figures.update(day_extra(wh, day))
+            per_day[day] = figures
+            context.log.info(
+                f"{name} {day}: "
+                + ", ".join(f"{k} {v}" for k, v in figures.items() if type(v) is int)
+            )
+        table = table_metadata(wh, f"warehouse.{name}")
+        table["table_rows"] = table.pop("dagster/row_count")
+        yield from per_day_events(context, days, per_day, table)
 
     return _table

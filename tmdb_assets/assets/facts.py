@@ -11,16 +11,20 @@ from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.transform import date_id
 
 
-def top_movies_preview(warehouse: Warehouse, days: list[dt.date]) -> dict[str, Any]:
+def top_movies_of_day(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
+    """The day's top 10 by popularity, as a table (the fact's per-partition preview)."""
     rows = warehouse.rows(
         "SELECT f.discover_rank, m.title, round(f.popularity::numeric, 1), f.vote_average, "
         "f.vote_count FROM warehouse.fact_movie_daily f "
         "JOIN warehouse.dim_movie m ON m.movie_id = f.movie_id "
-        "WHERE f.date_id = :d ORDER BY f.popularity DESC, f.movie_id LIMIT 10",
-        d=date_id(days[-1]),
+        "WHERE f.date_id = :d ORDER BY f.popularity DESC NULLS LAST, f.movie_id LIMIT 10",
+        d=date_id(day),
     )
     table = markdown_table(["rank", "title", "popularity", "vote_average", "vote_count"], rows)
-    return {"top_10": dg.MetadataValue.md(f"**Top 10 by popularity, {days[-1]}**\n\n{table}")}
+    return {
+        "top_movie": rows[0][1] if rows else "",
+        "top_10": dg.MetadataValue.md(f"**Top 10 by popularity, {day}**\n\n{table}"),
+    }
 
 
 fact_movie_daily = warehouse_table_asset(
@@ -29,5 +33,5 @@ fact_movie_daily = warehouse_table_asset(
     description="One row per movie and day: popularity, vote average and vote count as TMDb "
     "reported them at the end of the day, with the movie's rank in the discover list and when "
     "it was captured (late captures flagged).",
-    extra_metadata=top_movies_preview,
+    day_extra=top_movies_of_day,
 )

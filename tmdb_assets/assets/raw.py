@@ -4,7 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from tmdb_assets import capture
-from tmdb_assets.assets.common import window_metadata
+from tmdb_assets.assets.common import per_day_events
 from tmdb_assets.partitions import daily_partitions, partition_days
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource
@@ -51,6 +51,27 @@ def _client_metadata(client) -> dict:
     }
 
 
+def _discover_day(i: capture.CaptureInfo) -> dict:
+    st = i.stats
+    return {
+        "reused": i.reused,
+        "capture_version": i.version,
+        "captured_at": str(i.captured_at),
+        "late_capture": bool(i.late_capture),
+        "pages": st.get("pages_captured", 0),
+        "movies": st.get("movies", 0),
+        "duplicates_across_pages": st.get("duplicates", 0),
+        "total_results": st.get("total_results") or 0,
+        "quarantined_fields": st.get("quarantined_fields") or 0,
+        "rejected_items": st.get("rejected_items") or 0,
+        # What this run asked TMDb for the day: nothing when the capture was reused.
+        "requests": 0 if i.reused else st.get("requests", 0),
+        "short_pages_refetched": 0 if i.reused else st.get("short_pages_refetched") or 0,
+        "incomplete_capture_healed": bool(not i.reused and st.get("healed_incomplete_version")),
+        "dagster/row_count": st.get("pages_captured", 0),
+    }
+
+
 @dg.asset(
     partitions_def=daily_partitions,
     group_name="raw",
@@ -63,7 +84,7 @@ def raw_discover_pages(
     config: RawCaptureConfig,
     tmdb: TMDbResource,
     warehouse: WarehouseResource,
-) -> dg.MaterializeResult:
+):
     """The day's most popular movies as TMDb lists them (/discover/movie pages), stored whole,
     with the genre, country and language lists. Captured once per day and never overwritten."""
     pages = config.pages or tmdb.discover_pages
@@ -82,33 +103,28 @@ def raw_discover_pages(
             logger=context.log,
         ),
     )
-    last = infos[-1]
-    return dg.MaterializeResult(
-        metadata={
-            **window_metadata([i.partition_date for i in infos]),
-            "reused": all(i.reused for i in infos),
-            "reused_partitions": sum(i.reused for i in infos),
-            "captured_partitions": sum(not i.reused for i in infos),
-            "late_capture": any(i.late_capture for i in infos),
-            "late_partitions": [str(i.partition_date) for i in infos if i.late_capture],
-            "capture_version": last.version,
-            "captured_at": str(last.captured_at),
-            "pages": sum(i.stats.get("pages_captured", 0) for i in infos),
-            "movies": sum(i.stats.get("movies", 0) for i in infos),
-            "duplicates_across_pages": sum(i.stats.get("duplicates", 0) for i in infos),
-            "quarantined_fields": sum(i.stats.get("quarantined_fields") or 0 for i in infos),
-            "rejected_items": sum(i.stats.get("rejected_items") or 0 for i in infos),
-            "short_pages_refetched": sum(
-                (i.stats.get("short_pages_refetched") or 0) for i in infos if not i.reused
-            ),
-            "incomplete_captures_healed": sum(
-                1 for i in infos if i.stats.get("healed_incomplete_version") and not i.reused
-            ),
-            "total_results": last.stats.get("total_results", 0),
-            "dagster/row_count": sum(i.stats.get("pages_captured", 0) for i in infos),
-            **_client_metadata(client),
-        }
-    )
+    days = [i.partition_date for i in infos]
+    per_day = {i.partition_date: _discover_day(i) for i in infos}
+    yield from per_day_events(context, days, per_day, _client_metadata(client))
+
+
+def _details_day(i: capture.CaptureInfo) -> dict:
+    st = i.stats
+    rows = st.get("fetched", 0) + st.get("not_found", 0) + (st.get("invalid") or 0)
+    return {
+        "reused": i.reused,
+        "capture_version": i.version,
+        "late_capture": bool(i.late_capture),
+        "movies": st.get("discovered", 0),
+        "details_fetched": st.get("fetched", 0),
+        "details_not_found": st.get("not_found", 0),
+        "details_invalid": st.get("invalid") or 0,
+        "details_reused": st.get("reused", 0),
+        "details_resumed": 0 if i.reused else st.get("resumed") or 0,
+        "fetch_reasons": dg.MetadataValue.json(st.get("reasons") or {}),
+        "requests": 0 if i.reused else st.get("requests", 0),
+        "dagster/row_count": rows,
+    }
 
 
 @dg.asset(
@@ -124,7 +140,7 @@ def raw_movie_details(
     config: RawCaptureConfig,
     tmdb: TMDbResource,
     warehouse: WarehouseResource,
-) -> dg.MaterializeResult:
+):
     """Full TMDb details (/movie/{id}) of the day's discovered movies that are new, changed
     (per /movie/changes) or older than details_max_age_days; the others reuse stored details.
     A movie whose details are gone (404) is recorded, not fatal."""
@@ -142,29 +158,6 @@ def raw_movie_details(
             logger=context.log,
         ),
     )
-    reasons: dict[str, int] = {}
-    for i in infos:
-        for k, v in (i.stats.get("reasons") or {}).items():
-            reasons[k] = reasons.get(k, 0) + v
-    return dg.MaterializeResult(
-        metadata={
-            **window_metadata([i.partition_date for i in infos]),
-            "reused": all(i.reused for i in infos),
-            "reused_partitions": sum(i.reused for i in infos),
-            "late_capture": any(i.late_capture for i in infos),
-            "movies": sum(i.stats.get("discovered", 0) for i in infos),
-            "details_fetched": sum(i.stats.get("fetched", 0) for i in infos),
-            "details_not_found": sum(i.stats.get("not_found", 0) for i in infos),
-            "details_invalid": sum(i.stats.get("invalid") or 0 for i in infos),
-            "details_resumed": sum((i.stats.get("resumed") or 0) for i in infos if not i.reused),
-            "details_reused": sum(i.stats.get("reused", 0) for i in infos),
-            "fetch_reasons": dg.MetadataValue.json(reasons),
-            "dagster/row_count": sum(
-                i.stats.get("fetched", 0)
-                + i.stats.get("not_found", 0)
-                + (i.stats.get("invalid") or 0)
-                for i in infos
-            ),
-            **_client_metadata(client),
-        }
-    )
+    days = [i.partition_date for i in infos]
+    per_day = {i.partition_date: _details_day(i) for i in infos}
+    yield from per_day_events(context, days, per_day, _client_metadata(client))

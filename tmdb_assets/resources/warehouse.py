@@ -304,6 +304,15 @@ class UpsertResult:
     inserted: int = 0
     updated: int = 0  # rows whose data changed
     refreshed: int = 0  # rows re-asserted with the same data (bookkeeping columns moved)
+    compared: int = 0  # rows the batch held: inserted + updated + unchanged
+
+    def as_metadata(self) -> dict[str, int]:
+        return {
+            "rows": self.compared,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.compared - self.inserted - self.updated,
+        }
 
 
 def upsert(
@@ -361,7 +370,7 @@ def upsert(
         f"({diff}) FROM ins"
     )
     inserted, touched, updated = conn.execute(text(sql), {"rows": batch_rows(rows)}).one()
-    return UpsertResult(int(inserted), int(updated), int(touched) - int(updated))
+    return UpsertResult(int(inserted), int(updated), int(touched) - int(updated), len(rows))
 
 
 def partition_lock(conn: Connection, name: str) -> None:
