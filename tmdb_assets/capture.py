@@ -49,6 +49,10 @@ class MissingRawDataError(RuntimeError):
     """A derived asset needs a raw partition that was never captured."""
 
 
+class LateCaptureError(RuntimeError):
+    """Capturing the day now would record today's TMDb as that day's, and it was not asked for."""
+
+
 @dataclass
 class CaptureInfo:
     capture_id: int
@@ -176,9 +180,15 @@ def capture_discover(
     params: dict[str, Any],
     grace_hours: float,
     recapture: bool = False,
+    allow_late: bool = False,
     logger: Any = log,
 ) -> CaptureInfo:
     """Capture `pages` discover pages plus the reference lists for `day`, or reuse the capture.
+
+    TMDb serves only its current state: a capture taken more than `grace_hours` after the day
+    ended records today's TMDb as that day's (a late capture). It is made only when
+    `allow_late` says so; otherwise LateCaptureError says what it would record and how to allow
+    it (one request spent: TMDb's own clock, its Date header, decides what "now" is).
 
     A stored capture that fails validation (pages missing or short: kept by a version of this
     pipeline that did not validate) is not reused: it is captured again as a new version, and
@@ -200,8 +210,21 @@ def capture_discover(
         recapture = True
     start_requests = client.stats.requests
     # Fetch and validate everything before writing: an incomplete list never becomes current.
+    genres = client.genre_list(params.get("language"))
+    if is_late(day, genres.date, grace_hours) and not allow_late:
+        age_days = (genres.date - end_of_day(day)).total_seconds() / 86400
+        raise LateCaptureError(
+            f"{DISCOVER} {day} "
+            + ("holds an incomplete capture" if existing else "was never captured")
+            + f", and the day ended {age_days:.1f} days ago (TMDb's clock: "
+            f"{genres.date:%Y-%m-%d %H:%M} UTC), more than late_grace_hours={grace_hours:g}. "
+            f"Capturing it now would record TMDb's state of {genres.date:%Y-%m-%d} as {day}'s, "
+            "flagged late_capture (TMDb has no history). To do that on purpose, set "
+            "allow_late_capture: true in the run config of the raw assets (tmdb-assets run "
+            "--allow-late-capture, or TMDB_ALLOW_LATE_CAPTURE=1); nothing was written."
+        )
     references = {
-        "genres": client.genre_list(params.get("language")),
+        "genres": genres,
         "countries": client.countries(),
         "languages": client.languages(),
     }

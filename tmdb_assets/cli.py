@@ -91,7 +91,7 @@ class Simulator:
 OUR_ERRORS = {
     "WarehouseError", "TMDbAuthError", "TMDbUnavailableError", "TMDbRequestError",
     "TMDbPayloadError", "MissingRawDataError", "SeedError", "PayloadError",
-    "TMDbRateLimitedError", "TMDbIncompleteError",
+    "TMDbRateLimitedError", "TMDbIncompleteError", "LateCaptureError",
 }  # fmt: skip
 
 
@@ -117,7 +117,7 @@ def step_failure_message(result) -> str:
 
 # Failures that no rerun fixes until the configuration changes: exit EXIT_USAGE, not
 # EXIT_RUN_FAILED, so a wrapper does not retry them.
-CONFIGURATION_ERRORS = {"TMDbAuthError", "SeedError"}
+CONFIGURATION_ERRORS = {"TMDbAuthError", "SeedError", "LateCaptureError"}
 
 
 def pick_days(args: argparse.Namespace) -> list[dt.date]:
@@ -149,6 +149,8 @@ def run_config_for(args: argparse.Namespace) -> dict:
     raw = {}
     if args.recapture:
         raw["recapture"] = True
+    if getattr(args, "allow_late_capture", False):
+        raw["allow_late_capture"] = True
     if raw:
         config["ops"] = {
             name: {"config": raw} for name in ("raw_discover_pages", "raw_movie_details")
@@ -385,6 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--start", help="first partition of a range (with --end)")
     r.add_argument("--end", help="last partition of a range (inclusive)")
     r.add_argument("--pages", type=int, help="discover pages per day, 1..500 (TMDB_DISCOVER_PAGES)")
+    r.add_argument(
+        "--allow-late-capture",
+        action="store_true",
+        help="capture days that ended more than late_grace_hours ago (records TMDb as it is "
+        "now, flagged late_capture; TMDB_ALLOW_LATE_CAPTURE=1)",
+    )
     r.add_argument(
         "--recapture",
         action="store_true",

@@ -204,9 +204,28 @@ def test_late_capture_is_flagged(resources, simulator, warehouse):
     materialize_seed(resources)
     on_time = materialize_day(resources, DAYS[1], simulator)
     assert metadata(on_time, "raw_discover_pages")["late_capture"] is False
-    # Day 1 captured when the simulated clock is three days later.
+    # Day 1, captured when the simulated clock is three days later, is refused unless asked
+    # for: it would record TMDb as it is on day 4 as day 1's.
     simulator.state.set_date(DAYS[3])
-    late = materialize_day(resources, DAYS[0], None)
+    refused = materialize_day(resources, DAYS[0], None, raise_on_error=False)
+    assert not refused.success
+    from tmdb_assets.cli import step_failure
+
+    kind, message = step_failure(refused)
+    assert kind == "LateCaptureError"
+    assert "was never captured" in message and "2025-03-05 as 2025-03-01's" in message
+    assert "allow_late_capture: true" in message and "--allow-late-capture" in message
+    assert (
+        warehouse.scalar("SELECT count(*) FROM raw.capture WHERE partition_date = :d", d=DAYS[0])
+        == 0
+    )
+    allow = {"allow_late_capture": True}
+    late = materialize_day(
+        resources,
+        DAYS[0],
+        None,
+        run_config={"ops": {"raw_discover_pages": {"config": allow}}},
+    )
     assert metadata(late, "raw_discover_pages")["late_capture"] is True
     assert metadata(late, "raw_discover_pages")["late_partitions"] == [str(DAYS[0])]
     assert warehouse.rows(

@@ -178,7 +178,7 @@ def test_an_incomplete_stored_capture_is_captured_again(reference, database_url,
         rerun = materialize_day(resources, DAY1, sim)
     all_checks_pass(rerun)
     meta = metadata(rerun, "raw_discover_pages")
-    assert meta["reused"] is False and meta["incomplete_captures_healed"] == 1
+    assert meta["reused"] is False and meta["incomplete_capture_healed"] is True
     versions = warehouse.rows(
         "SELECT version, is_current FROM raw.capture WHERE asset = :a ORDER BY version", a=DISCOVER
     )

@@ -54,6 +54,8 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
             TMDB_API_TOKEN="ui-test-token",
             TMDB_DISCOVER_PAGES="2",
             TMDB_SCHEDULE_DEFAULT="stopped",
+            # Days 1 and 2 are captured when the simulated clock says day 3: late, on purpose.
+            TMDB_ALLOW_LATE_CAPTURE="1",
         )
         proc = subprocess.Popen(
             [

@@ -1,5 +1,7 @@
 """Raw captures of TMDb: discover pages (with reference lists) and movie details."""
 
+import os
+
 import dagster as dg
 from pydantic import Field
 
@@ -26,6 +28,13 @@ class RawCaptureConfig(dg.Config):
         default=24.0,
         ge=0,
         description="A capture later than the end of its day plus this is flagged late_capture.",
+    )
+    allow_late_capture: bool = Field(
+        default_factory=lambda: os.environ.get("TMDB_ALLOW_LATE_CAPTURE", "").strip().lower()
+        in ("1", "true", "yes"),
+        description="Capture a day that ended more than late_grace_hours ago (TMDb has no "
+        "history: the capture records TMDb as it is now, flagged late_capture). Off by default "
+        "(TMDB_ALLOW_LATE_CAPTURE=1 turns it on) so a backfill never invents history by accident.",
     )
 
 
@@ -100,12 +109,17 @@ def raw_discover_pages(
             params=tmdb.discover_params(),
             grace_hours=config.late_grace_hours,
             recapture=config.recapture,
+            allow_late=config.allow_late_capture,
             logger=context.log,
         ),
     )
     days = [i.partition_date for i in infos]
     per_day = {i.partition_date: _discover_day(i) for i in infos}
-    yield from per_day_events(context, days, per_day, _client_metadata(client))
+    run_meta = {
+        "late_partitions": [str(i.partition_date) for i in infos if i.late_capture],
+        **_client_metadata(client),
+    }
+    yield from per_day_events(context, days, per_day, run_meta)
 
 
 def _details_day(i: capture.CaptureInfo) -> dict:
