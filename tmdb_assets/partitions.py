@@ -5,7 +5,10 @@ import os
 
 import dagster as dg
 
-DEFAULT_START = "2025-01-01"
+# The first partition a deployment offers. TMDb has no history API: a day before a deployment's
+# first capture can only be captured late (today's state, flagged), which needs asking for. So
+# the default is recent, and a deployment sets TMDB_PARTITIONS_START to its own first day.
+DEFAULT_START = "2026-11-01"
 
 
 def partitions_start() -> str:

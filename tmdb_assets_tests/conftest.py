@@ -5,6 +5,11 @@ the machine's server), else the project's embedded server. Every test that write
 database, dropped afterwards.
 """
 
+import os
+
+# The tests' simulated days are in 2025; set before any tmdb_assets module builds the partitions.
+os.environ.setdefault("TMDB_PARTITIONS_START", "2025-01-01")
+
 import contextlib
 import datetime as dt
 import json

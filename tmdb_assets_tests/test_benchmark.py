@@ -15,6 +15,7 @@ import pytest
 def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
     out = tmp_path / "bench.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env["TMDB_PARTITIONS_START"] = os.environ.get("TMDB_PARTITIONS_START", "2025-01-01")
     env.update(TMDB_TEST_DATABASE_URL=pg_server_url, TMPDIR=str(tmp_path))
     args = [
         "--movies", "120", "--pages", "2", "--days", "2", "--rate-limit", "400",

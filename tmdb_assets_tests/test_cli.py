@@ -15,6 +15,7 @@ from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
 
 def cli_env(database_url: str, tmp_path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env["TMDB_PARTITIONS_START"] = os.environ.get("TMDB_PARTITIONS_START", "2025-01-01")
     env.update(TMDB_DATABASE_URL=database_url, DAGSTER_HOME=str(tmp_path / "dagster_home"), **extra)
     return env
 

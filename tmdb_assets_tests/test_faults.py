@@ -428,6 +428,7 @@ def test_a_short_idle_in_transaction_timeout_is_no_longer_fatal(
 
 def cli_env(database_url: str, sim: RunningSimulator, home, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env["TMDB_PARTITIONS_START"] = os.environ.get("TMDB_PARTITIONS_START", "2025-01-01")
     env.update(
         TMDB_DATABASE_URL=database_url,
         DAGSTER_HOME=str(home),

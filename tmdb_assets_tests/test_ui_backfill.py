@@ -47,6 +47,7 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
     with RunningSimulator(SimulatorConfig(movies=300, rate_limit=0, date=DAY1)) as sim:
         sim.state.set_date(DAY1.replace(day=3))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+        env["TMDB_PARTITIONS_START"] = os.environ.get("TMDB_PARTITIONS_START", "2025-01-01")
         env.update(
             DAGSTER_HOME=str(home),
             TMDB_DATABASE_URL=database_url,

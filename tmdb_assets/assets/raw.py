@@ -30,8 +30,9 @@ class RawCaptureConfig(dg.Config):
         description="A capture later than the end of its day plus this is flagged late_capture.",
     )
     allow_late_capture: bool = Field(
-        default_factory=lambda: os.environ.get("TMDB_ALLOW_LATE_CAPTURE", "").strip().lower()
-        in ("1", "true", "yes"),
+        default_factory=lambda: (
+            os.environ.get("TMDB_ALLOW_LATE_CAPTURE", "").strip().lower() in ("1", "true", "yes")
+        ),
         description="Capture a day that ended more than late_grace_hours ago (TMDb has no "
         "history: the capture records TMDb as it is now, flagged late_capture). Off by default "
         "(TMDB_ALLOW_LATE_CAPTURE=1 turns it on) so a backfill never invents history by accident.",
