@@ -88,27 +88,72 @@ def run_window(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> 
     return [latest] if latest else []
 
 
-def result(passed: bool, severity: dg.AssetCheckSeverity, **metadata: Any) -> dg.AssetCheckResult:
+def late_days(wh: Warehouse, date_ids: list[int]) -> set[int]:
+    """Which of these fact days are late captures (TMDb's state at capture, not the day's)."""
+    rows = wh.rows(
+        "SELECT date_id FROM warehouse.fact_movie_daily WHERE date_id = ANY(:ids) "
+        "GROUP BY date_id HAVING bool_or(late_capture)",
+        ids=date_ids,
+    )
+    return {r[0] for r in rows}
+
+
+def previous_day(wh: Warehouse, did: int) -> int | None:
+    return wh.scalar(
+        "SELECT max(date_id) FROM warehouse.fact_movie_daily WHERE date_id < :d", d=did
+    )
+
+
+class Rows:
+    """Example rows with their column names: shown as a small table in the UI."""
+
+    def __init__(self, columns: list[str], rows: list[Any]):
+        self.columns = columns
+        self.rows = [list(r) for r in rows]
+
+    def metadata(self) -> dg.MetadataValue:
+        from tmdb_assets.assets.analytics import markdown_table
+
+        if not self.rows:
+            return dg.MetadataValue.md("(none)")
+        return dg.MetadataValue.md(markdown_table(self.columns, self.rows))
+
+
+# Settings, not measurements: shown as text so the UI does not chart a constant.
+CONSTANTS = {"threshold", "tolerance", "band", "threshold_days", "threshold_hours"}
+
+
+def result(
+    passed: bool, severity: dg.AssetCheckSeverity, todo: str = "", **metadata: Any
+) -> dg.AssetCheckResult:
+    """A check's evaluation. `todo` says what to do when it fails (the UI's description)."""
     clean = {}
     for k, v in metadata.items():
-        if isinstance(v, list | dict):
+        if isinstance(v, Rows):
+            v = v.metadata()
+        elif k in CONSTANTS:
+            v = dg.MetadataValue.text(str(v))
+        elif isinstance(v, list | dict):
             v = dg.MetadataValue.json(v)
         elif isinstance(v, dt.date):
             v = str(v)
         clean[k] = v
-    return dg.AssetCheckResult(passed=bool(passed), severity=severity, metadata=clean)
+    description = "Passed." if passed else f"Failed. {todo}".strip()
+    return dg.AssetCheckResult(
+        passed=bool(passed), severity=severity, metadata=clean, description=description
+    )
 
 
 def offending_rows(
     wh: Warehouse, table: str, columns: str, where: str, **params: Any
-) -> tuple[int, list[list[Any]]]:
-    """How many rows of `table` match `where`, and the first few of them (as JSON-able lists)."""
+) -> tuple[int, Rows]:
+    """How many rows of `table` match `where`, and the first few of them."""
     n = wh.scalar(f"SELECT count(*) FROM warehouse.{table} WHERE {where}", **params)
     rows = wh.rows(
         f"SELECT {columns} FROM warehouse.{table} WHERE {where} ORDER BY 1, 2 LIMIT {EXAMPLES}",
         **params,
     )
-    return int(n), [[_json(v) for v in r] for r in rows]
+    return int(n), Rows(columns.split(", "), [[_json(v) for v in r] for r in rows])
 
 
 # --- generic: keys and foreign keys -----------------------------------------------------------
@@ -141,7 +186,9 @@ def unique_key_check(table: str) -> dg.AssetChecksDefinition:
             ERROR,
             duplicate_keys=int(n_dups),
             null_keys=int(nulls),
-            examples=[[*map(_json, r[:-1]), int(r[-1])] for r in dups],
+            examples=Rows([*key, "rows"], [[*map(_json, r[:-1]), int(r[-1])] for r in dups]),
+            todo=f"The loader upserts on ({cols}): a duplicate means a load bypassed it or the "
+            "key constraint was dropped; rebuild the table from raw (tmdb-assets rebuild --yes).",
         )
 
     return _check
@@ -176,7 +223,14 @@ def foreign_key_check(table: str) -> dg.AssetChecksDefinition:
             if n:
                 rows = wh.rows(f"SELECT DISTINCT f.{col} {orphan} ORDER BY 1 LIMIT {EXAMPLES}")
                 metadata[f"examples_{col}"] = [_json(r[0]) for r in rows]
-        return result(total == 0, ERROR, orphan_rows=total, **metadata)
+        return result(
+            total == 0,
+            ERROR,
+            orphan_rows=total,
+            todo="Rows point at dimension rows that do not exist: reload the day's dimensions "
+            "(materialize the dims, then this table) or rebuild from raw.",
+            **metadata,
+        )
 
     return _check
 
@@ -222,6 +276,7 @@ def all_pages_captured(
         window=f"{days[0]}..{days[-1]}" if days else "none",
         missing_pages=missing,
         missing_page_count=sum(len(v) for v in missing.values()),
+        todo="Pages are missing from the current capture: rematerialize raw_discover_pages for the day (it is captured again when incomplete).",
         days_not_captured=uncaptured,
     )
 
@@ -265,6 +320,7 @@ def pages_complete(
         ERROR,
         window=f"{days[0]}..{days[-1]}" if days else "none",
         incomplete_days=len(problems),
+        todo="The capture is short of what TMDb promised: rematerialize raw_discover_pages for the day (an incomplete capture is captured again; an old day needs allow_late_capture).",
         problems=problems,
         counts=counts,
     )
@@ -293,7 +349,14 @@ def every_movie_has_details_or_404(
         if rows:
             count += len(rows)
             missing[str(day)] = [r[0] for r in rows[:EXAMPLES]]
-    return result(count == 0, ERROR, movies_without_details=count, examples=missing)
+    return result(
+        count == 0,
+        ERROR,
+        movies_without_details=count,
+        examples=missing,
+        todo="Rematerialize raw_movie_details for the listed days: the capture resumes and asks "
+        "TMDb only for what is missing.",
+    )
 
 
 # --- dims -------------------------------------------------------------------------------------
@@ -326,7 +389,9 @@ def details_failure_share(
         worst_day=worst_day,
         threshold=quality.max_details_failure_share,
         share_per_day=per_day,
-        examples=[[m, s] for m, s in failed_examples],
+        examples=Rows(["movie_id", "details_status"], [[m, st] for m, st in failed_examples]),
+        todo="Too many movies lack usable details: look at raw.quarantine and the raw_movie_details "
+        "metadata (404s, invalid bodies); rerun the day once TMDb answers.",
     )
 
 
@@ -341,7 +406,14 @@ def non_negative_numbers(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         "movie_id, runtime, budget, revenue",
         "runtime < 0 OR budget < 0 OR revenue < 0",
     )
-    return result(n == 0, ERROR, offending_rows=n, examples=examples)
+    return result(
+        n == 0,
+        ERROR,
+        offending_rows=n,
+        examples=examples,
+        todo="TMDb sent out-of-range numbers that passed the transforms: look at the movies' raw "
+        "payloads and report them; the transforms should quarantine such values.",
+    )
 
 
 @dg.asset_check(
@@ -363,6 +435,7 @@ def release_date_plausible(
         WARN,
         offending_rows=n,
         threshold_days=quality.release_future_days,
+        todo="Release dates far after the movie was last seen: usually a TMDb placeholder date; WARN only.",
         examples=examples,
     )
 
@@ -381,6 +454,7 @@ def every_country_has_a_continent(warehouse: WarehouseResource) -> dg.AssetCheck
         ERROR,
         countries_without_continent=len(rows),
         unknown_codes=[r[0] for r in rows[:50]],
+        todo="Add the listed codes to data/country_continent.csv, then materialize country_continent.",
         hint="add the codes to data/country_continent.csv and materialize country_continent"
         if rows
         else "",
@@ -424,6 +498,7 @@ def matches_raw_discover(
         missing_total == 0 and extra_total == 0,
         ERROR,
         missing_rows=missing_total,
+        todo="The fact and the raw discover pages disagree: rematerialize fact_movie_daily for the listed days (it replays raw).",
         extra_rows=extra_total,
         missing_examples=missing,
         extra_examples=extra,
@@ -456,6 +531,8 @@ def values_in_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         examples=examples,
         # NULL: TMDb sent a value that could not be read; it is in raw.quarantine with its reason.
         rows_with_quarantined_values=int(unknown),
+        todo="Fact values outside their range: look at the listed movies' raw discover items; "
+        "the transforms should have quarantined them.",
     )
 
 
@@ -468,7 +545,14 @@ def vote_count_not_dropping(
 ) -> dg.AssetCheckResult:
     wh = warehouse.get()
     total, examples = 0, []
+    skipped: list[str] = []
     for day in run_window(context, wh):
+        prev = previous_day(wh, date_id(day))
+        if prev is not None and late_days(wh, [date_id(day), prev]):
+            # A late capture is TMDb's state when it was taken, not that day's: comparing it
+            # with a true day-end capture says nothing about votes dropping.
+            skipped.append(str(day))
+            continue
         rows = wh.rows(
             "SELECT cur.movie_id, prev.vote_count, cur.vote_count FROM warehouse.fact_movie_daily cur "
             "JOIN warehouse.fact_movie_daily prev ON prev.movie_id = cur.movie_id AND prev.date_id = "
@@ -481,12 +565,16 @@ def vote_count_not_dropping(
         )
         total += len(rows)
         examples += [[str(day), *r] for r in rows[: EXAMPLES - len(examples)]]
+    table = Rows(["day", "movie_id", "votes_before", "votes_now"], examples)
     return result(
         total == 0,
         WARN,
         movies_with_dropping_votes=total,
         tolerance=quality.vote_drop_tolerance,
-        examples=examples,
+        examples=table,
+        days_skipped_late_capture=skipped,
+        todo="TMDb removed votes (spam cleanup happens) or the day's capture is wrong: compare "
+        "with the movie on themoviedb.org; WARN only.",
     )
 
 
@@ -500,7 +588,12 @@ def movie_count_within_band(
     wh = warehouse.get()
     outside = {}
     counts = {}
+    skipped: list[str] = []
     for day in run_window(context, wh):
+        prev_day = previous_day(wh, date_id(day))
+        if prev_day is not None and late_days(wh, [date_id(day), prev_day]):
+            skipped.append(str(day))  # a late capture is not comparable with a day-end one
+            continue
         cur = wh.scalar(
             "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = :d", d=date_id(day)
         )
@@ -518,6 +611,8 @@ def movie_count_within_band(
         outside_band=outside,
         band=quality.movie_count_band,
         previous_and_current=counts,
+        todo="The day's movie count moved a lot from the previous day: check the capture's pages and TMDB_DISCOVER_PAGES; WARN only.",
+        days_skipped_late_capture=skipped,
     )
 
 
@@ -531,7 +626,9 @@ def fresh(warehouse: WarehouseResource, quality: QualityResource) -> dg.AssetChe
         "SELECT max(d.full_date) FROM warehouse.fact_movie_daily f JOIN warehouse.dim_date d USING (date_id)"
     )
     if latest is None:
-        return result(False, ERROR, latest_day="none", hint="no fact rows yet")
+        return result(
+            False, ERROR, latest_day="none", todo="No fact rows yet: materialize a day first."
+        )
     age_h = (dt.datetime.now(dt.UTC) - end_of_day(latest)).total_seconds() / 3600
     return result(
         age_h <= quality.freshness_hours,
@@ -539,6 +636,7 @@ def fresh(warehouse: WarehouseResource, quality: QualityResource) -> dg.AssetChe
         latest_day=latest,
         hours_since_day_ended=round(age_h, 1),
         threshold_hours=quality.freshness_hours,
+        todo="No day loaded recently: check that the schedule (tmdb_daily_schedule) runs and its runs succeed. While catching up on old days this fails until the latest day is loaded.",
     )
 
 

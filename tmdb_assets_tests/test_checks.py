@@ -88,11 +88,32 @@ def run_checks(warehouse: Warehouse, quality: QualityResource = LENIENT) -> dict
     return check_results(result)
 
 
+def _cell(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def table_rows(markdown: str) -> list[list]:
+    """The rows of a check's example table (header and rule dropped), typed back."""
+    lines = [line for line in markdown.splitlines() if line.startswith("|")][2:]
+    return [[_cell(c.strip()) for c in line.strip("|").split("|")] for line in lines]
+
+
 def only_failure(checks: dict) -> tuple[str, dict]:
     failed = {k: v for k, v in checks.items() if not v.passed}
     assert len(failed) == 1, sorted(failed)
     ((name, evaluation),) = failed.items()
-    return name, {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
+    # Every failure says what to do; example tables are read back as rows.
+    assert evaluation.description and evaluation.description.startswith("Failed. "), name
+    meta = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
+    return name, {
+        k: table_rows(v) if isinstance(v, str) and v.startswith("| ") else v
+        for k, v in meta.items()
+    }
 
 
 def execute(warehouse: Warehouse, *statements: str) -> None:
