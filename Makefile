@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint dev clean
+.PHONY: demo test test-fast lint dev stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,12 @@ lint: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/tmdb-assets dev
 
+## Stop the embedded PostgreSQL that demo/dev leave running (its data stays in .tmdb_data/).
+stop:
+	@if [ -x $(BIN)/tmdb-assets ]; then $(BIN)/tmdb-assets stop; else echo "nothing to stop"; fi
+
+## Remove the virtualenv and caches. Keeps .tmdb_data/ (the embedded PostgreSQL's data and the
+## local Dagster home): `make stop` first, then `rm -rf .tmdb_data` to start from nothing.
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+	@echo "kept .tmdb_data/ (warehouse, raw captures, Dagster runs); make stop && rm -rf .tmdb_data removes it"

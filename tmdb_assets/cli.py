@@ -351,7 +351,34 @@ def dev(args: argparse.Namespace) -> int:
     print(f"Dagster home: {home}; UI on http://127.0.0.1:{args.port}")
     cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(project_root() / "workspace.yaml")]
     cmd += ["-p", str(args.port)]
-    return subprocess.call(cmd, cwd=project_root())
+    # Started in DAGSTER_HOME (which holds the project's dagster.yaml): from the repo root,
+    # dagster dev warns that the dagster.yaml it finds there "will not be used".
+    return subprocess.call(cmd, cwd=home)
+
+
+def stop(args: argparse.Namespace) -> int:
+    """Stop the embedded PostgreSQL that `make demo` and the other commands leave running."""
+    import signal
+
+    pgdata = state_dir() / "pg"
+    pidfile = pgdata / "postmaster.pid"
+    if not pidfile.exists():
+        print(f"the embedded PostgreSQL is not running ({pgdata})")
+        return 0
+    pid = int(pidfile.read_text().splitlines()[0])
+    try:
+        os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown: sessions end, data is safe
+    except ProcessLookupError:
+        print(f"the embedded PostgreSQL is not running (stale {pidfile.name} removed)")
+        pidfile.unlink(missing_ok=True)
+        return 0
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and pidfile.exists():
+        time.sleep(0.2)
+    if pidfile.exists():
+        raise CliError(f"PostgreSQL (pid {pid}) did not stop within 30 s; try again")
+    print(f"stopped the embedded PostgreSQL in {pgdata} (its data is kept; any command restarts it)")
+    return 0
 
 
 def migrate(args: argparse.Namespace) -> int:
@@ -412,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("--log-level", default="WARNING")
     rb.set_defaults(func=rebuild)
     sub.add_parser("summary", help="print what the warehouse holds").set_defaults(func=summary)
+    sub.add_parser("stop", help="stop the embedded PostgreSQL (data kept)").set_defaults(func=stop)
     return p
 
 

@@ -1,9 +1,11 @@
 """The one dg.Definitions of tmdb-assets: assets, checks, jobs, schedules, resources."""
 
+import datetime as dt
 import os
 
 import dagster as dg
 
+from tmdb_assets.alerts import tmdb_run_failure_alert
 from tmdb_assets.assets import analytics, bridges, dimensions, facts, raw, seeds
 from tmdb_assets.checks import all_checks
 from tmdb_assets.partitions import daily_partitions
@@ -12,7 +14,32 @@ from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource
 from tmdb_assets.settings import DEFAULT_BASE_URL, env_float, env_int
 
-all_assets = dg.load_assets_from_modules([raw, seeds, dimensions, bridges, facts, analytics])
+OWNER = os.environ.get("TMDB_ASSET_OWNER", "").strip() or "team:data-engineering"
+# How fresh a reader may expect the day's numbers: the schedule loads each day at 00:30 UTC.
+FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=dt.timedelta(hours=48), warn_window=dt.timedelta(hours=30)
+)
+
+
+def _describe(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Owner, tags (layer, source, PII) and, for what analysts read, a freshness policy."""
+    name = spec.key.path[-1]
+    source = "seed_csv" if name == "country_continent" else "tmdb"
+    attributes = {
+        "owners": [OWNER],
+        "tags": {**spec.tags, "layer": spec.group_name or "", "source": source, "pii": "none"},
+    }
+    if name == "fact_movie_daily" or name.startswith("vw_"):
+        attributes["freshness_policy"] = FRESHNESS
+    return spec.replace_attributes(**attributes)
+
+
+all_assets = dg.with_source_code_references(
+    dg.map_asset_specs(
+        _describe,
+        dg.load_assets_from_modules([raw, seeds, dimensions, bridges, facts, analytics]),
+    )
+)
 
 # The daily run and backfills: every asset, one run per range (every asset is single-run). The
 # unpartitioned country_continent seed rides along: loading 251 rows is idempotent and cheap, and
@@ -81,6 +108,7 @@ defs = dg.Definitions(
     asset_checks=all_checks,
     jobs=[daily_job, derived_job, seed_job],
     schedules=[daily_schedule],
+    sensors=[tmdb_run_failure_alert],
     resources={
         "tmdb": tmdb_resource(),
         "warehouse": warehouse_resource(),

@@ -197,3 +197,21 @@ def test_bad_csv_keeps_the_loaded_mapping(database_url, tmp_path):
     assert not result.success
     warehouse = Warehouse(database_url)
     assert warehouse.scalar("SELECT count(*) FROM warehouse.country_continent") == 251
+
+
+def test_stop_stops_the_embedded_postgresql(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env["TMDB_DATA_DIR"] = str(tmp_path / "data")
+    start = subprocess.run(
+        [sys.executable, "-c", "from tmdb_assets.resources.embedded import embedded_server_uri; "
+         "print(embedded_server_uri())"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert start.returncode == 0, start.stderr[-2000:]
+    pidfile = tmp_path / "data" / "pg" / "postmaster.pid"
+    assert pidfile.exists()  # left running for the next command, as make demo leaves it
+    stopped = run_cli(["stop"], env)
+    assert stopped.returncode == 0 and "stopped the embedded PostgreSQL" in stopped.stdout
+    assert not pidfile.exists()
+    again = run_cli(["stop"], env)
+    assert again.returncode == 0 and "is not running" in again.stdout

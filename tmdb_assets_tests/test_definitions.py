@@ -120,3 +120,17 @@ def test_every_check_and_the_asset_it_guards():
             blocking.add((key.asset_key.path[-1], key.name))
     assert found == EXPECTED_CHECKS
     assert blocking == BLOCKING
+
+
+def test_owners_tags_freshness_and_the_failure_alert():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == ["team:data-engineering"], key
+        assert node.tags["pii"] == "none" and node.tags["layer"] == node.group_name, key
+        assert "dagster/code_references" in node.metadata, key
+        wants_freshness = key.path[-1] == "fact_movie_daily" or key.path[-1] in VIEWS
+        assert (node.freshness_policy is not None) == wants_freshness, key
+    assert defs.resolve_sensor_def("tmdb_run_failure_alert").default_status == (
+        dg.DefaultSensorStatus.RUNNING
+    )

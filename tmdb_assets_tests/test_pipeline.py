@@ -126,7 +126,28 @@ def test_a_bridge_load_replaces_sets_and_skips_unknown_keys(resources, simulator
 
 
 def test_views_agree_with_the_base_tables(resources, simulator, warehouse):
-    load(resources, simulator, DAY1)
+    (result,) = load(resources, simulator, DAY1)
+    # The views are unpartitioned assets recorded in the same run, after the fact.
+    view = metadata(result, "vw_movie_latest")
+    assert view["latest_day"] == "2025-03-01" and view["days"] == 1
+    assert view["dagster/row_count"] == warehouse.scalar(
+        "SELECT count(*) FROM warehouse.vw_movie_latest"
+    )
+    lineage = view["dagster/column_lineage"].deps_by_column
+    assert {(d.asset_key.path[-1], d.column_name) for d in lineage["popularity"]} == {
+        ("fact_movie_daily", "popularity")
+    }
+    # Every warehouse column is described (the UI's column schema reads the comments).
+    fact_schema = metadata(result, "fact_movie_daily")["dagster/column_schema"]
+    assert all(c.description for c in fact_schema.columns)
+    assert (
+        warehouse.scalar(
+            "SELECT count(*) FROM information_schema.columns c WHERE c.table_schema = 'warehouse' "
+            "AND col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, "
+            "c.ordinal_position) IS NULL AND c.table_name NOT LIKE 'vw%'"
+        )
+        == 0
+    )
     genre, movies, mean_pop, median_pop = warehouse.rows(
         "SELECT genre, movies, mean_popularity, median_popularity FROM warehouse.vw_genre_popularity "
         "WHERE date_id = 20250301 ORDER BY movies DESC, genre LIMIT 1"

@@ -35,6 +35,59 @@ VIEWS = {
 }
 
 
+F, M, D = "fact_movie_daily", "dim_movie", "dim_date"
+# Where each view column comes from (table.column), shown as Dagster column lineage.
+LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
+    "vw_movie_latest": {
+        "movie_id": [(M, "movie_id")],
+        **{c: [(M, c)] for c in ("title", "original_title", "original_language")},
+        **{c: [(M, c)] for c in ("release_date", "runtime", "status")},
+        "latest_date": [(D, "full_date")],
+        "latest_date_id": [(F, "date_id")],
+        **{c: [(F, c)] for c in ("popularity", "vote_average", "vote_count")},
+        **{c: [(F, c)] for c in ("discover_rank", "captured_at")},
+        "genres": [("bridge_movie_genre", "genre_id"), ("dim_genre", "name")],
+    },
+    "vw_genre_popularity": {
+        "date_id": [(F, "date_id")],
+        "full_date": [(D, "full_date")],
+        "genre_id": [("bridge_movie_genre", "genre_id")],
+        "genre": [("dim_genre", "name")],
+        "movies": [(F, "movie_id")],
+        "mean_popularity": [(F, "popularity")],
+        "median_popularity": [(F, "popularity")],
+        "mean_vote_average": [(F, "vote_average")],
+        "total_votes": [(F, "vote_count")],
+    },
+    "vw_top_movies": {
+        "date_id": [(F, "date_id")],
+        "full_date": [(D, "full_date")],
+        "popularity_rank": [(F, "popularity")],
+        "movie_id": [(F, "movie_id")],
+        **{c: [(M, c)] for c in ("title", "original_language", "release_date")},
+        **{c: [(F, c)] for c in ("popularity", "vote_average", "vote_count")},
+    },
+    "vw_continent_popularity": {
+        "date_id": [(F, "date_id")],
+        "full_date": [(D, "full_date")],
+        "continent": [("bridge_movie_country", "iso_3166_1"), ("dim_country", "continent")],
+        "movies": [(F, "movie_id")],
+        "mean_popularity": [(F, "popularity")],
+        "mean_vote_average": [(F, "vote_average")],
+        "total_votes": [(F, "vote_count")],
+    },
+}
+
+
+def column_lineage(view: str) -> dg.TableColumnLineage:
+    return dg.TableColumnLineage(
+        deps_by_column={
+            column: [dg.TableColumnDep(asset_key=dg.AssetKey(t), column_name=c) for t, c in deps]
+            for column, deps in LINEAGE[view].items()
+        }
+    )
+
+
 def markdown_table(columns: list[str], rows: list) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
@@ -75,6 +128,7 @@ def _view_asset(name: str, deps: list[str], description: str, preview_sql: str |
             "latest_day": _day(latest),
             "days": int(days),
             "rows_on_latest_day": int(on_latest),
+            "dagster/column_lineage": column_lineage(name),
         }
         if preview:
             metadata["preview"] = dg.MetadataValue.md(f"**{_day(latest)}**\n\n{preview}")
