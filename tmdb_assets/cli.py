@@ -377,7 +377,9 @@ def stop(args: argparse.Namespace) -> int:
         time.sleep(0.2)
     if pidfile.exists():
         raise CliError(f"PostgreSQL (pid {pid}) did not stop within 30 s; try again")
-    print(f"stopped the embedded PostgreSQL in {pgdata} (its data is kept; any command restarts it)")
+    print(
+        f"stopped the embedded PostgreSQL in {pgdata} (its data is kept; any command restarts it)"
+    )
     return 0
 
 

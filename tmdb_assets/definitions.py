@@ -72,6 +72,17 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
 )
 
 
+# The views are recorded again after each load of what they read (eager condition): in the
+# daily run itself, and after a backfill by this sensor (on by default, unlike Dagster's own).
+views_automation = dg.AutomationConditionSensorDefinition(
+    "tmdb_views_automation",
+    target=dg.AssetSelection.groups("analytics"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Records the analytics views after the tables they read were loaded.",
+)
+
+
 def tmdb_resource() -> TMDbResource:
     """Settings from the environment so operators tune without code; the token via EnvVar."""
     return TMDbResource(
@@ -108,7 +119,7 @@ defs = dg.Definitions(
     asset_checks=all_checks,
     jobs=[daily_job, derived_job, seed_job],
     schedules=[daily_schedule],
-    sensors=[tmdb_run_failure_alert],
+    sensors=[tmdb_run_failure_alert, views_automation],
     resources={
         "tmdb": tmdb_resource(),
         "warehouse": warehouse_resource(),

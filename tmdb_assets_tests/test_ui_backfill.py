@@ -38,6 +38,40 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     return body["data"]
 
 
+MATERIALIZATIONS = """
+query($key: AssetKeyInput!, $parts: [String!]) { assetOrError(assetKey: $key) { ... on Asset {
+  assetMaterializations(partitions: $parts, limit: 5) { partition timestamp metadataEntries {
+    label __typename
+    ... on IntMetadataEntry { intValue }
+    ... on TextMetadataEntry { text }
+    ... on BoolMetadataEntry { boolValue }
+} } } } }
+"""
+
+
+def _entries(materialization: dict) -> dict:
+    out = {}
+    for e in materialization["metadataEntries"]:
+        for field in ("intValue", "text", "boolValue"):
+            if field in e:
+                out[e["label"]] = e[field]
+    return out
+
+
+def partition_metadata(port: int, asset: str, day: str) -> dict:
+    """The metadata the UI shows for one partition: its latest materialization's."""
+    found = graphql(port, MATERIALIZATIONS, {"key": {"path": [asset]}, "parts": [day]})
+    events = found["assetOrError"]["assetMaterializations"]
+    assert events, f"{asset} {day}: no materialization"
+    return _entries(max(events, key=lambda e: float(e["timestamp"])))
+
+
+def latest_metadata(port: int, asset: str) -> dict | None:
+    found = graphql(port, MATERIALIZATIONS, {"key": {"path": [asset]}, "parts": None})
+    events = (found["assetOrError"] or {}).get("assetMaterializations") or []
+    return _entries(max(events, key=lambda e: float(e["timestamp"]))) if events else None
+
+
 @pytest.mark.slow
 def test_backfill_from_the_graphql_api(database_url, tmp_path):
     home = tmp_path / "dagster_home"
@@ -123,6 +157,37 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
             tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
             assert tags["dagster/asset_partition_range_start"] == DAYS[0]
             assert tags["dagster/asset_partition_range_end"] == DAYS[-1]
+            # What the UI shows for each day of the range is that day's own figures.
+            warehouse = Warehouse(database_url)
+            for day in DAYS:
+                meta = partition_metadata(port, "fact_movie_daily", day)
+                did = int(day.replace("-", ""))
+                assert meta["partition"] == day and meta["range_run"] == f"{DAYS[0]}..{DAYS[-1]}"
+                assert meta["dagster/row_count"] == warehouse.scalar(
+                    "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = :d", d=did
+                )
+                assert meta["top_movie"] == warehouse.scalar(
+                    "SELECT m.title FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m "
+                    "USING (movie_id) WHERE f.date_id = :d "
+                    "ORDER BY f.popularity DESC NULLS LAST, f.movie_id LIMIT 1",
+                    d=did,
+                )
+            warehouse.engine.dispose()
+            # Every check describes what it guards.
+            nodes = graphql(
+                port,
+                "{ assetNodes { assetKey { path } assetChecksOrError {"
+                " ... on AssetChecks { checks { name description } } } } }",
+            )["assetNodes"]
+            checks = [c for n in nodes for c in n["assetChecksOrError"].get("checks", [])]
+            assert len(checks) == 28 and all(len(c["description"] or "") > 20 for c in checks)
+            # The views are recorded after the load by the automation sensor (on by default).
+            deadline = time.monotonic() + 150
+            view = None
+            while time.monotonic() < deadline and not view:
+                view = latest_metadata(port, "vw_movie_latest")
+                time.sleep(3)
+            assert view and view["latest_day"] == DAYS[-1], view
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             try:

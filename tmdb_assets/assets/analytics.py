@@ -95,6 +95,15 @@ def markdown_table(columns: list[str], rows: list) -> str:
     return "\n".join(lines)
 
 
+# Recorded when what a view reads was loaded. Not Dagster's eager(): that waits while any
+# dependency is "missing", and a daily fact always has days never loaded.
+VIEW_AUTOMATION = (
+    dg.AutomationCondition.any_deps_updated()
+    & ~dg.AutomationCondition.in_progress()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+).with_label("after each load of what it reads")
+
+
 def _view_asset(name: str, deps: list[str], description: str, preview_sql: str | None):
     @dg.asset(
         name=name,
@@ -106,7 +115,7 @@ def _view_asset(name: str, deps: list[str], description: str, preview_sql: str |
         deps=deps,
         # Not partitioned: a view is one live object, not a day. It is recorded again after each
         # load of what it reads (in the daily run, or by the automation sensor after a backfill).
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=VIEW_AUTOMATION,
     )
     def _view(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         wh = warehouse.get()
