@@ -403,6 +403,10 @@ class DetailsPlan:
     discovered: list[int]
     reasons: dict[int, str]  # movie -> why it is fetched (new, changed, stale); others reuse
     change_days_checked: int
+    # A late capture: movies whose stored details, fetched on a later partition, are current
+    # (younger than the max age, not changed since): movie -> the capture holding them. Copied
+    # into this capture instead of asked again.
+    copies: dict[int, int] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -428,13 +432,80 @@ def plan_capture(
         for k in range(1, (day - last[m]).days + 1)
     }
     changes = changes_by_day(warehouse, client, change_days)
-    return DetailsPlan(
+    plan = DetailsPlan(
         day,
         discover,
         discovered,
         plan_details(day, discovered, last, changes, max_age_days),
         len(change_days),
     )
+    if discover.late_capture and discover.captured_at is not None:
+        _reuse_current_details(warehouse, client, plan, max_age_days)
+    return plan
+
+
+def _reuse_current_details(
+    warehouse: Warehouse, client: TMDbClient, plan: DetailsPlan, max_age_days: int
+) -> None:
+    """A late capture records TMDb as it is now: details stored from a later partition are as
+    current as a new request would be, unless older than the max age or changed since (per
+    /movie/changes, asked once per day and stored). Those are copied, not asked again."""
+    assert plan.discover.captured_at is not None
+    # The partition whose end state TMDb serves now: the last day that ended before capture.
+    today = (plan.discover.captured_at - dt.timedelta(days=1)).date()
+    wanted = [m for m in plan.reasons if plan.reasons[m] in ("new", "stale")]
+    if not wanted:
+        return
+    with warehouse.begin() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT DISTINCT ON (md.movie_id) md.movie_id, md.capture_id, c.partition_date "
+                "FROM raw.movie_details md JOIN raw.capture c ON c.capture_id = md.capture_id "
+                "WHERE c.is_current AND c.asset = :a AND c.partition_date > :d "
+                "AND md.movie_id = ANY(:ids) AND md.http_status = 200 AND md.payload IS NOT NULL "
+                "ORDER BY md.movie_id, c.partition_date DESC"
+            ),
+            {"a": DETAILS, "d": plan.day, "ids": wanted},
+        ).all()
+    fresh = [(m, c, p) for m, c, p in rows if (today - p).days < max_age_days]
+    days = {p + dt.timedelta(days=k) for _, _, p in fresh for k in range(1, (today - p).days + 1)}
+    changes = changes_by_day(warehouse, client, days)
+    plan.change_days_checked += len(days)
+    for movie_id, capture_id, fetched_on in fresh:
+        changed = any(
+            movie_id in changes.get(fetched_on + dt.timedelta(days=k), ())
+            for k in range(1, (today - fetched_on).days + 1)
+        )
+        if not changed:
+            plan.copies[movie_id] = capture_id
+            del plan.reasons[movie_id]
+
+
+def copy_current_details(warehouse: Warehouse, capture_id: int, plan: DetailsPlan) -> None:
+    """Copy the plan's current stored details into the capture (idempotent)."""
+    if not plan.copies:
+        return
+
+    def write() -> None:
+        with warehouse.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO raw.movie_details (capture_id, movie_id, http_status, fetched_at, "
+                    "fetch_reason, payload, body) SELECT :c, md.movie_id, md.http_status, "
+                    "md.fetched_at, 'current_reused', md.payload, md.body "
+                    "FROM raw.movie_details md JOIN jsonb_to_recordset(CAST(:keys AS jsonb)) "
+                    "AS k(c bigint, m integer) ON md.capture_id = k.c AND md.movie_id = k.m "
+                    "ON CONFLICT (capture_id, movie_id) DO NOTHING"
+                ),
+                {
+                    "c": capture_id,
+                    "keys": orjson.dumps(
+                        [{"c": c, "m": m} for m, c in plan.copies.items()]
+                    ).decode(),
+                },
+            )
+
+    with_reconnect(write, what=f"{DETAILS} {plan.day}: copying current details")
 
 
 def open_details_capture(
@@ -573,7 +644,7 @@ def make_details_current(
                 {"c": capture_id},
             ).all()
             held = {r[0] for r in rows}
-            missing = [m for m in plan.reasons if m not in held]
+            missing = [m for m in [*plan.reasons, *plan.copies] if m not in held]
             if missing:
                 raise RuntimeError(
                     f"{DETAILS} {day}: capture v{version} lacks {len(missing)} planned movies "
@@ -581,15 +652,17 @@ def make_details_current(
                 )
             not_found = sum(1 for r in rows if r[1] == 404)
             invalid = sum(1 for r in rows if r[2])
+            copied = len(plan.copies)
             earliest = min((r[3] for r in rows), default=None)
             captured_at = earliest or plan.discover.captured_at or dt.datetime.now(dt.UTC)
             stats = {
                 "discover_capture_id": plan.discover.capture_id,
                 "discovered": len(plan.discovered),
-                "fetched": len(rows) - not_found - invalid,
+                "fetched": len(rows) - not_found - invalid - copied,
                 "not_found": not_found,
                 "invalid": invalid,
-                "reused": len(plan.discovered) - len(plan.reasons),
+                "reused": len(plan.discovered) - len(plan.reasons) - len(plan.copies),
+                "current_copied": len(plan.copies),
                 "reasons": plan.counts,
                 "change_days_checked": plan.change_days_checked,
                 **run_stats,
@@ -651,6 +724,7 @@ def capture_details(
         f"({plan.counts or 'none'}), reusing {len(plan.discovered) - len(plan.reasons)}"
         + (f"; resuming v{version}: {len(have)} already fetched, {len(todo)} left" if have else "")
     )
+    copy_current_details(warehouse, capture_id, plan)
     fetch_details_into(warehouse, client, capture_id, plan, todo, append or [], logger)
     return make_details_current(
         warehouse,

@@ -227,6 +227,22 @@ def test_late_capture_is_flagged(resources, simulator, warehouse):
         run_config={"ops": {"raw_discover_pages": {"config": allow}}},
     )
     assert metadata(late, "raw_discover_pages")["late_capture"] is True
+    # Details stored from day 2 that are current (not changed since, per /movie/changes) are
+    # copied into the late capture instead of asked for again.
+    details = metadata(late, "raw_movie_details")
+    both_days = warehouse.scalar(
+        "SELECT count(*) FROM (SELECT movie_id FROM warehouse.fact_movie_daily "
+        "GROUP BY movie_id HAVING count(*) = 2) x"
+    )
+    assert details["details_current_copied"] > 0
+    assert details["details_current_copied"] <= both_days
+    assert (
+        details["details_fetched"]
+        + details["details_not_found"]
+        + details["details_current_copied"]
+        == details["movies"]
+    )
+    assert details["requests"] < details["movies"]
     assert metadata(late, "raw_discover_pages")["late_partitions"] == [str(DAYS[0])]
     assert warehouse.rows(
         "SELECT partition_date, late_capture FROM raw.capture WHERE asset = 'raw_discover_pages' ORDER BY 1"

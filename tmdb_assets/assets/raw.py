@@ -135,6 +135,7 @@ def _details_day(i: capture.CaptureInfo) -> dict:
         "details_not_found": st.get("not_found", 0),
         "details_invalid": st.get("invalid") or 0,
         "details_reused": st.get("reused", 0),
+        "details_current_copied": st.get("current_copied") or 0,
         "details_resumed": 0 if i.reused else st.get("resumed") or 0,
         "fetch_reasons": dg.MetadataValue.json(st.get("reasons") or {}),
         "requests": 0 if i.reused else st.get("requests", 0),
