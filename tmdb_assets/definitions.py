@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import warnings
 
 import dagster as dg
 
@@ -34,12 +35,16 @@ def _describe(spec: dg.AssetSpec) -> dg.AssetSpec:
     return spec.replace_attributes(**attributes)
 
 
-all_assets = dg.with_source_code_references(
-    dg.map_asset_specs(
-        _describe,
-        dg.load_assets_from_modules([raw, seeds, dimensions, bridges, facts, analytics]),
+with warnings.catch_warnings():
+    # Code references are a beta API: the warning would print on every command, every run.
+    warnings.simplefilter("ignore", category=dg.BetaWarning)
+    warnings.simplefilter("ignore", category=dg.PreviewWarning)
+    all_assets = dg.with_source_code_references(
+        dg.map_asset_specs(
+            _describe,
+            dg.load_assets_from_modules([raw, seeds, dimensions, bridges, facts, analytics]),
+        )
     )
-)
 
 # The daily run and backfills: every asset, one run per range (every asset is single-run). The
 # unpartitioned country_continent seed rides along: loading 251 rows is idempotent and cheap, and

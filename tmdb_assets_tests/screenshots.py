@@ -1,0 +1,166 @@
+"""Screenshots of the Dagster UI for the README, taken in a real browser.
+
+    python -m tmdb_assets_tests.screenshots [--out docs/screenshots] [--days 3]
+
+Loads the last N complete days from the simulator into a scratch database (through the
+`tmdb-assets run` command, as a user would), starts `dagster dev` on it, and opens the UI in
+Debian's Chromium driven by Playwright (`executable_path`, never a browser download):
+- the asset graph (asset_graph.png),
+- the fact's partitions with one day selected (fact_partition.png),
+- the fact's checks (fact_checks.png).
+Needs `apt-get install chromium` and `pip install playwright`.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
+from tmdb_assets.settings import project_root
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s")
+
+
+def skip_dialogs(page) -> None:
+    """The first visit shows a 'Join the Dagster community' dialog: skip it."""
+    for label in ("Skip", "Dismiss", "Close"):
+        button = page.get_by_role("button", name=label)
+        if button.count():
+            button.first.click()
+            page.wait_for_timeout(500)
+
+
+def shoot(port: int, out: Path, day: str) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    base = f"http://127.0.0.1:{port}"
+    pages = [
+        ("asset_graph.png", f"{base}/asset-groups", "fact_movie_daily"),
+        (
+            "fact_partition.png",
+            f"{base}/assets/fact_movie_daily?view=partitions&partition={day}",
+            "top_10",
+        ),
+        ("fact_checks.png", f"{base}/assets/fact_movie_daily?view=checks", "matches_raw_discover"),
+    ]
+    written = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        for name, url, wait_text in pages:
+            page.goto(url)
+            page.wait_for_load_state("networkidle")
+            skip_dialogs(page)
+            try:
+                page.get_by_text(wait_text).first.wait_for(timeout=30_000)
+            except Exception:
+                print(f"{name}: '{wait_text}' not seen; taking the screenshot anyway")
+            page.wait_for_timeout(1500)
+            path = out / name
+            page.screenshot(path=str(path))
+            written.append(path)
+            print(f"wrote {path}")
+        browser.close()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tmdb_assets_tests.screenshots")
+    parser.add_argument("--out", default=str(project_root() / "docs" / "screenshots"))
+    parser.add_argument("--days", type=int, default=3)
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    server = normalize_url(
+        os.environ.get("TMDB_TEST_DATABASE_URL", "").strip() or embedded_server_uri()
+    )
+    db = f"tmdb_shots_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(with_database(server, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db}"'))
+    home = Path(tempfile.mkdtemp(prefix="tmdb_shots_home_"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env.update(
+        TMDB_DATABASE_URL=with_database(server, db),
+        DAGSTER_HOME=str(home),
+        TMDB_SCHEDULE_DEFAULT="stopped",
+    )
+    proc = None
+    try:
+        run = [sys.executable, "-m", "tmdb_assets.cli", "run", "--simulator"]
+        run += ["--days", str(args.days), "--movies", "600", "--pages", "5"]
+        subprocess.run(run, env=env, check=True, timeout=600)
+        day = subprocess.run(
+            [sys.executable, "-c", "import datetime as d; "
+             "print(d.datetime.now(d.UTC).date() - d.timedelta(days=1))"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        port = free_port()
+        # A token for the UI's process only: nothing is captured from here.
+        env.update(TMDB_API_TOKEN="screenshots", TMDB_API_BASE_URL="http://127.0.0.1:9/3")
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dagster",
+                "dev",
+                "-m",
+                "tmdb_assets.definitions",
+                "-p",
+                str(port),
+            ],
+            env=env,
+            cwd=home,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_for(f"http://127.0.0.1:{port}/server_info")
+        shoot(port, out, day)
+    finally:
+        if proc is not None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
