@@ -5,7 +5,7 @@
 Loads the last N complete days from the simulator into a scratch database (through the
 `tmdb-assets run` command, as a user would), starts `dagster dev` on it, and opens the UI in
 Debian's Chromium driven by Playwright (`executable_path`, never a browser download):
-- the asset graph (asset_graph.png),
+- the asset graph upstream of a view, raw to analytics (asset_graph.png),
 - the fact's partitions with one day selected (fact_partition.png),
 - the fact's checks (fact_checks.png).
 Needs `apt-get install chromium` and `pip install playwright`.
@@ -67,7 +67,11 @@ def shoot(port: int, out: Path, day: str) -> list[Path]:
 
     base = f"http://127.0.0.1:{port}"
     pages = [
-        ("asset_graph.png", f"{base}/asset-groups", "fact_movie_daily"),
+        (
+            "asset_graph.png",
+            f"{base}/assets/vw_top_movies?view=lineage&lineageScope=upstream&lineageDepth=6",
+            "raw_discover_pages",
+        ),
         (
             "fact_partition.png",
             f"{base}/assets/fact_movie_daily?view=partitions&partition={day}",
