@@ -181,6 +181,21 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
             )["assetNodes"]
             checks = [c for n in nodes for c in n["assetChecksOrError"].get("checks", [])]
             assert len(checks) == 28 and all(len(c["description"] or "") > 20 for c in checks)
+            # One evaluation per check in the range run: no "skipped" rows beside the result.
+            for node in nodes:
+                for c in node["assetChecksOrError"].get("checks", []):
+                    executions = graphql(
+                        port,
+                        "query($k: AssetKeyInput!, $n: String!) { assetCheckExecutions("
+                        "assetKey: $k, checkName: $n, limit: 10) { runId status } }",
+                        {"k": {"path": node["assetKey"]["path"]}, "n": c["name"]},
+                    )["assetCheckExecutions"]
+                    statuses = [e["status"] for e in executions]
+                    assert statuses == ["SUCCEEDED"], (
+                        node["assetKey"]["path"],
+                        c["name"],
+                        statuses,
+                    )
             # The views are recorded after the load by the automation sensor (on by default).
             deadline = time.monotonic() + 150
             view = None
