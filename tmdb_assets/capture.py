@@ -582,6 +582,7 @@ def fetch_details_into(
     batch: list[tuple[Any, ...]] = []
     batch_size = details_batch()
     flushed = time.monotonic()
+    logged = 0
     for n, (movie_id, resp) in enumerate(client.fetch_details(todo, append), start=1):
         batch.append(
             (
@@ -602,7 +603,9 @@ def fetch_details_into(
         if len(batch) >= batch_size or time.monotonic() - flushed >= DETAILS_FLUSH_S:
             persist_details(warehouse, capture_id, batch, logger)
             batch, flushed = [], time.monotonic()
-            logger.info(f"{DETAILS} {plan.day}: {n}/{len(todo)} fetched")
+            if n - logged >= 1000:  # progress every 1,000 movies, not every write
+                logger.info(f"{DETAILS} {plan.day}: {n}/{len(todo)} fetched and written")
+                logged = n
     if batch:
         persist_details(warehouse, capture_id, batch, logger)
 
