@@ -15,42 +15,18 @@ from sqlalchemy import text
 from tmdb_assets.capture import DETAILS, DISCOVER, CaptureInfo, capture_problems, end_of_day
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
+from tmdb_assets.tables import TABLES
 from tmdb_assets.transform import date_id
 
 EXAMPLES = 10
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 
-KEYS = {
-    "dim_date": ["date_id"],
-    "dim_movie": ["movie_id"],
-    "dim_genre": ["genre_id"],
-    "dim_company": ["company_id"],
-    "dim_country": ["iso_3166_1"],
-    "dim_language": ["iso_639_1"],
-    "bridge_movie_genre": ["movie_id", "genre_id"],
-    "bridge_movie_company": ["movie_id", "company_id"],
-    "bridge_movie_country": ["movie_id", "iso_3166_1"],
-    "bridge_movie_language": ["movie_id", "iso_639_1"],
-    "fact_movie_daily": ["date_id", "movie_id"],
-}
+# From the table registry: every table's key, and the foreign keys the loaders keep whole.
+KEYS = {t.name: list(t.key) for t in TABLES.values()}
 FOREIGN_KEYS = {
-    "fact_movie_daily": [("movie_id", "dim_movie", "movie_id"), ("date_id", "dim_date", "date_id")],
-    "bridge_movie_genre": [
-        ("movie_id", "dim_movie", "movie_id"),
-        ("genre_id", "dim_genre", "genre_id"),
-    ],
-    "bridge_movie_company": [
-        ("movie_id", "dim_movie", "movie_id"),
-        ("company_id", "dim_company", "company_id"),
-    ],
-    "bridge_movie_country": [
-        ("movie_id", "dim_movie", "movie_id"),
-        ("iso_3166_1", "dim_country", "iso_3166_1"),
-    ],
-    "bridge_movie_language": [
-        ("movie_id", "dim_movie", "movie_id"),
-        ("iso_639_1", "dim_language", "iso_639_1"),
-    ],
+    t.name: [(fk.column, fk.table, fk.table_column) for fk in t.foreign_keys]
+    for t in TABLES.values()
+    if t.foreign_keys
 }
 
 # The movies of a day's current discover capture: every item whose id the transform can read

@@ -33,6 +33,7 @@ from tmdb_assets.resources.warehouse import (
     with_reconnect,
 )
 from tmdb_assets.settings import data_dir, env_int
+from tmdb_assets.tables import BRIDGES as REGISTRY_BRIDGES
 from tmdb_assets.transform import (
     DiscoverItem,
     MovieDetails,
@@ -401,12 +402,10 @@ def load_dim_language(conn: Connection, data: DayData) -> UpsertResult:
 
 # --- bridges ----------------------------------------------------------------------------------
 
+# bridge table: (key column, dim table, dim key column), from the table registry
 BRIDGES: dict[str, tuple[str, str, str]] = {
-    # bridge table: (key column, dim table, dim key column)
-    "bridge_movie_genre": ("genre_id", "warehouse.dim_genre", "genre_id"),
-    "bridge_movie_company": ("company_id", "warehouse.dim_company", "company_id"),
-    "bridge_movie_country": ("iso_3166_1", "warehouse.dim_country", "iso_3166_1"),
-    "bridge_movie_language": ("iso_639_1", "warehouse.dim_language", "iso_639_1"),
+    t.name: (t.bridge_key.column, f"warehouse.{t.bridge_key.table}", t.bridge_key.table_column)
+    for t in REGISTRY_BRIDGES
 }
 
 

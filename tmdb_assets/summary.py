@@ -3,13 +3,10 @@
 import datetime as dt
 
 from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.tables import TABLES as REGISTRY
 from tmdb_assets.transform import date_id
 
-TABLES = [
-    "dim_date", "dim_movie", "dim_genre", "dim_company", "dim_country", "dim_language",
-    "bridge_movie_genre", "bridge_movie_company", "bridge_movie_country",
-    "bridge_movie_language", "fact_movie_daily",
-]  # fmt: skip
+TABLES = list(REGISTRY)  # every warehouse table, in the registry's order
 
 
 def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | None) -> str:

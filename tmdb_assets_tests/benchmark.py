@@ -67,14 +67,12 @@ from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource, copy_into, copy_text
 from tmdb_assets.settings import data_dir
+from tmdb_assets.tables import TABLES as REGISTRY
 from tmdb_assets.transform import dim_date_row
 
 DEFS = [*all_assets, *all_checks]
 RAW = dg.AssetSelection.groups("raw")
-TABLES = [
-    "dim_date", "dim_movie", "dim_genre", "dim_company", "dim_country", "dim_language",
-    *BRIDGES, "fact_movie_daily",
-]  # fmt: skip
+TABLES = list(REGISTRY)  # every derived table, from the table registry
 
 
 def start_simulator(movies: int, rate_limit: float, latency_ms: float, day: dt.date) -> Simulator:

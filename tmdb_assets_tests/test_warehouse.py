@@ -133,3 +133,29 @@ def test_upsert_round_trips_awkward_text(warehouse: Warehouse):
             text("SELECT iso_639_1, english_name, name FROM warehouse.dim_language ORDER BY 1")
         ).all()
     assert rows == [("xx", awkward, None), ("yy", "", "")]
+
+
+def test_the_table_registry_matches_the_schema(warehouse):
+    """Each table is declared once (tmdb_assets/tables.py): its key is the table's primary key
+    in the migrated schema, and its foreign-key columns exist on both sides."""
+    from tmdb_assets.tables import SEED, TABLES
+
+    for table in [*TABLES.values(), SEED]:
+        primary_key = [
+            r[0]
+            for r in warehouse.rows(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = CAST(:t AS regclass) "
+                "AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)",
+                t=table.qualified,
+            )
+        ]
+        assert tuple(primary_key) == table.key, table.name
+        for fk in table.foreign_keys:
+            for name, column in ((table.name, fk.column), (fk.table, fk.table_column)):
+                assert warehouse.scalar(
+                    "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                    "'warehouse' AND table_name = :t AND column_name = :c",
+                    t=name,
+                    c=column,
+                ), (name, column)

@@ -5,24 +5,25 @@ keeps its newer set.
 """
 
 from tmdb_assets.assets.common import warehouse_table_asset
+from tmdb_assets.tables import TABLES
 
 bridge_movie_genre = warehouse_table_asset(
     "bridge_movie_genre",
     deps=["dim_movie", "dim_genre"],
-    description="Which genres each movie belongs to.",
+    description=TABLES["bridge_movie_genre"].description,
 )
 bridge_movie_company = warehouse_table_asset(
     "bridge_movie_company",
     deps=["dim_movie", "dim_company"],
-    description="Which companies produced each movie.",
+    description=TABLES["bridge_movie_company"].description,
 )
 bridge_movie_country = warehouse_table_asset(
     "bridge_movie_country",
     deps=["dim_movie", "dim_country"],
-    description="In which countries each movie was produced.",
+    description=TABLES["bridge_movie_country"].description,
 )
 bridge_movie_language = warehouse_table_asset(
     "bridge_movie_language",
     deps=["dim_movie", "dim_language"],
-    description="Which languages are spoken in each movie.",
+    description=TABLES["bridge_movie_language"].description,
 )

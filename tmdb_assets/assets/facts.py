@@ -8,6 +8,7 @@ import dagster as dg
 from tmdb_assets.assets.analytics import markdown_table
 from tmdb_assets.assets.common import warehouse_table_asset
 from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.tables import TABLES
 from tmdb_assets.transform import date_id
 
 
@@ -30,8 +31,6 @@ def top_movies_of_day(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
 fact_movie_daily = warehouse_table_asset(
     "fact_movie_daily",
     deps=["raw_discover_pages", "dim_movie", "dim_date"],
-    description="One row per movie and day: popularity, vote average and vote count as TMDb "
-    "reported them at the end of the day, with the movie's rank in the discover list and when "
-    "it was captured (late captures flagged).",
+    description=TABLES["fact_movie_daily"].description,
     day_extra=top_movies_of_day,
 )
