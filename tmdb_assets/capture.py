@@ -143,6 +143,24 @@ def _close_capture(conn: Connection, info: CaptureInfo, stats: dict[str, Any]) -
     )
 
 
+def _make_current(
+    conn: Connection,
+    asset: str,
+    day: dt.date,
+    capture_id: int,
+    version: int,
+    captured_at: dt.datetime,
+    grace_hours: float,
+    stats: dict[str, Any],
+) -> CaptureInfo:
+    """Make a complete capture the partition's current one (late-flagged when it is)."""
+    info = CaptureInfo(
+        capture_id, asset, day, version, captured_at, is_late(day, captured_at, grace_hours), stats
+    )
+    _close_capture(conn, info, stats)
+    return info
+
+
 # --- discover ---------------------------------------------------------------------------------
 
 
@@ -272,17 +290,9 @@ def capture_discover(
                 ["capture_id", "list_name", "captured_at", "payload"],
                 ((capture_id, name, r.date, r.data) for name, r in references.items()),
             )
-            info = CaptureInfo(
-                capture_id,
-                DISCOVER,
-                day,
-                version,
-                captured_at,
-                is_late(day, captured_at, grace_hours),
-                stats,
+            return _make_current(
+                conn, DISCOVER, day, capture_id, version, captured_at, grace_hours, stats
             )
-            _close_capture(conn, info, stats)
-            return info
 
     # The write is one transaction: a connection lost during it commits nothing, so it is
     # simply tried again (the pages are still in memory: no request is repeated).
@@ -670,17 +680,9 @@ def make_details_current(
                 "change_days_checked": plan.change_days_checked,
                 **run_stats,
             }
-            info = CaptureInfo(
-                capture_id,
-                DETAILS,
-                day,
-                version,
-                captured_at,
-                is_late(day, captured_at, grace_hours),
-                stats,
+            return _make_current(
+                conn, DETAILS, day, capture_id, version, captured_at, grace_hours, stats
             )
-            _close_capture(conn, info, stats)
-            return info
 
     return with_reconnect(close, what=f"{DETAILS} {day}: making the capture current")
 

@@ -256,15 +256,33 @@ def machine(warehouse) -> dict[str, Any]:
     }
 
 
+class ScratchDatabase:
+    """A fresh database on TMDB_TEST_DATABASE_URL's server (else the embedded one)."""
+
+    def __init__(self, prefix: str):
+        server = normalize_url(
+            os.environ.get("TMDB_TEST_DATABASE_URL", "").strip() or embedded_server_uri()
+        )
+        self.name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        self.admin = create_engine(with_database(server, "postgres"), isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.url = with_database(server, self.name)
+
+    def close(self, keep: bool = False) -> None:
+        from tmdb_assets.resources import warehouse as wh_module
+
+        engine = wh_module._engines.pop(self.url, None)
+        if engine is not None:
+            engine.dispose()
+        if not keep:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    server = normalize_url(
-        os.environ.get("TMDB_TEST_DATABASE_URL", "").strip() or embedded_server_uri()
-    )
-    db_name = f"tmdb_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(with_database(server, "postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    url = with_database(server, db_name)
+    db = ScratchDatabase("tmdb_bench")
+    url = db.url
     day1 = dt.date(2025, 3, 1)
     days = [day1 + dt.timedelta(days=i) for i in range(args.days)]
     sim = start_simulator(args.movies, args.rate_limit, args.latency_ms, day1)
@@ -363,14 +381,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"backfill: {out['backfill']}", flush=True)
     finally:
         sim.stop()
-        from tmdb_assets.resources import warehouse as wh_module
-
-        engine = wh_module._engines.pop(url, None)
-        if engine is not None:
-            engine.dispose()
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        db.close(keep=args.keep)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out
 
@@ -386,14 +397,8 @@ def current_rss_mb() -> float:
 def soak(args: argparse.Namespace) -> dict[str, Any]:
     """N consecutive days in one process, as a nightly schedule would run them, with 5xx faults
     at --soak-fault-rate: every day's ERROR checks must pass and the RSS must stay flat."""
-    server = normalize_url(
-        os.environ.get("TMDB_TEST_DATABASE_URL", "").strip() or embedded_server_uri()
-    )
-    db_name = f"tmdb_soak_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(with_database(server, "postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    url = with_database(server, db_name)
+    db = ScratchDatabase("tmdb_soak")
+    url = db.url
     day1 = dt.date(2025, 3, 1)
     sim = start_simulator(args.movies, args.rate_limit, args.latency_ms, day1)
     per_day: list[dict[str, Any]] = []
@@ -446,13 +451,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
             print(json.dumps(per_day[-1]), flush=True)
     finally:
         sim.stop()
-        from tmdb_assets.resources import warehouse as wh_module
-
-        engine = wh_module._engines.pop(url, None)
-        if engine is not None:
-            engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        db.close()
     rss = [d["rss_mb"] for d in per_day]
     # Flat: the second half's RSS against the first half's (the first days warm caches up).
     half = max(1, len(rss) // 2)
