@@ -214,7 +214,8 @@ def capture_discover(
     """
     with warehouse.begin() as conn:
         existing = current_capture(conn, DISCOVER, day)
-        problems = capture_problems(conn, existing) if existing else []
+        # Validated only when it would be reused: a recapture replaces it anyway.
+        problems = capture_problems(conn, existing) if existing and not recapture else []
     if existing and not recapture:
         if not problems:
             existing.reused = True
@@ -233,7 +234,13 @@ def capture_discover(
         age_days = (genres.date - end_of_day(day)).total_seconds() / 86400
         raise LateCaptureError(
             f"{DISCOVER} {day} "
-            + ("holds an incomplete capture" if existing else "was never captured")
+            + (
+                "holds an incomplete capture"
+                if problems
+                else "is to be captured again"
+                if existing
+                else "was never captured"
+            )
             + f", and the day ended {age_days:.1f} days ago (TMDb's clock: "
             f"{genres.date:%Y-%m-%d %H:%M} UTC), more than late_grace_hours={grace_hours:g}. "
             f"Capturing it now would record TMDb's state of {genres.date:%Y-%m-%d} as {day}'s, "
@@ -381,6 +388,18 @@ def changes_by_day(
     return out
 
 
+def days_after(since: dt.date, until: dt.date) -> list[dt.date]:
+    """The days after `since`, up to and including `until`: those whose change lists say
+    whether a movie fetched on `since` changed by `until`."""
+    return [since + dt.timedelta(days=k) for k in range(1, (until - since).days + 1)]
+
+
+def changed_since(
+    movie_id: int, since: dt.date, until: dt.date, changes: dict[dt.date, set[int]]
+) -> bool:
+    return any(movie_id in changes.get(d, ()) for d in days_after(since, until))
+
+
 def plan_details(
     day: dt.date,
     discovered: list[int],
@@ -396,10 +415,7 @@ def plan_details(
             plan[movie_id] = "new"
         elif (day - last).days >= max_age_days:
             plan[movie_id] = "stale"
-        elif any(
-            movie_id in changes.get(last + dt.timedelta(days=k), ())
-            for k in range(1, (day - last).days + 1)
-        ):
+        elif changed_since(movie_id, last, day, changes):
             plan[movie_id] = "changed"
     return plan
 
@@ -436,10 +452,10 @@ def plan_capture(
         discovered = [i.movie_id for i in items]
         last = last_fetches(conn, day, discovered)
     change_days = {
-        last[m] + dt.timedelta(days=k)
+        d
         for m in discovered
         if m in last and (day - last[m]).days < max_age_days
-        for k in range(1, (day - last[m]).days + 1)
+        for d in days_after(last[m], day)
     }
     changes = changes_by_day(warehouse, client, change_days)
     plan = DetailsPlan(
@@ -478,15 +494,11 @@ def _reuse_current_details(
             {"a": DETAILS, "d": plan.day, "ids": wanted},
         ).all()
     fresh = [(m, c, p) for m, c, p in rows if (today - p).days < max_age_days]
-    days = {p + dt.timedelta(days=k) for _, _, p in fresh for k in range(1, (today - p).days + 1)}
+    days = {d for _, _, p in fresh for d in days_after(p, today)}
     changes = changes_by_day(warehouse, client, days)
     plan.change_days_checked += len(days)
     for movie_id, capture_id, fetched_on in fresh:
-        changed = any(
-            movie_id in changes.get(fetched_on + dt.timedelta(days=k), ())
-            for k in range(1, (today - fetched_on).days + 1)
-        )
-        if not changed:
+        if not changed_since(movie_id, fetched_on, today, changes):
             plan.copies[movie_id] = capture_id
             del plan.reasons[movie_id]
 

@@ -11,9 +11,14 @@ import functools
 from typing import Any
 
 import dagster as dg
-from sqlalchemy import text
 
-from tmdb_assets.capture import DETAILS, DISCOVER, CaptureInfo, capture_problems, end_of_day
+from tmdb_assets.capture import (
+    DETAILS,
+    DISCOVER,
+    capture_problems,
+    current_capture,
+    end_of_day,
+)
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
 from tmdb_assets.tables import TABLES
@@ -51,33 +56,40 @@ QUARANTINED_OF_DAY = """
 """
 
 
+def range_days(context: dg.AssetCheckExecutionContext) -> list[dt.date]:
+    """The partitions of a range run (a single-run backfill); empty for any other run."""
+    tags = context.run.tags
+    start = tags.get("dagster/asset_partition_range_start")
+    end = tags.get("dagster/asset_partition_range_end")
+    if not (start and end):
+        return []
+    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    return [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
+
+
 def run_window(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> list[dt.date]:
     """The dates of the run that executes the check; the latest loaded date otherwise."""
     tags = context.run.tags
     if "dagster/partition" in tags:
         return [dt.date.fromisoformat(tags["dagster/partition"])]
-    start = tags.get("dagster/asset_partition_range_start")
-    end = tags.get("dagster/asset_partition_range_end")
-    if start and end:
-        a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-        return [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
+    days = range_days(context)
+    if days:
+        return days
     latest = warehouse.scalar("SELECT max(full_date) FROM warehouse.dim_date")
     return [latest] if latest else []
 
 
-def late_days(wh: Warehouse, date_ids: list[int]) -> set[int]:
-    """Which of these fact days are late captures (TMDb's state at capture, not the day's)."""
-    rows = wh.rows(
-        "SELECT date_id FROM warehouse.fact_movie_daily WHERE date_id = ANY(:ids) "
-        "GROUP BY date_id HAVING bool_or(late_capture)",
-        ids=date_ids,
-    )
-    return {r[0] for r in rows}
-
-
-def previous_day(wh: Warehouse, did: int) -> int | None:
-    return wh.scalar(
-        "SELECT max(date_id) FROM warehouse.fact_movie_daily WHERE date_id < :d", d=did
+def compares_late_capture(wh: Warehouse, did: int) -> bool:
+    """Whether day `did` and the loaded day before it (when there is one) include a late
+    capture: TMDb's state when it was taken, not comparable with a day-end capture."""
+    return bool(
+        wh.scalar(
+            "WITH prev AS (SELECT max(date_id) AS d FROM warehouse.fact_movie_daily "
+            "WHERE date_id < :d) SELECT coalesce(bool_or(f.late_capture), false) "
+            "FROM warehouse.fact_movie_daily f, prev "
+            "WHERE prev.d IS NOT NULL AND f.date_id IN (:d, prev.d)",
+            d=did,
+        )
     )
 
 
@@ -121,17 +133,6 @@ def result(
     )
 
 
-def range_days(context: dg.AssetCheckExecutionContext) -> list[str]:
-    """The partitions of a range run (a single-run backfill); empty for any other run."""
-    tags = context.run.tags
-    start = tags.get("dagster/asset_partition_range_start")
-    end = tags.get("dagster/asset_partition_range_end")
-    if not (start and end):
-        return []
-    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    return [str(a + dt.timedelta(days=i)) for i in range((b - a).days + 1)]
-
-
 def per_partition(fn):
     """Record a check's evaluation on each day of a range run too.
 
@@ -155,7 +156,7 @@ def per_partition(fn):
                         metadata=evaluation.metadata,
                         severity=evaluation.severity,
                         description=evaluation.description,
-                        partition=day,
+                        partition=str(day),
                     )
                 )
         return evaluation
@@ -324,17 +325,10 @@ def pages_complete(
     counts: dict[str, dict[str, Any]] = {}
     with wh.begin() as conn:
         for day in days:
-            row = conn.execute(
-                text(
-                    "SELECT capture_id, version, stats FROM raw.capture WHERE asset = :a "
-                    "AND partition_date = :d AND is_current"
-                ),
-                {"a": DISCOVER, "d": day},
-            ).one_or_none()
-            if row is None:
+            info = current_capture(conn, DISCOVER, day)
+            if info is None:
                 problems[str(day)] = ["not captured"]
                 continue
-            info = CaptureInfo(row[0], DISCOVER, day, row[1], None, False, dict(row[2] or {}))
             found = capture_problems(conn, info)
             if found:
                 problems[str(day)] = found[:EXAMPLES]
@@ -588,8 +582,7 @@ def vote_count_not_dropping(
     total, examples = 0, []
     skipped: list[str] = []
     for day in run_window(context, wh):
-        prev = previous_day(wh, date_id(day))
-        if prev is not None and late_days(wh, [date_id(day), prev]):
+        if compares_late_capture(wh, date_id(day)):
             # A late capture is TMDb's state when it was taken, not that day's: comparing it
             # with a true day-end capture says nothing about votes dropping.
             skipped.append(str(day))
@@ -632,8 +625,7 @@ def movie_count_within_band(
     counts = {}
     skipped: list[str] = []
     for day in run_window(context, wh):
-        prev_day = previous_day(wh, date_id(day))
-        if prev_day is not None and late_days(wh, [date_id(day), prev_day]):
+        if compares_late_capture(wh, date_id(day)):
             skipped.append(str(day))  # a late capture is not comparable with a day-end one
             continue
         cur = wh.scalar(

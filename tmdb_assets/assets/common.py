@@ -44,13 +44,6 @@ def table_metadata(warehouse: Warehouse, table: str) -> dict[str, Any]:
     }
 
 
-def window_metadata(days: list) -> dict[str, Any]:
-    return {
-        "window": f"{days[0]}..{days[-1]}" if len(days) > 1 else str(days[0]),
-        "partitions": len(days),
-    }
-
-
 def per_day_events(
     context: dg.AssetExecutionContext,
     days: list,
