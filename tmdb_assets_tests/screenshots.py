@@ -12,10 +12,9 @@ Needs `apt-get install chromium` and `pip install playwright`.
 """
 
 import argparse
+import datetime as dt
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,18 +27,13 @@ from sqlalchemy import create_engine, text
 
 from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
 from tmdb_assets.settings import project_root
+from tmdb_assets_tests.dagster_dev import dagster_dev
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(url: str, timeout_s: float = 120) -> None:
@@ -121,45 +115,17 @@ def main(argv: list[str] | None = None) -> int:
         DAGSTER_HOME=str(home),
         TMDB_SCHEDULE_DEFAULT="stopped",
     )
-    proc = None
     try:
         run = [sys.executable, "-m", "tmdb_assets.cli", "run", "--simulator"]
         run += ["--days", str(args.days), "--movies", "600", "--pages", "5"]
         subprocess.run(run, env=env, check=True, timeout=600)
-        day = subprocess.run(
-            [sys.executable, "-c", "import datetime as d; "
-             "print(d.datetime.now(d.UTC).date() - d.timedelta(days=1))"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-        port = free_port()
+        day = str(dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1))
         # A token for the UI's process only: nothing is captured from here.
         env.update(TMDB_API_TOKEN="screenshots", TMDB_API_BASE_URL="http://127.0.0.1:9/3")
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dagster",
-                "dev",
-                "-m",
-                "tmdb_assets.definitions",
-                "-p",
-                str(port),
-            ],
-            env=env,
-            cwd=home,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_for(f"http://127.0.0.1:{port}/server_info")
-        shoot(port, out, day)
+        with dagster_dev(env, home) as port:
+            wait_for(f"http://127.0.0.1:{port}/server_info")
+            shoot(port, out, day)
     finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
         shutil.rmtree(home, ignore_errors=True)

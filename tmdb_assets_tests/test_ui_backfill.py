@@ -3,10 +3,6 @@
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -15,15 +11,10 @@ import pytest
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.settings import project_root
 from tmdb_assets_tests.conftest import DAY1
+from tmdb_assets_tests.dagster_dev import dagster_dev
 from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
 
 DAYS = ["2025-03-01", "2025-03-02", "2025-03-03"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def graphql(port: int, query: str, variables: dict | None = None) -> dict:
@@ -77,7 +68,6 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copyfile(project_root() / "dagster.yaml", home / "dagster.yaml")  # runs in PostgreSQL
-    port = free_port()
     with RunningSimulator(SimulatorConfig(movies=300, rate_limit=0, date=DAY1)) as sim:
         sim.state.set_date(DAY1.replace(day=3))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
@@ -92,24 +82,7 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
             # Days 1 and 2 are captured when the simulated clock says day 3: late, on purpose.
             TMDB_ALLOW_LATE_CAPTURE="1",
         )
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dagster",
-                "dev",
-                "-m",
-                "tmdb_assets.definitions",
-                "-p",
-                str(port),
-            ],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: stopped as a whole below
-        )
-        try:
+        with dagster_dev(env, tmp_path) as port:
             deadline = time.monotonic() + 120
             nodes = None
             while time.monotonic() < deadline:
@@ -203,12 +176,6 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
                 view = latest_metadata(port, "vw_movie_latest")
                 time.sleep(3)
             assert view and view["latest_day"] == DAYS[-1], view
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
     warehouse = Warehouse(database_url)
     assert warehouse.rows("SELECT DISTINCT date_id FROM warehouse.fact_movie_daily ORDER BY 1") == [
         (20250301,),
