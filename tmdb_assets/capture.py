@@ -14,13 +14,25 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, text
 
+from tmdb_assets.partitions import end_of_day, is_late
+from tmdb_assets.raw_read import (
+    DETAILS,
+    DISCOVER,
+    CaptureInfo,
+    capture_problems,
+    current_capture,
+    discover_pages,
+    follows,
+    last_fetches,
+    require_capture,
+)
 from tmdb_assets.resources.tmdb import TMDbClient
 from tmdb_assets.resources.warehouse import (
     Warehouse,
@@ -30,12 +42,10 @@ from tmdb_assets.resources.warehouse import (
     with_reconnect,
 )
 from tmdb_assets.settings import env_int
-from tmdb_assets.transform import PageShape, discover_items, discover_problems
+from tmdb_assets.transform import discover_items
 
 log = logging.getLogger(__name__)
 
-DISCOVER = "raw_discover_pages"
-DETAILS = "raw_movie_details"
 # Fetched details are written every TMDB_DETAILS_WRITE_BATCH rows (default 200) or
 # DETAILS_FLUSH_S seconds, whichever comes first: a run killed part-way loses at most that much.
 DETAILS_FLUSH_S = 2.0
@@ -45,46 +55,8 @@ def details_batch() -> int:
     return env_int("TMDB_DETAILS_WRITE_BATCH", 200, minimum=1)
 
 
-class MissingRawDataError(RuntimeError):
-    """A derived asset needs a raw partition that was never captured."""
-
-
 class LateCaptureError(RuntimeError):
     """Capturing the day now would record today's TMDb as that day's, and it was not asked for."""
-
-
-@dataclass
-class CaptureInfo:
-    capture_id: int
-    asset: str
-    partition_date: dt.date
-    version: int
-    captured_at: dt.datetime | None
-    late_capture: bool
-    stats: dict[str, Any] = field(default_factory=dict)
-    reused: bool = False
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), dt.UTC)
-
-
-def is_late(day: dt.date, captured_at: dt.datetime, grace_hours: float) -> bool:
-    """Captured after the day ended plus the grace period: the state is not that day's."""
-    return captured_at > end_of_day(day) + dt.timedelta(hours=grace_hours)
-
-
-def current_capture(conn: Connection, asset: str, day: dt.date) -> CaptureInfo | None:
-    row = conn.execute(
-        text(
-            "SELECT capture_id, version, captured_at, late_capture, stats FROM raw.capture "
-            "WHERE asset = :a AND partition_date = :d AND is_current"
-        ),
-        {"a": asset, "d": day},
-    ).one_or_none()
-    if row is None:
-        return None
-    return CaptureInfo(row[0], asset, day, row[1], row[2], row[3], dict(row[4] or {}))
 
 
 def _open_capture(
@@ -162,31 +134,6 @@ def _make_current(
 
 
 # --- discover ---------------------------------------------------------------------------------
-
-
-def discover_shapes(conn: Connection, capture_id: int) -> list[PageShape]:
-    """Each stored page's result count and TMDb's totals (for validation, without the items)."""
-    rows = conn.execute(
-        text(
-            "SELECT page, CASE WHEN jsonb_typeof(payload->'results') = 'array' "
-            "THEN jsonb_array_length(payload->'results') END, "
-            "payload->'total_pages', payload->'total_results' "
-            "FROM raw.discover_page WHERE capture_id = :c ORDER BY page"
-        ),
-        {"c": capture_id},
-    ).all()
-    return [
-        PageShape(
-            r[0], r[1], r[2] if type(r[2]) is int else None, r[3] if type(r[3]) is int else None
-        )
-        for r in rows
-    ]
-
-
-def capture_problems(conn: Connection, info: CaptureInfo) -> list[str]:
-    """Why a stored discover capture is incomplete (empty: it is complete)."""
-    requested = int(info.stats.get("pages_requested") or 0) or 1
-    return discover_problems(discover_shapes(conn, info.capture_id), requested)
 
 
 def capture_discover(
@@ -312,50 +259,7 @@ def capture_discover(
     return info
 
 
-def require_capture(conn: Connection, asset: str, day: dt.date) -> CaptureInfo:
-    info = current_capture(conn, asset, day)
-    if info is None:
-        raise MissingRawDataError(
-            f"{asset} has no capture for {day}: materialize {asset} for partition "
-            f"{day} first (a derived asset never calls TMDb)."
-        )
-    return info
-
-
-def discover_pages(conn: Connection, info: CaptureInfo) -> list[tuple[int, Any]]:
-    """(page number, payload) of a discover capture, in page order."""
-    rows = conn.execute(
-        text("SELECT page, payload FROM raw.discover_page WHERE capture_id = :c ORDER BY page"),
-        {"c": info.capture_id},
-    ).all()
-    return [(r[0], r[1]) for r in rows]
-
-
-def reference_lists(conn: Connection, capture_id: int) -> dict[str, Any]:
-    rows = conn.execute(
-        text("SELECT list_name, payload FROM raw.reference_list WHERE capture_id = :c"),
-        {"c": capture_id},
-    ).all()
-    return {r[0]: r[1] for r in rows}
-
-
 # --- details ----------------------------------------------------------------------------------
-
-
-def last_fetches(conn: Connection, day: dt.date, movie_ids: list[int]) -> dict[int, dt.date]:
-    """For each movie, the partition date of its latest details capture before `day`."""
-    rows = conn.execute(
-        text(
-            "SELECT md.movie_id, max(c.partition_date) FROM raw.movie_details md "
-            "JOIN raw.capture c ON c.capture_id = md.capture_id "
-            "WHERE c.is_current AND c.asset = :a AND c.partition_date < :d "
-            # An unreadable body is not a fetch: the next day asks for the movie again.
-            "AND NOT (md.payload IS NULL AND md.body IS NOT NULL) "
-            "AND md.movie_id = ANY(:ids) GROUP BY md.movie_id"
-        ),
-        {"a": DETAILS, "d": day, "ids": movie_ids},
-    ).all()
-    return {r[0]: r[1] for r in rows}
 
 
 def changes_by_day(
@@ -597,7 +501,6 @@ def fetch_details_into(
     capture_id: int,
     plan: DetailsPlan,
     todo: list[int],
-    append: list[str],
     logger: Any = log,
 ) -> None:
     """Fetch `todo` outside any transaction, persisting as responses arrive."""
@@ -605,7 +508,7 @@ def fetch_details_into(
     batch_size = details_batch()
     flushed = time.monotonic()
     logged = 0
-    for n, (movie_id, resp) in enumerate(client.fetch_details(todo, append), start=1):
+    for n, (movie_id, resp) in enumerate(client.fetch_details(todo), start=1):
         batch.append(
             (
                 capture_id,
@@ -699,11 +602,6 @@ def make_details_current(
     return with_reconnect(close, what=f"{DETAILS} {day}: making the capture current")
 
 
-def follows(capture: CaptureInfo, discover_capture_id: int) -> bool:
-    """Details follow their discover capture: a recaptured discover gets new details."""
-    return capture.stats.get("discover_capture_id") == discover_capture_id
-
-
 def capture_details(
     warehouse: Warehouse,
     client: TMDbClient,
@@ -711,7 +609,6 @@ def capture_details(
     *,
     max_age_days: int,
     grace_hours: float,
-    append: list[str] | None = None,
     recapture: bool = False,
     logger: Any = log,
 ) -> CaptureInfo:
@@ -728,9 +625,7 @@ def capture_details(
         logger.info(f"{DETAILS} {day}: the discover capture changed; capturing details again")
     start_requests = client.stats.requests
     plan = plan_capture(warehouse, client, day, discover_info, max_age_days)
-    opened = open_details_capture(
-        warehouse, plan, {"max_age_days": max_age_days, "append": append or []}, recapture
-    )
+    opened = open_details_capture(warehouse, plan, {"max_age_days": max_age_days}, recapture)
     if isinstance(opened, CaptureInfo):
         logger.info(f"{DETAILS} {day}: another run captured it meanwhile; reusing it")
         return opened
@@ -742,7 +637,7 @@ def capture_details(
         + (f"; resuming v{version}: {len(have)} already fetched, {len(todo)} left" if have else "")
     )
     copy_current_details(warehouse, capture_id, plan)
-    fetch_details_into(warehouse, client, capture_id, plan, todo, append or [], logger)
+    fetch_details_into(warehouse, client, capture_id, plan, todo, logger)
     return make_details_current(
         warehouse,
         plan,
@@ -760,58 +655,3 @@ def capture_details(
 _DETAIL_COLUMNS = [
     "capture_id", "movie_id", "http_status", "fetched_at", "fetch_reason", "payload", "body",
 ]  # fmt: skip
-
-
-def details_refs_as_of(
-    conn: Connection, day: dt.date, movie_ids: list[int]
-) -> list[tuple[int, int, int, dt.datetime]]:
-    """Where each movie's latest details captured on or before `day` are:
-    (movie id, capture id, HTTP status, fetched_at), without the payloads."""
-    rows = conn.execute(
-        text(
-            "SELECT DISTINCT ON (md.movie_id) md.movie_id, md.capture_id, md.http_status, "
-            "md.fetched_at FROM raw.movie_details md "
-            "JOIN raw.capture c ON c.capture_id = md.capture_id "
-            "WHERE c.is_current AND c.asset = :a AND c.partition_date <= :d "
-            "AND md.movie_id = ANY(:ids) "
-            "ORDER BY md.movie_id, c.partition_date DESC"
-        ),
-        {"a": DETAILS, "d": day, "ids": movie_ids},
-    ).all()
-    return [tuple(r) for r in rows]
-
-
-def details_payloads(
-    conn: Connection, keys: list[tuple[int, int]]
-) -> Iterator[tuple[int, int, Any, str | None]]:
-    """(capture id, movie id, payload, unreadable body) of the given details rows.
-
-    Streamed from a server-side cursor: a 10,000-movie day never sits in memory as raw JSON.
-    """
-    if not keys:
-        return
-    # Per statement: Connection.execution_options() would switch the whole connection (and the
-    # caller's later statements on it) to server-side cursors.
-    result = conn.execute(
-        text(
-            "SELECT md.capture_id, md.movie_id, md.payload, md.body FROM raw.movie_details md "
-            "JOIN jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(c bigint, m integer) "
-            "ON md.capture_id = k.c AND md.movie_id = k.m"
-        ),
-        {"keys": orjson.dumps([{"c": c, "m": m} for c, m in keys]).decode()},
-        execution_options={"stream_results": True, "yield_per": 500},
-    )
-    for row in result:
-        yield tuple(row)
-
-
-def details_capture_signature(conn: Connection, day: dt.date) -> tuple[int, ...]:
-    """Ids of the current details captures on or before `day` (changes when any is recaptured)."""
-    rows = conn.execute(
-        text(
-            "SELECT capture_id FROM raw.capture WHERE asset = :a AND is_current "
-            "AND partition_date <= :d ORDER BY capture_id"
-        ),
-        {"a": DETAILS, "d": day},
-    ).all()
-    return tuple(r[0] for r in rows)

@@ -7,48 +7,93 @@ when a check runs on its own.
 """
 
 import datetime as dt
-import functools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 
-from tmdb_assets.capture import (
-    DETAILS,
-    DISCOVER,
-    capture_problems,
-    current_capture,
-    end_of_day,
-)
+from tmdb_assets.partitions import end_of_day
+from tmdb_assets.queries import sql
+from tmdb_assets.raw_read import DISCOVER, capture_problems, current_capture
 from tmdb_assets.resources.quality import QualityResource
-from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
-from tmdb_assets.tables import TABLES
+from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.tables import TABLES, Table
 from tmdb_assets.transform import date_id
 
 EXAMPLES = 10
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 
-# From the table registry: every table's key, and the foreign keys the loaders keep whole.
-KEYS = {t.name: list(t.key) for t in TABLES.values()}
-FOREIGN_KEYS = {
-    t.name: [(fk.column, fk.table, fk.table_column) for fk in t.foreign_keys]
-    for t in TABLES.values()
-    if t.foreign_keys
-}
+
+@dataclass
+class CheckRun:
+    """What a check evaluates: the warehouse, the thresholds and the run's days."""
+
+    wh: Warehouse
+    quality: QualityResource
+    days: list[dt.date]  # the run's partition or range; the latest loaded day otherwise
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """A check's evaluation before it is attached to its asset and name."""
+
+    passed: bool
+    severity: dg.AssetCheckSeverity
+    metadata: dict[str, Any]
+    description: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """One asset check: evaluated in its asset's step (assets/warehouse.py, assets/raw.py), so a
+    day runs one step per asset, and selectable on its own from the UI (the asset is subsettable).
+    """
+
+    asset: str
+    name: str
+    description: str
+    evaluate: Callable[[CheckRun], Outcome]
+    blocking: bool = False
+
+    @property
+    def key(self) -> dg.AssetCheckKey:
+        return dg.AssetCheckKey(dg.AssetKey(self.asset), self.name)
+
+    @property
+    def spec(self) -> dg.AssetCheckSpec:
+        return dg.AssetCheckSpec(
+            self.name, asset=self.asset, description=self.description, blocking=self.blocking
+        )
+
+
+CHECKS: list[Check] = []
+
+
+def check(asset: str, description: str, blocking: bool = False):
+    """Register the decorated function as check `asset:function name`."""
+
+    def register(fn: Callable[[CheckRun], Outcome]) -> Callable[[CheckRun], Outcome]:
+        CHECKS.append(Check(asset, fn.__name__, description, fn, blocking))
+        return fn
+
+    return register
+
+
+def checks_of(asset: str) -> list[Check]:
+    return [c for c in CHECKS if c.asset == asset]
+
+
+def check_specs(asset: str) -> list[dg.AssetCheckSpec]:
+    return [c.spec for c in checks_of(asset)]
+
 
 # The movies of a day's current discover capture: every item whose id the transform can read
 # (a positive whole number, also when sent as a string). Items without one are quarantined whole.
-RAW_IDS_OF_DAY = """
-    SELECT DISTINCT id::int AS movie_id FROM (
-        SELECT CASE WHEN jsonb_typeof(r->'id') IN ('number', 'string')
-                     AND (r->>'id') ~ '^\\s*[0-9]{1,10}(\\.0*)?\\s*$'
-                    THEN (r->>'id')::numeric END AS id
-        FROM raw.discover_page p
-        JOIN raw.capture c ON c.capture_id = p.capture_id
-        CROSS JOIN jsonb_array_elements(p.payload->'results') r
-        WHERE c.asset = 'raw_discover_pages' AND c.is_current AND c.partition_date = :d
-          AND jsonb_typeof(p.payload->'results') = 'array'
-    ) ids WHERE id BETWEEN 1 AND 2147483647
-"""
+RAW_IDS_OF_DAY = sql("raw_ids_of_day")
+MOVIES_WITHOUT_DETAILS = sql("movies_without_details", {"raw_ids_of_day": RAW_IDS_OF_DAY})
+VOTE_COUNT_DROPS = sql("vote_count_drops")
 
 QUARANTINED_OF_DAY = """
     SELECT count(*) FILTER (WHERE field IS NULL), count(*) FILTER (WHERE field IS NOT NULL)
@@ -56,9 +101,8 @@ QUARANTINED_OF_DAY = """
 """
 
 
-def range_days(context: dg.AssetCheckExecutionContext) -> list[dt.date]:
+def range_days(tags: Mapping[str, str]) -> list[dt.date]:
     """The partitions of a range run (a single-run backfill); empty for any other run."""
-    tags = context.run.tags
     start = tags.get("dagster/asset_partition_range_start")
     end = tags.get("dagster/asset_partition_range_end")
     if not (start and end):
@@ -67,16 +111,55 @@ def range_days(context: dg.AssetCheckExecutionContext) -> list[dt.date]:
     return [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
 
 
-def run_window(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> list[dt.date]:
+def run_window(tags: Mapping[str, str], warehouse: Warehouse) -> list[dt.date]:
     """The dates of the run that executes the check; the latest loaded date otherwise."""
-    tags = context.run.tags
     if "dagster/partition" in tags:
         return [dt.date.fromisoformat(tags["dagster/partition"])]
-    days = range_days(context)
+    days = range_days(tags)
     if days:
         return days
     latest = warehouse.scalar("SELECT max(full_date) FROM warehouse.dim_date")
     return [latest] if latest else []
+
+
+def evaluate_checks(
+    context: dg.AssetExecutionContext, asset: str, wh: Warehouse, quality: QualityResource
+) -> Iterator[dg.AssetCheckResult]:
+    """Evaluate the selected checks of `asset` (in its step, after its load).
+
+    In a range run (a single-run backfill) Dagster plans each check once per partition, and the
+    check evaluates the range once: each day also gets the range's evaluation recorded on its
+    own partition, so no planned day shows as "skipped" beside the real result.
+    """
+    selected = context.selected_asset_check_keys
+    todo = [c for c in checks_of(asset) if c.key in selected]
+    if not todo:
+        return
+    tags = context.run.tags
+    run = CheckRun(wh, quality, run_window(tags, wh), tags)
+    days = range_days(tags)
+    for c in todo:
+        outcome = c.evaluate(run)
+        for day in days:
+            context.log_event(
+                dg.AssetCheckEvaluation(
+                    asset_key=c.key.asset_key,
+                    check_name=c.name,
+                    passed=outcome.passed,
+                    metadata=outcome.metadata,
+                    severity=outcome.severity,
+                    description=outcome.description,
+                    partition=str(day),
+                )
+            )
+        yield dg.AssetCheckResult(
+            asset_key=c.key.asset_key,
+            check_name=c.name,
+            passed=outcome.passed,
+            severity=outcome.severity,
+            metadata=outcome.metadata,
+            description=outcome.description,
+        )
 
 
 def compares_late_capture(wh: Warehouse, did: int) -> bool:
@@ -101,7 +184,7 @@ class Rows:
         self.rows = [list(r) for r in rows]
 
     def metadata(self) -> dg.MetadataValue:
-        from tmdb_assets.assets.analytics import markdown_table
+        from tmdb_assets.assets.common import markdown_table
 
         if not self.rows:
             return dg.MetadataValue.md("(none)")
@@ -114,7 +197,7 @@ CONSTANTS = {"threshold", "tolerance", "band", "threshold_days", "threshold_hour
 
 def result(
     passed: bool, severity: dg.AssetCheckSeverity, todo: str = "", **metadata: Any
-) -> dg.AssetCheckResult:
+) -> Outcome:
     """A check's evaluation. `todo` says what to do when it fails (the UI's description)."""
     clean = {}
     for k, v in metadata.items():
@@ -128,40 +211,7 @@ def result(
             v = str(v)
         clean[k] = v
     description = "Passed." if passed else f"Failed. {todo}".strip()
-    return dg.AssetCheckResult(
-        passed=bool(passed), severity=severity, metadata=clean, description=description
-    )
-
-
-def per_partition(fn):
-    """Record a check's evaluation on each day of a range run too.
-
-    Dagster plans a check of a partitioned asset once per partition of the run; the check
-    evaluates the range once, so without this each planned day would show as "skipped" beside
-    the real result. Each day gets the range's evaluation (the check ran after loading them).
-    """
-
-    @functools.wraps(fn)
-    def wrapped(context: dg.AssetCheckExecutionContext, *args: Any, **kwargs: Any):
-        evaluation = fn(context, *args, **kwargs)
-        days = range_days(context)
-        if days:
-            (spec,) = context.check_specs
-            for day in days:
-                context.op_execution_context.log_event(
-                    dg.AssetCheckEvaluation(
-                        asset_key=spec.asset_key,
-                        check_name=spec.name,
-                        passed=evaluation.passed,
-                        metadata=evaluation.metadata,
-                        severity=evaluation.severity,
-                        description=evaluation.description,
-                        partition=str(day),
-                    )
-                )
-        return evaluation
-
-    return wrapped
+    return Outcome(bool(passed), severity, clean, description)
 
 
 def offending_rows(
@@ -176,79 +226,67 @@ def offending_rows(
     return int(n), Rows(columns.split(", "), [[_json(v) for v in r] for r in rows])
 
 
-# --- generic: keys and foreign keys -----------------------------------------------------------
+def _json(v: Any) -> Any:
+    return v if isinstance(v, int | float | str) or v is None else str(v)
 
 
-def unique_key_check(table: str) -> dg.AssetChecksDefinition:
-    key = KEYS[table]
-    cols = ", ".join(key)
+# --- generic, from the table registry: keys and foreign keys -----------------------------------
 
-    @dg.asset_check(
-        asset=table,
-        name="unique_key",
-        description=f"({cols}) is unique and never NULL in warehouse.{table}.",
-    )
-    @per_partition
-    def _check(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        wh = warehouse.get()
+
+def unique_key(table: Table) -> Check:
+    cols = ", ".join(table.key)
+
+    def evaluate(run: CheckRun) -> Outcome:
+        wh = run.wh
         dups = wh.rows(
-            f"SELECT {cols}, count(*) FROM warehouse.{table} GROUP BY {cols} "
+            f"SELECT {cols}, count(*) FROM {table.qualified} GROUP BY {cols} "
             f"HAVING count(*) > 1 ORDER BY count(*) DESC, {cols} LIMIT {EXAMPLES}"
         )
         n_dups = wh.scalar(
-            f"SELECT count(*) FROM (SELECT 1 FROM warehouse.{table} GROUP BY {cols} HAVING count(*) > 1) x"
+            f"SELECT count(*) FROM (SELECT 1 FROM {table.qualified} GROUP BY {cols} "
+            "HAVING count(*) > 1) x"
         )
         nulls = wh.scalar(
-            f"SELECT count(*) FROM warehouse.{table} WHERE "
-            + " OR ".join(f"{c} IS NULL" for c in key)
+            f"SELECT count(*) FROM {table.qualified} WHERE "
+            + " OR ".join(f"{c} IS NULL" for c in table.key)
         )
         return result(
             n_dups == 0 and nulls == 0,
             ERROR,
             duplicate_keys=int(n_dups),
             null_keys=int(nulls),
-            examples=Rows([*key, "rows"], [[*map(_json, r[:-1]), int(r[-1])] for r in dups]),
+            examples=Rows([*table.key, "rows"], [[*map(_json, r[:-1]), int(r[-1])] for r in dups]),
             todo=f"The loader upserts on ({cols}): a duplicate means a load bypassed it or the "
             "key constraint was dropped; rebuild the table from raw (tmdb-assets rebuild --yes).",
         )
 
-    return _check
-
-
-def _json(v: Any) -> Any:
-    return v if isinstance(v, int | float | str) or v is None else str(v)
-
-
-def foreign_key_check(table: str) -> dg.AssetChecksDefinition:
-    refs = FOREIGN_KEYS[table]
-    described = ", ".join(f"{c} -> {t}" for c, t, _ in refs)
-
-    @dg.asset_check(
-        asset=table,
-        name="foreign_keys",
-        description=f"Every row of {table} joins its dimensions ({described}). Blocking.",
-        blocking=True,
+    return Check(
+        table.name,
+        "unique_key",
+        f"({cols}) is unique and never NULL in {table.qualified}.",
+        evaluate,
     )
-    @per_partition
-    def _check(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        wh = warehouse.get()
+
+
+def foreign_keys(table: Table) -> Check:
+    described = ", ".join(f"{fk.column} -> {fk.table}" for fk in table.foreign_keys)
+
+    def evaluate(run: CheckRun) -> Outcome:
         metadata: dict[str, Any] = {}
         total = 0
-        for col, dim, dim_col in refs:
+        for fk in table.foreign_keys:
             orphan = (
-                f"FROM warehouse.{table} f WHERE NOT EXISTS "
-                f"(SELECT 1 FROM warehouse.{dim} d WHERE d.{dim_col} = f.{col})"
+                f"FROM {table.qualified} f WHERE NOT EXISTS (SELECT 1 FROM "
+                f"warehouse.{fk.table} d WHERE d.{fk.table_column} = f.{fk.column})"
             )
-            n = int(wh.scalar(f"SELECT count(*) {orphan}"))
+            n = int(run.wh.scalar(f"SELECT count(*) {orphan}"))
             total += n
-            metadata[f"orphans_{col}"] = n
+            metadata[f"orphans_{fk.column}"] = n
             if n:
-                rows = wh.rows(f"SELECT DISTINCT f.{col} {orphan} ORDER BY 1 LIMIT {EXAMPLES}")
-                metadata[f"examples_{col}"] = [_json(r[0]) for r in rows]
+                rows = run.wh.rows(
+                    f"SELECT DISTINCT f.{fk.column} {orphan} ORDER BY 1 LIMIT {EXAMPLES}"
+                )
+                metadata[f"examples_{fk.column}"] = [_json(r[0]) for r in rows]
         return result(
             total == 0,
             ERROR,
@@ -258,23 +296,30 @@ def foreign_key_check(table: str) -> dg.AssetChecksDefinition:
             **metadata,
         )
 
-    return _check
+    return Check(
+        table.name,
+        "foreign_keys",
+        f"Every row of {table.name} joins its dimensions ({described}). Blocking.",
+        evaluate,
+        blocking=True,
+    )
+
+
+CHECKS += [unique_key(t) for t in TABLES.values()]
+CHECKS += [foreign_keys(t) for t in TABLES.values() if t.foreign_keys]
 
 
 # --- raw --------------------------------------------------------------------------------------
 
 
-@dg.asset_check(
-    asset="raw_discover_pages",
+@check(
+    "raw_discover_pages",
     description="Each capture of the run's days holds every page it asked for (up to the last page TMDb had).",
     blocking=True,
 )
-@per_partition
-def all_pages_captured(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
-    days = run_window(context, wh)
+def all_pages_captured(run: CheckRun) -> Outcome:
+    wh = run.wh
+    days = run.days
     missing: dict[str, list[int]] = {}
     uncaptured = []
     for day in days:
@@ -308,19 +353,16 @@ def all_pages_captured(
     )
 
 
-@dg.asset_check(
-    asset="raw_discover_pages",
+@check(
+    "raw_discover_pages",
     description="Each capture of the run's days is complete and consistent: every page but the "
     "last holds 20 results, and the results reach what TMDb's total_results promises for the "
     "pages asked. Blocking.",
     blocking=True,
 )
-@per_partition
-def pages_complete(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
-    days = run_window(context, wh)
+def pages_complete(run: CheckRun) -> Outcome:
+    wh = run.wh
+    days = run.days
     problems: dict[str, list[str]] = {}
     counts: dict[str, dict[str, Any]] = {}
     with wh.begin() as conn:
@@ -347,27 +389,17 @@ def pages_complete(
     )
 
 
-@dg.asset_check(
-    asset="raw_movie_details",
+@check(
+    "raw_movie_details",
     description="Every movie discovered on the run's days has details captured on or before that day, or a recorded 404.",
 )
-@per_partition
-def every_movie_has_details_or_404(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
-    days = run_window(context, wh)
+def every_movie_has_details_or_404(run: CheckRun) -> Outcome:
+    wh = run.wh
+    days = run.days
     missing: dict[str, list[int]] = {}
     count = 0
     for day in days:
-        rows = wh.rows(
-            f"SELECT movie_id FROM ({RAW_IDS_OF_DAY}) ids WHERE NOT EXISTS ("
-            "SELECT 1 FROM raw.movie_details md JOIN raw.capture c ON c.capture_id = md.capture_id "
-            "WHERE c.asset = :a AND c.is_current AND c.partition_date <= :d AND md.movie_id = ids.movie_id) "
-            "ORDER BY 1",
-            d=day,
-            a=DETAILS,
-        )
+        rows = wh.rows(MOVIES_WITHOUT_DETAILS, d=day)
         if rows:
             count += len(rows)
             missing[str(day)] = [r[0] for r in rows[:EXAMPLES]]
@@ -384,17 +416,14 @@ def every_movie_has_details_or_404(
 # --- dims -------------------------------------------------------------------------------------
 
 
-@dg.asset_check(
-    asset="dim_movie",
+@check(
+    "dim_movie",
     description="The share of a day's discovered movies without usable details (404, unparseable or never fetched) stays under max_details_failure_share.",
 )
-@per_partition
-def details_failure_share(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
+def details_failure_share(run: CheckRun) -> Outcome:
+    wh = run.wh
     worst, worst_day, failed_examples, per_day = 0.0, None, [], {}
-    for day in run_window(context, wh):
+    for day in run.days:
         rows = wh.rows(
             f"SELECT m.movie_id, m.details_status FROM ({RAW_IDS_OF_DAY}) ids "
             "JOIN warehouse.dim_movie m ON m.movie_id = ids.movie_id ORDER BY 1",
@@ -406,11 +435,11 @@ def details_failure_share(
         if share >= worst:
             worst, worst_day, failed_examples = share, day, failed[:EXAMPLES]
     return result(
-        worst <= quality.max_details_failure_share,
+        worst <= run.quality.max_details_failure_share,
         ERROR,
         worst_share=round(worst, 4),
         worst_day=worst_day,
-        threshold=quality.max_details_failure_share,
+        threshold=run.quality.max_details_failure_share,
         share_per_day=per_day,
         examples=Rows(["movie_id", "details_status"], [[m, st] for m, st in failed_examples]),
         todo="Too many movies lack usable details: look at raw.quarantine and the raw_movie_details "
@@ -418,16 +447,13 @@ def details_failure_share(
     )
 
 
-@dg.asset_check(
-    asset="dim_movie",
+@check(
+    "dim_movie",
     description="runtime, budget and revenue are never negative.",
 )
-@per_partition
-def non_negative_numbers(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
+def non_negative_numbers(run: CheckRun) -> Outcome:
     n, examples = offending_rows(
-        warehouse.get(),
+        run.wh,
         "dim_movie",
         "movie_id, runtime, budget, revenue",
         "runtime < 0 OR budget < 0 OR revenue < 0",
@@ -442,40 +468,34 @@ def non_negative_numbers(
     )
 
 
-@dg.asset_check(
-    asset="dim_movie",
+@check(
+    "dim_movie",
     description="release_date is not more than release_future_days after the last day the movie was seen (WARN).",
 )
-@per_partition
-def release_date_plausible(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
-) -> dg.AssetCheckResult:
+def release_date_plausible(run: CheckRun) -> Outcome:
     n, examples = offending_rows(
-        warehouse.get(),
+        run.wh,
         "dim_movie",
         "movie_id, release_date, last_seen_date",
         "release_date > last_seen_date + make_interval(days => :n)",
-        n=quality.release_future_days,
+        n=run.quality.release_future_days,
     )
     return result(
         n == 0,
         WARN,
         offending_rows=n,
-        threshold_days=quality.release_future_days,
+        threshold_days=run.quality.release_future_days,
         todo="Release dates far after the movie was last seen: usually a TMDb placeholder date; WARN only.",
         examples=examples,
     )
 
 
-@dg.asset_check(
-    asset="dim_country",
+@check(
+    "dim_country",
     description="Every country has a continent (from country_continent); unknown codes are listed.",
 )
-@per_partition
-def every_country_has_a_continent(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
+def every_country_has_a_continent(run: CheckRun) -> Outcome:
+    wh = run.wh
     rows = wh.rows(
         "SELECT iso_3166_1, name FROM warehouse.dim_country WHERE continent IS NULL ORDER BY 1"
     )
@@ -494,21 +514,18 @@ def every_country_has_a_continent(
 # --- fact -------------------------------------------------------------------------------------
 
 
-@dg.asset_check(
-    asset="fact_movie_daily",
+@check(
+    "fact_movie_daily",
     description="The fact of each of the run's days has exactly one row per distinct movie of that day's raw discover pages. Blocking.",
     blocking=True,
 )
-@per_partition
-def matches_raw_discover(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
+def matches_raw_discover(run: CheckRun) -> Outcome:
+    wh = run.wh
     missing_total = extra_total = 0
     missing: dict[str, list[int]] = {}
     extra: dict[str, list[int]] = {}
     quarantined_items = quarantined_fields = 0
-    for day in run_window(context, wh):
+    for day in run.days:
         items, fields = wh.rows(QUARANTINED_OF_DAY, d=day)[0]
         quarantined_items += int(items)
         quarantined_fields += int(fields)
@@ -539,15 +556,12 @@ def matches_raw_discover(
     )
 
 
-@dg.asset_check(
-    asset="fact_movie_daily",
+@check(
+    "fact_movie_daily",
     description="popularity >= 0, vote_average within [0, 10], vote_count >= 0.",
 )
-@per_partition
-def values_in_range(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
+def values_in_range(run: CheckRun) -> Outcome:
+    wh = run.wh
     n, examples = offending_rows(
         wh,
         "fact_movie_daily",
@@ -570,32 +584,25 @@ def values_in_range(
     )
 
 
-@dg.asset_check(
-    asset="fact_movie_daily",
+@check(
+    "fact_movie_daily",
     description="A movie's vote_count does not drop from the previous loaded day by more than the tolerance (WARN).",
 )
-@per_partition
-def vote_count_not_dropping(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
+def vote_count_not_dropping(run: CheckRun) -> Outcome:
+    wh = run.wh
     total, examples = 0, []
     skipped: list[str] = []
-    for day in run_window(context, wh):
+    for day in run.days:
         if compares_late_capture(wh, date_id(day)):
             # A late capture is TMDb's state when it was taken, not that day's: comparing it
             # with a true day-end capture says nothing about votes dropping.
             skipped.append(str(day))
             continue
         rows = wh.rows(
-            "SELECT cur.movie_id, prev.vote_count, cur.vote_count FROM warehouse.fact_movie_daily cur "
-            "JOIN warehouse.fact_movie_daily prev ON prev.movie_id = cur.movie_id AND prev.date_id = "
-            "(SELECT max(date_id) FROM warehouse.fact_movie_daily WHERE date_id < :d) "
-            "WHERE cur.date_id = :d AND prev.vote_count - cur.vote_count > "
-            "greatest(:abs, :rel * prev.vote_count) ORDER BY prev.vote_count - cur.vote_count DESC",
+            VOTE_COUNT_DROPS,
             d=date_id(day),
-            abs=quality.vote_drop_min,
-            rel=quality.vote_drop_tolerance,
+            abs=run.quality.vote_drop_min,
+            rel=run.quality.vote_drop_tolerance,
         )
         total += len(rows)
         examples += [[str(day), *r] for r in rows[: EXAMPLES - len(examples)]]
@@ -604,7 +611,7 @@ def vote_count_not_dropping(
         total == 0,
         WARN,
         movies_with_dropping_votes=total,
-        tolerance=quality.vote_drop_tolerance,
+        tolerance=run.quality.vote_drop_tolerance,
         examples=table,
         days_skipped_late_capture=skipped,
         todo="TMDb removed votes (spam cleanup happens) or the day's capture is wrong: compare "
@@ -612,19 +619,16 @@ def vote_count_not_dropping(
     )
 
 
-@dg.asset_check(
-    asset="fact_movie_daily",
+@check(
+    "fact_movie_daily",
     description="A day's movie count stays within movie_count_band of the previous loaded day's (WARN).",
 )
-@per_partition
-def movie_count_within_band(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
+def movie_count_within_band(run: CheckRun) -> Outcome:
+    wh = run.wh
     outside = {}
     counts = {}
     skipped: list[str] = []
-    for day in run_window(context, wh):
+    for day in run.days:
         if compares_late_capture(wh, date_id(day)):
             skipped.append(str(day))  # a late capture is not comparable with a day-end one
             continue
@@ -637,29 +641,26 @@ def movie_count_within_band(
             d=date_id(day),
         )
         counts[str(day)] = [int(prev), int(cur)]
-        if prev and abs(cur - prev) > quality.movie_count_band * prev:
+        if prev and abs(cur - prev) > run.quality.movie_count_band * prev:
             outside[str(day)] = [int(prev), int(cur)]
     return result(
         not outside,
         WARN,
         outside_band=outside,
-        band=quality.movie_count_band,
+        band=run.quality.movie_count_band,
         previous_and_current=counts,
         todo="The day's movie count moved a lot from the previous day: check the capture's pages and TMDB_DISCOVER_PAGES; WARN only.",
         days_skipped_late_capture=skipped,
     )
 
 
-@dg.asset_check(
-    asset="fact_movie_daily",
+@check(
+    "fact_movie_daily",
     description="The latest fact day ended at most freshness_hours ago (the schedule runs daily "
     "at 00:30 UTC). In a run that loads older days (a backfill, a catch-up) it only warns.",
 )
-@per_partition
-def fresh(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, quality: QualityResource
-) -> dg.AssetCheckResult:
-    wh = warehouse.get()
+def fresh(run: CheckRun) -> Outcome:
+    wh = run.wh
     latest = wh.scalar(
         "SELECT max(d.full_date) FROM warehouse.fact_movie_daily f JOIN warehouse.dim_date d USING (date_id)"
     )
@@ -669,7 +670,7 @@ def fresh(
         )
     age_h = (dt.datetime.now(dt.UTC) - end_of_day(latest)).total_seconds() / 3600
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-    tags = context.run.tags
+    tags = run.tags
     run_last = tags.get("dagster/partition") or tags.get("dagster/asset_partition_range_end")
     catching_up = run_last is not None and dt.date.fromisoformat(run_last) < yesterday
     todo = (
@@ -680,29 +681,11 @@ def fresh(
         "and its runs succeed (Runs page, the tmdb_run_failure_alert log)."
     )
     return result(
-        age_h <= quality.freshness_hours,
+        age_h <= run.quality.freshness_hours,
         WARN if catching_up else ERROR,
         latest_day=latest,
         hours_since_day_ended=round(age_h, 1),
-        threshold_hours=quality.freshness_hours,
+        threshold_hours=run.quality.freshness_hours,
         catching_up=catching_up,
         todo=todo,
     )
-
-
-all_checks = [
-    *(unique_key_check(t) for t in KEYS),
-    *(foreign_key_check(t) for t in FOREIGN_KEYS),
-    all_pages_captured,
-    pages_complete,
-    every_movie_has_details_or_404,
-    details_failure_share,
-    non_negative_numbers,
-    release_date_plausible,
-    every_country_has_a_continent,
-    matches_raw_discover,
-    values_in_range,
-    vote_count_not_dropping,
-    movie_count_within_band,
-    fresh,
-]

@@ -134,6 +134,8 @@ def pick_days(args: argparse.Namespace) -> list[dt.date]:
         return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     today = dt.datetime.now(dt.UTC).date()
     days = args.days if args.days is not None else (3 if args.simulator else 1)
+    if days < 1:
+        raise CliError(f"--days {days}: give 1 or more (the last N complete UTC days)")
     return [parse_partition_key(str(today - dt.timedelta(days=k))) for k in range(days, 0, -1)]
 
 
@@ -228,6 +230,7 @@ def run(args: argparse.Namespace) -> int:
                 raise_on_error=False,
             )
             status = "ok" if result.success else "FAILED"
+            steps = sum(1 for e in result.all_events if e.event_type_value == "STEP_START")
             checks = result.get_asset_check_evaluations()
             failed = [f"{c.asset_key.path[-1]}:{c.check_name}" for c in checks if not c.passed]
             note = ""
@@ -241,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
                 and not (c.check_name == "fresh" and day != days[-1])
             ]
             print(
-                f"{day}: {status} in {time.monotonic() - t0:.1f}s (run {result.run_id[:8]}); "
+                f"{day}: {status} in {time.monotonic() - t0:.1f}s (run {result.run_id[:8]}, {steps} steps); "
                 f"checks: {len(checks) - len(failed)}/{len(checks)} passed"
                 + (f", failed: {', '.join(failed)}{note}" if failed else "")
             )

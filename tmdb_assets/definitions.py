@@ -7,8 +7,7 @@ import warnings
 import dagster as dg
 
 from tmdb_assets.alerts import tmdb_run_failure_alert
-from tmdb_assets.assets import analytics, bridges, dimensions, facts, raw, seeds
-from tmdb_assets.checks import all_checks
+from tmdb_assets.assets import analytics, raw, seeds, warehouse
 from tmdb_assets.partitions import daily_partitions
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
@@ -42,7 +41,7 @@ with warnings.catch_warnings():
     all_assets = dg.with_source_code_references(
         dg.map_asset_specs(
             _describe,
-            dg.load_assets_from_modules([raw, seeds, dimensions, bridges, facts, analytics]),
+            dg.load_assets_from_modules([raw, seeds, warehouse, analytics]),
         )
     )
 
@@ -121,7 +120,6 @@ def quality_resource() -> QualityResource:
 
 defs = dg.Definitions(
     assets=all_assets,
-    asset_checks=all_checks,
     jobs=[daily_job, derived_job, seed_job],
     schedules=[daily_schedule],
     sensors=[tmdb_run_failure_alert, views_automation],

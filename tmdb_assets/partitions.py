@@ -45,3 +45,12 @@ def parse_partition_key(key: str) -> dt.date:
             "ended (UTC), and not before TMDB_PARTITIONS_START"
         )
     return day
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), dt.UTC)
+
+
+def is_late(day: dt.date, captured_at: dt.datetime, grace_hours: float) -> bool:
+    """Captured after the day ended plus the grace period: the state is not that day's."""
+    return captured_at > end_of_day(day) + dt.timedelta(hours=grace_hours)

@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from tmdb_assets.capture import DISCOVER
+from tmdb_assets.raw_read import DISCOVER
 from tmdb_assets.resources.warehouse import Warehouse, discover_migrations
 
 

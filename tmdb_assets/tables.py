@@ -1,12 +1,22 @@
-"""The warehouse tables, each declared once: key, foreign keys, group and description.
+"""The warehouse tables, each declared once.
 
-The key and foreign-key checks, the bridge loader's dimension joins, the CLI summary, the
-benchmark's floor and the tests' inventories read this registry; the SQL that creates a table is
-its numbered migration in sql/. Adding a dimension: a migration, its row builder in loads.py,
-one entry here, and its tests.
+An entry says everything the code needs about a table: its name, key and columns, the
+dimensions its foreign keys point at, the assets it is derived from, the pure function that
+builds its rows for a day (rows.py), the loader that writes them (load.py), its business
+description and its Dagster group. The asset factory (assets/warehouse.py), the key and
+foreign-key checks, the bridge loader, the CLI summary, the benchmark's floor and the tests'
+inventories all read it. The SQL that creates a table is its numbered migration in sql/.
+
+Adding a table: a migration in sql/, its row builder in rows.py (a transform in transform.py if
+it reads a new field), one entry here, and its tests. See README "Adding a table".
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tmdb_assets import load, rows
+from tmdb_assets.rows import DayData, DiscoverKeysOf, KeysOf
 
 
 @dataclass(frozen=True)
@@ -16,14 +26,26 @@ class ForeignKey:
     table_column: str
 
 
+Loader = Callable[[Any, "Table", DayData], Any]
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
     key: tuple[str, ...]
+    columns: tuple[str, ...]
     description: str
+    rows: Callable[[DayData], list[tuple[Any, ...]]] | None = None
+    load: Loader = load.upsert_rows
+    deps: tuple[str, ...] = ("raw_discover_pages", "raw_movie_details")
     group: str = "warehouse"
-    foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    guard: str | None = "source_date"  # upserts never let an older day overwrite a newer one
+    merge: tuple[tuple[str, str], ...] = ()  # column -> SQL applied whatever the guard says
+    reads_raw: bool = True  # False: the rows need only the date (dim_date)
     partitioned: bool = True  # loaded per day from raw (False: a seed)
+    bridge_keys: KeysOf | None = None  # a bridge: a movie's keys from its details
+    bridge_discover_keys: DiscoverKeysOf | None = None  # ... and from discover, without details
 
     @property
     def qualified(self) -> str:
@@ -31,7 +53,7 @@ class Table:
 
     @property
     def is_bridge(self) -> bool:
-        return self.name.startswith("bridge_")
+        return self.bridge_keys is not None
 
     @property
     def bridge_key(self) -> ForeignKey:
@@ -40,12 +62,31 @@ class Table:
         return fk
 
 
-def _bridge(name: str, key: str, dim: str, description: str) -> Table:
+def columns(names: str) -> tuple[str, ...]:
+    """Column names written as one string, in the order the table declares them."""
+    return tuple(names.split())
+
+
+def _bridge(
+    name: str,
+    key: str,
+    dim: str,
+    description: str,
+    keys: KeysOf,
+    discover_keys: DiscoverKeysOf | None = None,
+) -> Table:
     return Table(
         name,
         ("movie_id", key),
+        ("movie_id", key),
         description,
+        rows=rows.pairs_of(keys, discover_keys),
+        load=load.load_bridge,
+        deps=("dim_movie", dim),
         foreign_keys=(ForeignKey("movie_id", "dim_movie", "movie_id"), ForeignKey(key, dim, key)),
+        guard=None,
+        bridge_keys=keys,
+        bridge_discover_keys=discover_keys,
     )
 
 
@@ -55,61 +96,118 @@ TABLES: dict[str, Table] = {
         Table(
             "dim_date",
             ("date_id",),
+            columns(
+                "date_id full_date year quarter month day iso_week weekday weekday_name is_weekend"
+            ),
             "Calendar attributes of each loaded day (date_id = YYYYMMDD): year, quarter, "
             "month, ISO week, weekday, weekend flag.",
+            rows=rows.dim_date_rows,
+            deps=(),
+            guard=None,
+            reads_raw=False,
         ),
         Table(
             "dim_movie",
             ("movie_id",),
+            columns(
+                "movie_id title original_title original_language overview release_date runtime "
+                "budget revenue status imdb_id adult video homepage tagline collection_id "
+                "collection_name poster_path details_status first_seen_date last_seen_date "
+                "details_fetched_at source_date"
+            ),
             "One row per movie ever discovered: title, languages, release date, runtime, "
             "budget, revenue, status, IMDb id, first/last day seen. Movies whose details are "
             "gone (404) keep their discover attributes, flagged by details_status.",
+            rows=rows.dim_movie_rows,
+            load=load.load_dim_movie,
+            merge=(
+                ("first_seen_date", "LEAST(t.first_seen_date, EXCLUDED.first_seen_date)"),
+                ("last_seen_date", "GREATEST(t.last_seen_date, EXCLUDED.last_seen_date)"),
+            ),
         ),
-        Table("dim_genre", ("genre_id",), "TMDb movie genres (id and name)."),
+        Table(
+            "dim_genre",
+            ("genre_id",),
+            ("genre_id", "name", "source_date"),
+            "TMDb movie genres (id and name).",
+            rows=rows.dim_genre_rows,
+        ),
         Table(
             "dim_company",
             ("company_id",),
+            ("company_id", "name", "origin_country", "logo_path", "source_date"),
             "Production companies of the discovered movies, with their country of origin.",
+            rows=rows.dim_company_rows,
+            deps=("raw_movie_details",),
         ),
         Table(
             "dim_country",
             ("iso_3166_1",),
+            ("iso_3166_1", "name", "native_name", "continent_code", "continent", "source_date"),
             "Countries TMDb knows (ISO 3166-1, historical codes included) with their continent.",
+            rows=rows.dim_country_rows,
+            load=load.load_dim_country,
+            deps=("raw_discover_pages", "raw_movie_details", "country_continent"),
+            # The continent comes from the seed, not from TMDb: always take the latest mapping.
+            merge=(
+                ("continent_code", "EXCLUDED.continent_code"),
+                ("continent", "EXCLUDED.continent"),
+            ),
         ),
         Table(
-            "dim_language", ("iso_639_1",), "Languages (ISO 639-1) with English and native names."
+            "dim_language",
+            ("iso_639_1",),
+            ("iso_639_1", "english_name", "name", "source_date"),
+            "Languages (ISO 639-1) with English and native names.",
+            rows=rows.dim_language_rows,
         ),
         _bridge(
-            "bridge_movie_genre", "genre_id", "dim_genre", "Which genres each movie belongs to."
+            "bridge_movie_genre",
+            "genre_id",
+            "dim_genre",
+            "Which genres each movie belongs to.",
+            rows.genre_ids,
+            rows.discover_genre_ids,
         ),
         _bridge(
             "bridge_movie_company",
             "company_id",
             "dim_company",
             "Which companies produced each movie.",
+            rows.company_ids,
         ),
         _bridge(
             "bridge_movie_country",
             "iso_3166_1",
             "dim_country",
             "In which countries each movie was produced.",
+            rows.country_codes,
         ),
         _bridge(
             "bridge_movie_language",
             "iso_639_1",
             "dim_language",
             "Which languages are spoken in each movie.",
+            rows.language_codes,
         ),
         Table(
             "fact_movie_daily",
             ("date_id", "movie_id"),
+            columns(
+                "date_id movie_id popularity vote_average vote_count discover_rank captured_at "
+                "late_capture"
+            ),
             "One row per movie and day: popularity, vote average and vote count as TMDb "
             "reported them at the end of the day, with the movie's rank in the discover list and "
             "when it was captured (late captures flagged).",
+            rows=rows.fact_rows,
+            load=load.replace_day,
+            deps=("raw_discover_pages", "dim_movie", "dim_date"),
             foreign_keys=(
                 ForeignKey("movie_id", "dim_movie", "movie_id"),
                 ForeignKey("date_id", "dim_date", "date_id"),
             ),
+            guard=None,
         ),
     )
 }
@@ -117,7 +215,10 @@ TABLES: dict[str, Table] = {
 SEED = Table(
     "country_continent",
     ("iso_3166_1",),
+    ("iso_3166_1", "country_name", "continent_code", "continent"),
     "data/country_continent.csv: each ISO 3166-1 country code with its continent.",
+    deps=(),
+    guard=None,
     partitioned=False,
 )
 

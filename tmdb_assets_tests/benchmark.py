@@ -11,6 +11,9 @@ database, then measures:
   top), against COPYing the same rows into empty tables of the same definition (copy_floor_s,
   the ratio) and into bare tables (copy_floor_bare_s); medians of --load-repeats, interleaved;
 - backfill: N days of derived assets in one run against N one-partition runs;
+- run: a day as a user runs it (`tmdb-assets run --date D`, its own process, a fresh database
+  and Dagster home): day 1 and a steady day 2, wall time against the floor of their requests at
+  the client's rate, and the Dagster steps a day runs;
 - peak_rss_mb of this process (the simulator runs in its own).
 With --soak-days N it runs a soak instead: N consecutive days, every asset, in one process, with
 5xx faults at --soak-fault-rate; per day: success, requests, failed ERROR checks, RSS.
@@ -26,7 +29,9 @@ import argparse
 import datetime as dt
 import json
 import platform
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -37,40 +42,20 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import create_engine, text
 
-from tmdb_assets.checks import all_checks
 from tmdb_assets.cli import Simulator
 from tmdb_assets.definitions import all_assets, defs
-from tmdb_assets.loads import (
-    BRIDGES,
-    DIM_COMPANY_COLUMNS,
-    DIM_COUNTRY_COLUMNS,
-    DIM_DATE_COLUMNS,
-    DIM_GENRE_COLUMNS,
-    DIM_LANGUAGE_COLUMNS,
-    DIM_MOVIE_COLUMNS,
-    FACT_COLUMNS,
-    bridge_pairs,
-    clear_cache,
-    dim_company_rows,
-    dim_country_rows,
-    dim_genre_rows,
-    dim_language_rows,
-    dim_movie_rows,
-    fact_rows,
-    load_country_continent,
-    load_day_table,
-    read_day,
-)
+from tmdb_assets.load import load_table_day
+from tmdb_assets.raw_read import clear_cache, read_day
 from tmdb_assets.rebuild import recreate_warehouse_schema
 from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource, copy_into, copy_text
+from tmdb_assets.seeds import load_country_continent
 from tmdb_assets.settings import data_dir
 from tmdb_assets.tables import TABLES as REGISTRY
-from tmdb_assets.transform import dim_date_row
 
-DEFS = [*all_assets, *all_checks]
+DEFS = all_assets  # each asset carries its checks
 RAW = dg.AssetSelection.groups("raw")
 TABLES = list(REGISTRY)  # every derived table, from the table registry
 
@@ -134,27 +119,7 @@ def launch_one_partition(url: str, day: dt.date) -> None:
 def floor_tables(warehouse, day: dt.date) -> dict[str, tuple[list[str], list[tuple]]]:
     """One partition's rows for each derived table, exactly as the loads produce them."""
     data = read_day(warehouse, day)
-    with warehouse.begin() as conn:
-        continent_of = {
-            r[0]: (r[1], r[2])
-            for r in conn.execute(
-                text(
-                    "SELECT iso_3166_1, continent_code, continent FROM warehouse.country_continent"
-                )
-            ).all()
-        }
-    tables = {
-        "dim_date": (DIM_DATE_COLUMNS, [dim_date_row(day)]),
-        "dim_movie": (DIM_MOVIE_COLUMNS, dim_movie_rows(data)),
-        "dim_genre": (DIM_GENRE_COLUMNS, dim_genre_rows(data)),
-        "dim_company": (DIM_COMPANY_COLUMNS, dim_company_rows(data)),
-        "dim_country": (DIM_COUNTRY_COLUMNS, dim_country_rows(data, continent_of)),
-        "dim_language": (DIM_LANGUAGE_COLUMNS, dim_language_rows(data)),
-        "fact_movie_daily": (FACT_COLUMNS, fact_rows(data)),
-    }
-    for bridge, (key, _, _) in BRIDGES.items():
-        _, pairs = bridge_pairs(data, bridge)
-        tables[bridge] = (["movie_id", key], pairs)
+    tables = {t.name: (list(t.columns), t.rows(data)) for t in REGISTRY.values() if t.rows}
     return tables
 
 
@@ -197,8 +162,8 @@ def load_day(warehouse, day: dt.date) -> float:
     in its own transaction."""
     clear_cache()
     t0 = time.perf_counter()
-    for table in TABLES:
-        load_day_table(warehouse, table, day)
+    for table in REGISTRY.values():
+        load_table_day(warehouse, table, day)
     return time.perf_counter() - t0
 
 
@@ -379,10 +344,73 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "speedup_in_process": round(per_in_process / single, 2),
         }
         print(f"backfill: {out['backfill']}", flush=True)
+
+        out["run"] = measure_cli_runs(args, day1)
+        print(f"run: {out['run']}", flush=True)
     finally:
         sim.stop()
         db.close(keep=args.keep)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def cli_day(env: dict[str, str], day: dt.date) -> tuple[float, int]:
+    """`tmdb-assets run --date DAY` in its own process: (wall seconds, Dagster steps)."""
+    cli = os.path.join(os.path.dirname(sys.executable), "tmdb-assets")
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [cli, "run", "--date", day.isoformat()],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"tmdb-assets run --date {day} failed:\n{done.stdout}\n{done.stderr}")
+    match = re.search(rf"^{day}: ok in .*, (\d+) steps\)", done.stdout, re.M)
+    if not match:
+        raise RuntimeError(f"no step count in the output of tmdb-assets run:\n{done.stdout}")
+    return wall, int(match.group(1))
+
+
+def measure_cli_runs(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
+    """Day 1 (every movie new) and day 2 (a steady day) as `tmdb-assets run` runs them, each in
+    its own process, against the simulator at --rate-limit and --latency-ms; the floor of a day
+    is its requests at the client's rate."""
+    db = ScratchDatabase("tmdb_bench_run")
+    home = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"tmdb_bench_home_{db.name}")
+    os.makedirs(home, exist_ok=True)
+    sim = start_simulator(args.movies, args.rate_limit, args.latency_ms, day1)
+    client_rate = args.client_rate or round(args.rate_limit * 0.95, 2)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env.update(
+        DAGSTER_HOME=home,
+        TMDB_DATABASE_URL=db.url,
+        TMDB_API_BASE_URL=sim.base_url,
+        TMDB_API_TOKEN="bench",
+        TMDB_DISCOVER_PAGES=str(args.pages),
+        TMDB_RATE_LIMIT_PER_SECOND=str(client_rate),
+        TMDB_MAX_CONCURRENCY=str(args.concurrency),
+        TMDB_PARTITIONS_START=os.environ.get("TMDB_PARTITIONS_START", "2025-01-01"),
+        TMDB_CHECK_FRESHNESS_HOURS="1e9",
+    )
+    out: dict[str, Any] = {}
+    try:
+        for label, day in (("day1", day1), ("steady", day1 + dt.timedelta(days=1))):
+            sim.post("date", {"date": day.isoformat()})
+            sim.post("reset", {})
+            wall, steps = cli_day(env, day)
+            requests = sim.stats()["requests"]
+            out[f"{label}_wall_s"] = round(wall, 2)
+            out[f"{label}_requests"] = requests
+            out[f"{label}_floor_s"] = round(requests / client_rate, 2)
+            out[f"{label}_over_floor_s"] = round(wall - requests / client_rate, 2)
+            out["steps_per_day"] = steps
+    finally:
+        sim.stop()
+        db.close()
+        shutil.rmtree(home, ignore_errors=True)
     return out
 
 
@@ -477,6 +505,7 @@ def print_table(out: dict[str, Any]) -> None:
         ("steady_day", f"{out['steady_day']['detail_requests']} detail requests vs {out['steady_day']['naive_detail_requests']} naive ({out['steady_day']['share']:.1%})"),
         ("load", f"{out['load']['wall_s']}s vs COPY floor {out['load']['copy_floor_s']}s, ratio {out['load']['ratio']}; steady day {out['load']['steady_wall_s']}s, ratio {out['load']['steady_ratio']}; bare-table floor {out['load']['copy_floor_bare_s']}s, ratio {out['load']['ratio_bare']} (medians of {len(out['load']['samples_s'])})"),
         ("backfill", f"{out['backfill']['days']} days: one run {out['backfill']['single_run_s']}s, {out['backfill']['days']} runs {out['backfill']['per_partition_runs_s']}s ({out['backfill']['speedup']}x); in one process {out['backfill']['per_partition_in_process_s']}s ({out['backfill']['speedup_in_process']}x)"),
+        ("run", f"day 1 {out['run']['day1_wall_s']}s for {out['run']['day1_requests']} requests (floor {out['run']['day1_floor_s']}s); steady day {out['run']['steady_wall_s']}s for {out['run']['steady_requests']} requests (floor {out['run']['steady_floor_s']}s); {out['run']['steps_per_day']} steps a day"),
         ("peak_rss_mb", str(out["peak_rss_mb"])),
         ("machine", ", ".join(f"{k} {v}" for k, v in out["machine"].items() if k != "platform")),
     ]  # fmt: skip
@@ -516,8 +545,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--soak-fault-rate", type=float, default=0.02, help="share of requests answered 5xx"
     )
+    p.add_argument(
+        "--only-run",
+        action="store_true",
+        help="only the end-to-end section (run.*): two days through `tmdb-assets run`",
+    )
     args = p.parse_args(argv)
-    if args.soak_days:
+    if args.only_run:
+        out = {"run": measure_cli_runs(args, dt.date(2025, 3, 1))}
+        print(json.dumps(out, indent=2))
+    elif args.soak_days:
         out = soak(args)
         print(json.dumps({k: v for k, v in out["soak"].items() if k != "per_day"}, indent=2))
     else:

@@ -4,14 +4,13 @@ import datetime as dt
 
 import dagster as dg
 
-from tmdb_assets.checks import all_checks
 from tmdb_assets.definitions import all_assets
-from tmdb_assets.loads import clear_cache
+from tmdb_assets.raw_read import clear_cache
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.summary import TABLES
 from tmdb_assets_tests.simulator.server import RunningSimulator
 
-DEFS = [*all_assets, *all_checks]
+DEFS = all_assets  # each asset carries its checks
 PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent")
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tmdb_assets import rebuild
 from tmdb_assets.definitions import defs
-from tmdb_assets.loads import clear_cache
+from tmdb_assets.raw_read import clear_cache
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets_tests.conftest import DAY1, admin_state
 from tmdb_assets_tests.helpers import materialize_day, materialize_seed, metadata, table_checksums
@@ -285,23 +285,23 @@ def test_two_runs_racing_on_one_partition_leave_one_capture(resources, simulator
 def test_a_range_parses_each_details_row_once(resources, simulator, warehouse, monkeypatch):
     """Later days reuse the parse of details rows an earlier day already read; the result is
     the same as a fresh parse, and a recapture is read anew."""
-    from tmdb_assets import loads
+    from tmdb_assets import raw_read
 
     capture_raw(resources, simulator, DAYS[:3])
     parsed: list[int] = []
-    real = loads.movie_details
+    real = raw_read.movie_details
     monkeypatch.setattr(
-        loads,
+        raw_read,
         "movie_details",
         lambda p, expected_id=None: parsed.append(expected_id) or real(p, expected_id),
     )
     clear_cache()
-    first = loads.read_day(warehouse, DAYS[0])
+    first = raw_read.read_day(warehouse, DAYS[0])
     assert len(parsed) == len(first.details) + sum(
         1 for s in first.details_status.values() if s == "invalid"
     )
     parsed.clear()
-    third = loads.read_day(warehouse, DAYS[2])
+    third = raw_read.read_day(warehouse, DAYS[2])
     # Only rows captured after day 1 (new, changed or stale movies) and movies day 1 did not see.
     later = warehouse.scalar(
         "SELECT count(*) FROM raw.movie_details md JOIN raw.capture c USING (capture_id) "
@@ -311,7 +311,7 @@ def test_a_range_parses_each_details_row_once(resources, simulator, warehouse, m
     assert 0 < len(parsed) <= later + len(set(third.details) - set(first.details))
     assert len(parsed) < len(third.details) / 2
     clear_cache()
-    fresh = loads.read_day(warehouse, DAYS[2])
+    fresh = raw_read.read_day(warehouse, DAYS[2])
     assert fresh.details == third.details and fresh.details_status == third.details_status
     assert list(fresh.details) == list(third.details)  # same order: dims depend on it
     # A recapture of day 3's details gets new rows: they are parsed, not served from the memo.
@@ -332,5 +332,5 @@ def test_a_range_parses_each_details_row_once(resources, simulator, warehouse, m
         == 2
     )
     parsed.clear()
-    loads.read_day(warehouse, DAYS[2])
+    raw_read.read_day(warehouse, DAYS[2])
     assert len(parsed) > 0

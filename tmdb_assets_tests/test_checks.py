@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 from sqlalchemy import create_engine, text
 
+from tmdb_assets.checks import CHECKS
 from tmdb_assets.resources.embedded import with_database
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
@@ -124,7 +125,7 @@ def execute(warehouse: Warehouse, *statements: str) -> None:
 
 def test_every_check_passes_on_a_good_load(db):
     checks = run_checks(db)
-    assert len(checks) == 28
+    assert len(checks) == len(CHECKS)
     assert all(c.passed for c in checks.values()), [k for k, c in checks.items() if not c.passed]
 
 

@@ -6,8 +6,10 @@ import sys
 
 import pytest
 
-from tmdb_assets.loads import SeedError, parse_country_continent
+from tmdb_assets.checks import CHECKS
+from tmdb_assets.definitions import defs
 from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.seeds import SeedError, parse_country_continent
 from tmdb_assets_tests.conftest import DAY1
 from tmdb_assets_tests.helpers import table_checksums
 from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
@@ -40,9 +42,12 @@ def test_main_job_loads_days_and_a_second_run_converges(database_url, tmp_path):
     assert "Loaded" in out and "(2 days)" in out and "Top 5 movies" in out
     assert "Genres on" in out and "Continents on" in out and ": ok in" in out
     # Every check ran; on the final state every one passed.
-    assert "Checks on the final state: 28/28, every check passed" in out
+    n = len(CHECKS)
+    assert f"Checks on the final state: {n}/{n}, every check passed" in out
     last_day = [line for line in out.splitlines() if ": ok in" in line][-1]
-    assert "checks: 28/28 passed" in last_day
+    assert f"checks: {n}/{n} passed" in last_day
+    # One Dagster step per asset, its checks inside it.
+    assert f", {len(defs.resolve_job_def('tmdb_daily').graph.nodes)} steps)" in last_day
     warehouse = Warehouse(database_url)
     assert warehouse.scalar("SELECT count(DISTINCT date_id) FROM warehouse.fact_movie_daily") == 2
     before = table_checksums(warehouse)

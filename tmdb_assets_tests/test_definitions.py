@@ -6,14 +6,13 @@ import sys
 import dagster as dg
 import pytest
 
+from tmdb_assets.checks import CHECKS
 from tmdb_assets.definitions import defs
 from tmdb_assets.partitions import daily_partitions
+from tmdb_assets.tables import SEED, TABLES
 
-PARTITIONED = {
-    "raw_discover_pages", "raw_movie_details", "dim_date", "dim_movie", "dim_genre",
-    "dim_company", "dim_country", "dim_language", "bridge_movie_genre", "bridge_movie_company",
-    "bridge_movie_country", "bridge_movie_language", "fact_movie_daily",
-}  # fmt: skip
+RAW = {"raw_discover_pages", "raw_movie_details"}
+PARTITIONED = RAW | set(TABLES)
 # Live SQL views: one object each, not a day; kept current by an automation condition.
 VIEWS = {"vw_movie_latest", "vw_genre_popularity", "vw_top_movies", "vw_continent_popularity"}
 
@@ -21,7 +20,7 @@ VIEWS = {"vw_movie_latest", "vw_genre_popularity", "vw_top_movies", "vw_continen
 def test_every_asset_is_there_partitioned_with_a_description():
     graph = defs.resolve_asset_graph()
     keys = {k.path[-1] for k in graph.get_all_asset_keys()}
-    assert keys == PARTITIONED | VIEWS | {"country_continent"}
+    assert keys == PARTITIONED | VIEWS | {SEED.name}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description and len(node.description) > 20, key
@@ -82,30 +81,29 @@ def test_dagster_validates_the_definitions():
     assert out.returncode == 0, out.stderr[-2000:]
 
 
-EXPECTED_CHECKS = {
+# The checks written for one table; every table also has unique_key, and foreign_keys where
+# the registry declares foreign keys.
+SPECIFIC_CHECKS = {
     "raw_discover_pages": {"all_pages_captured", "pages_complete"},
     "raw_movie_details": {"every_movie_has_details_or_404"},
-    "dim_date": {"unique_key"},
-    "dim_movie": {"unique_key", "details_failure_share", "non_negative_numbers", "release_date_plausible"},
-    "dim_genre": {"unique_key"},
-    "dim_company": {"unique_key"},
-    "dim_country": {"unique_key", "every_country_has_a_continent"},
-    "dim_language": {"unique_key"},
-    "bridge_movie_genre": {"unique_key", "foreign_keys"},
-    "bridge_movie_company": {"unique_key", "foreign_keys"},
-    "bridge_movie_country": {"unique_key", "foreign_keys"},
-    "bridge_movie_language": {"unique_key", "foreign_keys"},
+    "dim_movie": {"details_failure_share", "non_negative_numbers", "release_date_plausible"},
+    "dim_country": {"every_country_has_a_continent"},
     "fact_movie_daily": {
-        "unique_key", "foreign_keys", "matches_raw_discover", "values_in_range",
-        "vote_count_not_dropping", "movie_count_within_band", "fresh",
+        "matches_raw_discover", "values_in_range", "vote_count_not_dropping",
+        "movie_count_within_band", "fresh",
     },
 }  # fmt: skip
+EXPECTED_CHECKS = {name: set(checks) for name, checks in SPECIFIC_CHECKS.items()}
+for _t in TABLES.values():
+    EXPECTED_CHECKS.setdefault(_t.name, set()).add("unique_key")
+    if _t.foreign_keys:
+        EXPECTED_CHECKS[_t.name].add("foreign_keys")
 BLOCKING = {
     ("raw_discover_pages", "all_pages_captured"),
     ("raw_discover_pages", "pages_complete"),
     ("fact_movie_daily", "foreign_keys"),
     ("fact_movie_daily", "matches_raw_discover"),
-    *((b, "foreign_keys") for b in EXPECTED_CHECKS if b.startswith("bridge_")),
+    *((t.name, "foreign_keys") for t in TABLES.values() if t.is_bridge),
 }
 
 
@@ -120,6 +118,15 @@ def test_every_check_and_the_asset_it_guards():
             blocking.add((key.asset_key.path[-1], key.name))
     assert found == EXPECTED_CHECKS
     assert blocking == BLOCKING
+    assert len(graph.asset_check_keys) == len(CHECKS)
+
+
+def test_a_day_runs_one_step_per_asset_with_its_checks_inside():
+    """The daily job's steps: one per asset (its checks run in its step), at most 25."""
+    job = defs.resolve_job_def("tmdb_daily")
+    steps = {node.name for node in job.graph.nodes}
+    assets = {k.path[-1] for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert steps == assets and len(steps) <= 25
 
 
 def test_owners_tags_freshness_and_the_failure_alert():

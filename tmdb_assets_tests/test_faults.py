@@ -24,7 +24,7 @@ from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 from dagster._daemon.monitoring.run_monitoring import monitor_started_run
 from sqlalchemy import create_engine, text
 
-from tmdb_assets.capture import DETAILS, DISCOVER
+from tmdb_assets.raw_read import DETAILS, DISCOVER
 from tmdb_assets.resources.embedded import with_database
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource

@@ -79,7 +79,9 @@ def test_a_partition_loads_the_star_schema(resources, simulator, warehouse):
 def test_a_bridge_load_replaces_sets_and_skips_unknown_keys(resources, simulator, warehouse):
     import dataclasses
 
-    from tmdb_assets.loads import bridge_pairs, clear_cache, load_bridge, read_day
+    from tmdb_assets.load import load_bridge
+    from tmdb_assets.raw_read import clear_cache, read_day
+    from tmdb_assets.tables import TABLES
 
     load(resources, simulator, DAY1)
     clear_cache()
@@ -96,7 +98,7 @@ def test_a_bridge_load_replaces_sets_and_skips_unknown_keys(resources, simulator
     details[b] = dataclasses.replace(details[b], genres=[])  # b: its set is now empty
     changed = dataclasses.replace(data, details=details)
     with warehouse.begin() as conn:
-        counts = load_bridge(conn, changed, "bridge_movie_genre")
+        counts = load_bridge(conn, TABLES["bridge_movie_genre"], changed)
     set_of = lambda m: [  # noqa: E731
         g
         for (g,) in warehouse.rows(
@@ -107,14 +109,14 @@ def test_a_bridge_load_replaces_sets_and_skips_unknown_keys(resources, simulator
     old_b = len(data.details[b].genres)
     assert counts["inserted"] == 1 and counts["deleted"] == len(old_a) - 1 + old_b
     assert counts["unknown_keys_skipped"] == 1
-    pairs = len(bridge_pairs(data, "bridge_movie_genre")[1])  # with discover genres of 404s
+    pairs = len(TABLES["bridge_movie_genre"].rows(data))  # with discover genres of 404s
     assert counts["unchanged"] == pairs - len(old_a) - old_b + 1
     # The day's own data puts both sets back; a second replay changes nothing.
     with warehouse.begin() as conn:
-        load_bridge(conn, data, "bridge_movie_genre")
+        load_bridge(conn, TABLES["bridge_movie_genre"], data)
     assert set_of(a) == sorted(old_a) and len(set_of(b)) == old_b
     with warehouse.begin() as conn:
-        again = load_bridge(conn, data, "bridge_movie_genre")
+        again = load_bridge(conn, TABLES["bridge_movie_genre"], data)
     assert again["inserted"] == again["deleted"] == 0
     assert (
         warehouse.scalar(

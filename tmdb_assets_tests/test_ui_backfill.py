@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from tmdb_assets.checks import CHECKS
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.settings import project_root
 from tmdb_assets_tests.conftest import DAY1
@@ -153,7 +154,9 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
                 " ... on AssetChecks { checks { name description } } } } }",
             )["assetNodes"]
             checks = [c for n in nodes for c in n["assetChecksOrError"].get("checks", [])]
-            assert len(checks) == 28 and all(len(c["description"] or "") > 20 for c in checks)
+            assert len(checks) == len(CHECKS) and all(
+                len(c["description"] or "") > 20 for c in checks
+            )
             # Dagster plans each check once per day of the range: every one of those is
             # evaluated (the range's result recorded on each day), so no "skipped" rows.
             for node in nodes:

@@ -6,7 +6,6 @@ import multiprocessing
 import pytest
 from sqlalchemy import create_engine, text
 
-from tmdb_assets.loads import FACT_COLUMNS
 from tmdb_assets.resources.embedded import normalize_url
 from tmdb_assets.resources.warehouse import (
     Warehouse,
@@ -19,6 +18,7 @@ from tmdb_assets.resources.warehouse import (
     discover_migrations,
     upsert,
 )
+from tmdb_assets.tables import TABLES
 
 
 def _migrate(url: str, out) -> None:
@@ -101,7 +101,9 @@ def test_batches_round_trip_awkward_values(warehouse: Warehouse):
     ]
     with warehouse.begin() as conn:
         got = conn.execute(
-            text(batch_source(conn, "warehouse.fact_movie_daily", FACT_COLUMNS)),
+            text(
+                batch_source(conn, "warehouse.fact_movie_daily", TABLES["fact_movie_daily"].columns)
+            ),
             {"rows": batch_rows(rows)},
         ).all()
     assert [tuple(r) for r in got] == rows

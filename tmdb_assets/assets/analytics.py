@@ -3,7 +3,7 @@
 import dagster as dg
 from sqlalchemy import text
 
-from tmdb_assets.assets.common import table_metadata
+from tmdb_assets.assets.common import markdown_table, table_metadata
 from tmdb_assets.resources.warehouse import WarehouseResource
 
 VIEWS = {
@@ -86,13 +86,6 @@ def column_lineage(view: str) -> dg.TableColumnLineage:
             for column, deps in LINEAGE[view].items()
         }
     )
-
-
-def markdown_table(columns: list[str], rows: list) -> str:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
-    return "\n".join(lines)
 
 
 # Recorded when what a view reads was loaded. Not Dagster's eager(): that waits while any

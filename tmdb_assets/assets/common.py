@@ -1,4 +1,5 @@
-"""Helpers shared by the asset modules: metadata of a Postgres table."""
+"""Helpers shared by the asset modules: the warehouse table asset factory, per-day events,
+metadata of a PostgreSQL table."""
 
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -6,9 +7,12 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import text
 
-from tmdb_assets.loads import load_day_table
+from tmdb_assets.checks import check_specs, evaluate_checks
+from tmdb_assets.load import load_table_day
 from tmdb_assets.partitions import daily_partitions, partition_days
+from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.warehouse import UpsertResult, Warehouse, WarehouseResource
+from tmdb_assets.tables import Table
 
 _PG_TYPES = {"character varying": "text", "timestamp with time zone": "timestamptz"}
 
@@ -88,49 +92,74 @@ def per_day_events(
 
 
 def warehouse_table_asset(
-    name: str,
-    *,
-    description: str,
-    deps: list[str],
-    day_extra: Callable[[Warehouse, Any], dict[str, Any]] | None = None,
+    table: Table, day_extra: Callable[[Warehouse, Any], dict[str, Any]] | None = None
 ) -> dg.AssetsDefinition:
-    """A partitioned warehouse table loaded date by date from raw (no TMDb calls).
+    """The partitioned asset of a registry table, loaded date by date from raw (no TMDb calls),
+    with its checks evaluated in the same step.
 
     A range (backfill) runs as one run that processes its dates in order; each day's figures
-    are reported on its own partition (per_day_events).
+    are reported on its own partition (per_day_events). The asset is subsettable, so its checks
+    also run on their own (the UI's "Execute checks"): the step then loads nothing.
     """
 
-    @dg.asset(
-        name=name,
-        description=description,
+    @dg.multi_asset(
+        name=table.name,
+        specs=[
+            dg.AssetSpec(
+                table.name,
+                description=table.description,
+                group_name=table.group,
+                kinds={"postgres"},
+                deps=list(table.deps),
+            )
+        ],
+        check_specs=check_specs(table.name),
+        can_subset=True,
         partitions_def=daily_partitions,
-        group_name="warehouse",
-        kinds={"postgres"},
-        deps=deps,
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
-    def _table(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    def _table(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, quality: QualityResource
+    ):
         wh = warehouse.get()
-        days = partition_days(context)
-        per_day: dict = {}
-        for day in days:
-            data, result = load_day_table(wh, name, day, context.log)
-            figures = result.as_metadata() if isinstance(result, UpsertResult) else dict(result)
-            # dagster/row_count of a partition: the rows that day holds in (or asserted to) the
-            # table, as Dagster reads it for partitioned assets.
-            figures["dagster/row_count"] = figures.get("rows", 0)
-            if data is not None:
-                figures["quarantined"] = len(data.rejected)
-                figures["late_capture"] = bool(data.capture.late_capture)
-            if day_extra is not None:
-                figures.update(day_extra(wh, day))
-            per_day[day] = figures
-            context.log.info(
-                f"{name} {day}: "
-                + ", ".join(f"{k} {v}" for k, v in figures.items() if type(v) is int)
-            )
-        table = table_metadata(wh, f"warehouse.{name}")
-        table["table_rows"] = table.pop("dagster/row_count")
-        yield from per_day_events(context, days, per_day, table)
+        if context.selected_asset_keys:
+            yield from _load_days(context, wh, table, day_extra)
+        yield from evaluate_checks(context, table.name, wh, quality)
 
     return _table
+
+
+def _load_days(
+    context: dg.AssetExecutionContext,
+    wh: Warehouse,
+    table: Table,
+    day_extra: Callable[[Warehouse, Any], dict[str, Any]] | None,
+) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
+    days = partition_days(context)
+    per_day: dict = {}
+    for day in days:
+        data, result = load_table_day(wh, table, day, context.log)
+        figures = result.as_metadata() if isinstance(result, UpsertResult) else dict(result)
+        # dagster/row_count of a partition: the rows that day holds in (or asserted to) the
+        # table, as Dagster reads it for partitioned assets.
+        figures["dagster/row_count"] = figures.get("rows", 0)
+        if data.capture is not None:
+            figures["quarantined"] = len(data.rejected)
+            figures["late_capture"] = bool(data.capture.late_capture)
+        if day_extra is not None:
+            figures.update(day_extra(wh, day))
+        per_day[day] = figures
+        context.log.info(
+            f"{table.name} {day}: "
+            + ", ".join(f"{k} {v}" for k, v in figures.items() if type(v) is int)
+        )
+    metadata = table_metadata(wh, table.qualified)
+    metadata["table_rows"] = metadata.pop("dagster/row_count")
+    yield from per_day_events(context, days, per_day, metadata)
+
+
+def markdown_table(columns: list[str], rows: list) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
+    return "\n".join(lines)

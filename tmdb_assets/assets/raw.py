@@ -7,7 +7,10 @@ from pydantic import Field
 
 from tmdb_assets import capture
 from tmdb_assets.assets.common import per_day_events
+from tmdb_assets.checks import check_specs, evaluate_checks
 from tmdb_assets.partitions import daily_partitions, partition_days
+from tmdb_assets.raw_read import DETAILS, DISCOVER, CaptureInfo
+from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource
 
@@ -61,7 +64,7 @@ def _client_metadata(client) -> dict:
     }
 
 
-def _discover_day(i: capture.CaptureInfo) -> dict:
+def _discover_day(i: CaptureInfo) -> dict:
     st = i.stats
     return {
         "reused": i.reused,
@@ -82,21 +85,47 @@ def _discover_day(i: capture.CaptureInfo) -> dict:
     }
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    group_name="raw",
-    kinds={"python", "postgres"},
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="tmdb_api",
+def raw_asset(name: str, description: str, deps: list[str]):
+    """A raw capture asset with its checks in the same step (subsettable: the checks also run
+    on their own, and the step then asks TMDb nothing)."""
+    return dg.multi_asset(
+        name=name,
+        specs=[
+            dg.AssetSpec(
+                name,
+                description=description,
+                group_name="raw",
+                kinds={"python", "postgres"},
+                deps=deps,
+            )
+        ],
+        check_specs=check_specs(name),
+        can_subset=True,
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool="tmdb_api",
+    )
+
+
+@raw_asset(
+    DISCOVER,
+    "The day's most popular movies as TMDb lists them (/discover/movie pages), stored whole, "
+    "with the genre, country and language lists. Captured once per day and never overwritten.",
+    deps=[],
 )
 def raw_discover_pages(
     context: dg.AssetExecutionContext,
     config: RawCaptureConfig,
     tmdb: TMDbResource,
     warehouse: WarehouseResource,
+    quality: QualityResource,
 ):
-    """The day's most popular movies as TMDb lists them (/discover/movie pages), stored whole,
-    with the genre, country and language lists. Captured once per day and never overwritten."""
+    if context.selected_asset_keys:
+        yield from _capture_discover(context, config, tmdb, warehouse)
+    yield from evaluate_checks(context, DISCOVER, warehouse.get(), quality)
+
+
+def _capture_discover(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
     pages = config.pages or tmdb.discover_pages
     infos, client = _capture_days(
         context,
@@ -123,7 +152,7 @@ def raw_discover_pages(
     yield from per_day_events(context, days, per_day, run_meta)
 
 
-def _details_day(i: capture.CaptureInfo) -> dict:
+def _details_day(i: CaptureInfo) -> dict:
     st = i.stats
     rows = st.get("fetched", 0) + st.get("not_found", 0) + (st.get("invalid") or 0)
     return {
@@ -143,23 +172,26 @@ def _details_day(i: capture.CaptureInfo) -> dict:
     }
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    group_name="raw",
-    kinds={"python", "postgres"},
-    deps=[raw_discover_pages],
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="tmdb_api",
+@raw_asset(
+    DETAILS,
+    "Full TMDb details (/movie/{id}) of the day's discovered movies that are new, changed "
+    "(per /movie/changes) or older than details_max_age_days; the others reuse stored details. "
+    "A movie whose details are gone (404) is recorded, not fatal.",
+    deps=[DISCOVER],
 )
 def raw_movie_details(
     context: dg.AssetExecutionContext,
     config: RawCaptureConfig,
     tmdb: TMDbResource,
     warehouse: WarehouseResource,
+    quality: QualityResource,
 ):
-    """Full TMDb details (/movie/{id}) of the day's discovered movies that are new, changed
-    (per /movie/changes) or older than details_max_age_days; the others reuse stored details.
-    A movie whose details are gone (404) is recorded, not fatal."""
+    if context.selected_asset_keys:
+        yield from _capture_details(context, config, tmdb, warehouse)
+    yield from evaluate_checks(context, DETAILS, warehouse.get(), quality)
+
+
+def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
     infos, client = _capture_days(
         context,
         tmdb,

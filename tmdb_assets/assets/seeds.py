@@ -3,8 +3,8 @@
 import dagster as dg
 
 from tmdb_assets.assets.common import table_metadata
-from tmdb_assets.loads import load_country_continent
 from tmdb_assets.resources.warehouse import WarehouseResource
+from tmdb_assets.seeds import load_country_continent
 from tmdb_assets.settings import data_dir
 
 

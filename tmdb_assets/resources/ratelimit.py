@@ -24,7 +24,6 @@ class RateLimiter:
         self._last = clock()
         self._paused_until = 0.0
         self._lock = threading.Lock()
-        self.waited_s = 0.0
 
     def acquire(self) -> float:
         """Block until a request may be sent; returns the seconds waited."""
@@ -38,7 +37,6 @@ class RateLimiter:
                     delay = self._paused_until - now
                 elif self._tokens >= 1.0 - 1e-9:  # float rounding must not spin
                     self._tokens = max(0.0, self._tokens - 1.0)
-                    self.waited_s += waited
                     return waited
                 else:
                     delay = (1.0 - self._tokens) / self.rate

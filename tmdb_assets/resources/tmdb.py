@@ -109,7 +109,6 @@ class ClientStats:
 
 @dataclass(frozen=True)
 class TMDbResponse:
-    path: str
     params: dict[str, Any]
     data: Any
     date: dt.datetime  # when TMDb answered: its Date header, the local clock where missing
@@ -277,13 +276,11 @@ class TMDbClient:
                     status=200,
                     body=content[:MAX_INVALID_BODY].decode("utf-8", "replace"),
                 ) from None
-            return TMDbResponse(
-                path=path, params=dict(params), data=data, date=_response_date(resp)
-            )
+            return TMDbResponse(params=dict(params), data=data, date=_response_date(resp))
         if status == 404:
             self.stats.add(not_found=1)
             return TMDbResponse(
-                path=path, params=dict(params), data=None, date=_response_date(resp), status=404
+                params=dict(params), data=None, date=_response_date(resp), status=404
             )
         if status == 401:
             raise TMDbAuthError(
@@ -329,7 +326,7 @@ class TMDbClient:
             if exc.status == 200:
                 if keep_invalid:
                     return TMDbResponse(
-                        path, dict(params), None, dt.datetime.now(dt.UTC), 200, exc.body or ""
+                        dict(params), None, dt.datetime.now(dt.UTC), 200, exc.body or ""
                     )
                 raise TMDbPayloadError(
                     f"{exc} after {self.max_retries} retries; the API may be degraded: rerun later"

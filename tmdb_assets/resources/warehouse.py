@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from tmdb_assets.queries import query
 from tmdb_assets.resources.embedded import embedded_database_url, normalize_url
 from tmdb_assets.settings import sql_dir
 
@@ -361,15 +362,14 @@ def upsert(
     on_conflict = (
         f"DO UPDATE SET {', '.join(assignments)} WHERE {changed}" if assignments else "DO NOTHING"
     )
-    sql = (
-        f"WITH s AS MATERIALIZED ({batch_source(conn, table, columns)}), "
-        f"ins AS (INSERT INTO {table} AS t ({', '.join(columns)}) "
-        f"SELECT {', '.join(columns)} FROM s "
-        f"ON CONFLICT ({', '.join(key)}) {on_conflict} RETURNING (xmax = 0) AS inserted) "
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), "
-        f"({diff}) FROM ins"
+    statement = query(
+        "upsert",
+        {"source": batch_source(conn, table, columns), "on_conflict": on_conflict, "diff": diff},
+        table=table,
+        columns=columns,
+        key=key,
     )
-    inserted, touched, updated = conn.execute(text(sql), {"rows": batch_rows(rows)}).one()
+    inserted, touched, updated = conn.execute(statement, {"rows": batch_rows(rows)}).one()
     return UpsertResult(int(inserted), int(updated), int(touched) - int(updated), len(rows))
 
 
@@ -453,7 +453,7 @@ class WarehouseResource(dg.ConfigurableResource):
             self._heartbeat.stop()
         # The parsed raw days are shared by the assets of one run; a process that runs night
         # after night (a soak, an in-process code server) must not keep them all.
-        from tmdb_assets.loads import clear_day_cache
+        from tmdb_assets.raw_read import clear_day_cache
 
         clear_day_cache()
 

@@ -1,12 +1,15 @@
-"""The daily fact: one row per movie and day."""
+"""The warehouse tables as Dagster assets: one per table registry entry (tables.py).
+
+Dimensions are SCD type 1 that never regresses (a row set from a later day wins); a bridge
+replaces a movie's set when the day is its latest state; the fact replaces its day.
+"""
 
 import datetime as dt
 from typing import Any
 
 import dagster as dg
 
-from tmdb_assets.assets.analytics import markdown_table
-from tmdb_assets.assets.common import warehouse_table_asset
+from tmdb_assets.assets.common import markdown_table, warehouse_table_asset
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.tables import TABLES
 from tmdb_assets.transform import date_id
@@ -28,9 +31,7 @@ def top_movies_of_day(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
     }
 
 
-fact_movie_daily = warehouse_table_asset(
-    "fact_movie_daily",
-    deps=["raw_discover_pages", "dim_movie", "dim_date"],
-    description=TABLES["fact_movie_daily"].description,
-    day_extra=top_movies_of_day,
-)
+# What a table's materialization shows beside its figures, per day.
+PREVIEWS = {"fact_movie_daily": top_movies_of_day}
+
+table_assets = [warehouse_table_asset(t, PREVIEWS.get(t.name)) for t in TABLES.values()]

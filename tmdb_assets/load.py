@@ -1,0 +1,187 @@
+"""Warehouse loading: one table, one partition date, one transaction, replayed from raw only.
+
+`load_table_day` reads the day (raw_read.read_day, memoised per run), builds the table's rows
+(its registry entry's pure builder, rows.py) and hands them to the table's loader, all in one
+transaction that takes an advisory lock (per table and date; per table for bridges). Each
+loader is one set-based statement whose batch travels as a single JSONB parameter (see
+resources/warehouse.py). Every load is a pure function of the raw partitions up to its date,
+so rerunning it gives the same rows; a connection lost during it rolls it back and it runs
+again (with_reconnect).
+"""
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, text
+
+from tmdb_assets.queries import query
+from tmdb_assets.raw_read import gc_paused, read_day_on
+from tmdb_assets.resources.warehouse import (
+    UpsertResult,
+    Warehouse,
+    batch_rows,
+    batch_source,
+    partition_lock,
+    stage,
+    upsert,
+    with_reconnect,
+)
+from tmdb_assets.rows import DayData, bridge_pairs, dim_country_rows
+from tmdb_assets.seeds import continents
+
+if TYPE_CHECKING:
+    from tmdb_assets.tables import Table
+
+log = logging.getLogger(__name__)
+
+
+def lock_day(conn: Connection, table: str, day: dt.date) -> None:
+    partition_lock(conn, f"{table}:{day.isoformat()}")
+
+
+def load_table_day(
+    warehouse: Warehouse, table: "Table", day: dt.date, logger: Any = None
+) -> tuple[DayData, Any]:
+    """Load one table for one date in one transaction; returns (the day's data, load result)."""
+
+    def load() -> tuple[DayData, Any]:
+        with warehouse.begin() as conn, gc_paused():
+            if table.reads_raw:
+                data = read_day_on(conn, warehouse.url, day)
+            else:
+                data = DayData.without_raw(day)
+            return data, table.load(conn, table, data)
+
+    return with_reconnect(load, logger=logger or log, what=f"{table.name} {day}")
+
+
+# --- dimensions -------------------------------------------------------------------------------
+
+
+def upsert_rows(conn: Connection, table: "Table", data: DayData) -> UpsertResult:
+    """A dimension: the day's rows upserted on the table's key. A row last set from a later day
+    keeps its values (guarded by source_date: SCD type 1 that never regresses)."""
+    lock_day(conn, table.name, data.day)
+    return upsert(
+        conn,
+        table.qualified,
+        table.columns,
+        table.rows(data),
+        table.key,
+        guard=table.guard,
+        merge=dict(table.merge),
+    )
+
+
+def record_rejected(conn: Connection, data: DayData) -> int:
+    """Quarantine what could not be parsed, with its reason (idempotent per day and reason)."""
+    if not data.rejected:
+        return 0
+    stage(
+        conn,
+        "stg_quarantine",
+        "raw.quarantine",
+        ["partition_date", "source", "movie_id", "reason", "payload", "field"],
+        [(data.day, r.source, r.movie_id, r.reason, r.payload, r.field) for r in data.rejected],
+    )
+    conn.execute(query("quarantine_insert"))
+    conn.execute(text("DROP TABLE stg_quarantine"))
+    return len(data.rejected)
+
+
+def load_dim_movie(conn: Connection, table: "Table", data: DayData) -> UpsertResult:
+    """dim_movie, and the day's quarantine (what its parse set aside, with the reasons)."""
+    lock_day(conn, table.name, data.day)
+    record_rejected(conn, data)
+    return upsert_rows(conn, table, data)
+
+
+def load_dim_country(conn: Connection, table: "Table", data: DayData) -> UpsertResult:
+    """dim_country with each country's continent from the country_continent seed."""
+    lock_day(conn, table.name, data.day)
+    return upsert(
+        conn,
+        table.qualified,
+        table.columns,
+        dim_country_rows(data, continents(conn)),
+        table.key,
+        guard=table.guard,
+        merge=dict(table.merge),
+    )
+
+
+# --- bridges ----------------------------------------------------------------------------------
+
+
+def load_bridge(conn: Connection, table: "Table", data: DayData) -> dict[str, int]:
+    """Replace the key set of each movie whose latest state is this day's (dim_movie.source_date).
+
+    A movie last set from a later day keeps its newer set: out-of-order backfills never regress.
+    One statement (sql/queries/bridge_replace.sql) unpacks the day's pairs, deletes the pairs
+    that left a set and inserts the ones that joined it. Only pairs whose movie and dimension
+    rows exist are inserted: the loader is what keeps the bridge's references whole (checked
+    after every load by the blocking `foreign_keys` check).
+    """
+    fk = table.bridge_key
+    # One writer per bridge at a time, whatever the day: two days replacing the same movie's set
+    # at once could otherwise both insert a pair.
+    partition_lock(conn, table.name)
+    assert table.bridge_keys is not None
+    movies, pairs = bridge_pairs(data, table.bridge_keys, table.bridge_discover_keys)
+    with_keys = {m for m, _ in pairs}
+    # A NULL key stands for "this movie's set is empty today".
+    rows = pairs + [(m, None) for m in movies - with_keys]
+    statement = query(
+        "bridge_replace",
+        {"source": batch_source(conn, table.qualified, ["movie_id", fk.column])},
+        table=table.qualified,
+        key=fk.column,
+        dim=f"warehouse.{fk.table}",
+        dim_key=fk.table_column,
+    )
+    counts = conn.execute(statement, {"d": data.day, "rows": batch_rows(rows)}).one()
+    asserted, deleted, inserted, wanted, unknown = (int(c) for c in counts)
+    return {
+        "rows": wanted,  # the day's pairs (of movies whose latest state is this day)
+        "movies": len(movies),
+        "movies_replaced": asserted,
+        "movies_skipped_newer": len(movies) - asserted,
+        "inserted": inserted,
+        "deleted": deleted,
+        "unchanged": wanted - inserted,
+        "unknown_keys_skipped": unknown,
+    }
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+def replace_day(conn: Connection, table: "Table", data: DayData) -> dict[str, int]:
+    """Replace the date's fact rows as a whole (one transaction: readers see old or new).
+
+    The old rows come back from the DELETE (to count what the replay left unchanged) and the new
+    ones go straight into the table in one INSERT: no staging copy of the day.
+    """
+    lock_day(conn, table.name, data.day)
+    rows = table.rows(data)
+    cols = ", ".join(table.columns)
+    old = conn.execute(
+        text(f"DELETE FROM {table.qualified} WHERE date_id = :d RETURNING {cols}"),
+        {"d": data.date_id},
+    ).all()
+    conn.execute(
+        text(
+            f"INSERT INTO {table.qualified} ({cols}) "
+            f"{batch_source(conn, table.qualified, table.columns)}"
+        ),
+        {"rows": batch_rows(rows)},
+    )
+    before = {tuple(r) for r in old}
+    unchanged = sum(1 for r in rows if r in before)
+    return {
+        "rows": len(rows),
+        "replaced": len(old),
+        "unchanged": unchanged,
+        "changed_or_new": len(rows) - unchanged,
+    }
