@@ -212,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
         from tmdb_assets.runs import close_dead_runs
 
         instance = get_instance()
+        keep_instance_connections(instance)
         warehouse = WarehouseResource(database_url=os.environ.get("TMDB_DATABASE_URL", "")).get()
         print(f"warehouse: {warehouse.display_url}\nDagster home: {home}")
         for run_id in close_dead_runs(instance, logger=log):
@@ -275,6 +276,17 @@ def run(args: argparse.Namespace) -> int:
     return exit_code
 
 
+def keep_instance_connections(instance) -> None:
+    """Reuse connections to the instance's PostgreSQL for the process's lifetime.
+
+    dagster-postgres opens a new connection for every event it stores (it must not hold any in
+    long-lived processes that create many instances); a run stores about 150 events a day and
+    each event takes several connections. This one-shot process keeps a small pool instead,
+    as the Dagster webserver does (the same Dagster call), which saves about 2 s a day.
+    """
+    instance.optimize_for_webserver(statement_timeout=300_000, pool_recycle=3600, max_overflow=4)
+
+
 class RunFailed(RuntimeError):
     """A Dagster run failed; the message says what was committed and what to do."""
 
@@ -321,6 +333,7 @@ def rebuild(args: argparse.Namespace) -> int:
     print(f"dropped and recreated schema warehouse at {warehouse.display_url}")
     job = defs.resolve_job_def("tmdb_derived")
     instance = get_instance()
+    keep_instance_connections(instance)
     run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
     for start, end in ranges:
         result = job.execute_in_process(
