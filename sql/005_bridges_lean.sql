@@ -9,7 +9,9 @@
 --   blocking `foreign_keys` asset checks verify both sides after every load. The fact table
 --   keeps its declared foreign keys to dim_date and dim_movie.
 --
--- Idempotent: the rebuild re-runs every file on an empty schema.
+-- Since 002 creates the bridges lean, this only upgrades warehouses created before that (on a
+-- fresh schema every statement is a no-op). Idempotent: the rebuild re-runs every file.
+-- previous-checksum: d90226969adc91013f431c0cd6679d7b7f12ccaf5d56fe14cf47e30257b87b35
 ALTER TABLE warehouse.bridge_movie_genre DROP CONSTRAINT IF EXISTS bridge_movie_genre_movie_id_fkey;
 ALTER TABLE warehouse.bridge_movie_genre DROP CONSTRAINT IF EXISTS bridge_movie_genre_genre_id_fkey;
 ALTER TABLE warehouse.bridge_movie_genre DROP COLUMN IF EXISTS source_date;

@@ -9,7 +9,6 @@ import pytest
 from tmdb_assets.checks import CHECKS
 from tmdb_assets.definitions import defs
 from tmdb_assets.resources.warehouse import Warehouse
-from tmdb_assets.seeds import SeedError, parse_country_continent
 from tmdb_assets_tests.conftest import DAY1
 from tmdb_assets_tests.helpers import table_checksums
 from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
@@ -157,51 +156,6 @@ def test_dagster_cli_materializes_a_partition(database_url, tmp_path):
         == 251
     )
     warehouse.engine.dispose()
-
-
-H = "iso_3166_1,country_name,continent_code,continent\n"
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("code,continent\nUS,NA\n", "line 1 (header): missing column(s) iso_3166_1"),
-        # Without its continent column: rejected, naming the line and the column.
-        (
-            "iso_3166_1,country_name,continent_code\nUS,United States,NA\n",
-            "line 1 (header): missing column(s) continent;",
-        ),
-        (H + "USA,United States,NA,North America\n", "line 2: iso_3166_1 'USA'"),
-        (H + "US,United States,XX,North America\n", "continent_code 'XX'"),
-        (H + "US,United States,NA,Europe\n", "line 2, column continent: 'Europe' for US"),
-        (H + "US,A,NA,North America\nUS,B,NA,North America\n", "line 3: US appears twice"),
-        (H, "no rows"),
-    ],
-)
-def test_bad_csv_is_explained(content, message):
-    with pytest.raises(SeedError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        parse_country_continent(content)
-
-
-def test_bad_csv_keeps_the_loaded_mapping(database_url, tmp_path):
-    import dagster as dg
-
-    from tmdb_assets.assets.seeds import country_continent
-    from tmdb_assets.resources.warehouse import WarehouseResource
-
-    resources = {"warehouse": WarehouseResource(database_url=database_url)}
-    assert dg.materialize([country_continent], resources=resources).success
-    (tmp_path / "country_continent.csv").write_text(
-        "iso_3166_1,country_name,continent_code,continent\nUS,A,??,North America\n"
-    )
-    os.environ["TMDB_SEED_DIR"] = str(tmp_path)
-    try:
-        result = dg.materialize([country_continent], resources=resources, raise_on_error=False)
-    finally:
-        del os.environ["TMDB_SEED_DIR"]
-    assert not result.success
-    warehouse = Warehouse(database_url)
-    assert warehouse.scalar("SELECT count(*) FROM warehouse.country_continent") == 251
 
 
 def test_stop_stops_the_embedded_postgresql(tmp_path):

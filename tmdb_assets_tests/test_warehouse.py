@@ -161,3 +161,38 @@ def test_the_table_registry_matches_the_schema(warehouse):
                     t=name,
                     c=column,
                 ), (name, column)
+
+
+def test_a_tidied_migration_is_accepted_by_its_declared_previous_checksum(
+    database_url, tmp_path, caplog
+):
+    """An applied file may be tidied (the same schema) if it declares the checksum it had;
+    an undeclared edit still warns."""
+    import hashlib
+
+    engine = create_engine(normalize_url(database_url))
+    path = tmp_path / "001_tidy.sql"
+    path.write_text("CREATE TABLE IF NOT EXISTS public.tidy (a integer);\n")
+    old = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert apply_migrations(engine, tmp_path) == ["001_tidy"]
+
+    def recorded() -> str:
+        with engine.connect() as conn:
+            return conn.execute(
+                text(
+                    "SELECT checksum FROM public.tmdb_schema_migrations WHERE version = '001_tidy'"
+                )
+            ).scalar_one()
+
+    path.write_text(
+        f"-- tidied\n-- previous-checksum: {old}\nCREATE TABLE IF NOT EXISTS public.tidy (a integer);\n"
+    )
+    with caplog.at_level("WARNING"):
+        assert apply_migrations(engine, tmp_path) == []
+    assert "changed after it was applied" not in caplog.text
+    assert recorded() == hashlib.sha256(path.read_bytes()).hexdigest()
+    path.write_text("CREATE TABLE IF NOT EXISTS public.tidy (a integer, b integer);\n")
+    with caplog.at_level("WARNING"):
+        apply_migrations(engine, tmp_path)
+    assert "001_tidy changed after it was applied" in caplog.text
+    engine.dispose()

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -120,6 +121,12 @@ class Migration:
     def checksum(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
+    @property
+    def previous_checksums(self) -> set[str]:
+        """Checksums of earlier texts of this file that create the same schema (declared in it
+        as `-- previous-checksum: <sha256>` lines, when an applied file is tidied)."""
+        return set(re.findall(r"^-- previous-checksum: ([0-9a-f]{64})$", self.sql, re.M))
+
 
 def discover_migrations(directory: Path | None = None) -> list[Migration]:
     directory = directory or sql_dir()
@@ -154,7 +161,13 @@ def apply_migrations(engine: Engine, directory: Path | None = None) -> list[str]
             )
             for migration in migrations:
                 if migration.version in done:
-                    if done[migration.version] != migration.checksum:
+                    if done[migration.version] in migration.previous_checksums:
+                        conn.execute(
+                            text(f"UPDATE {MIGRATIONS_TABLE} SET checksum = :c WHERE version = :v"),
+                            {"v": migration.version, "c": migration.checksum},
+                        )
+                        conn.commit()
+                    elif done[migration.version] != migration.checksum:
                         log.warning(
                             "migration %s changed after it was applied; add a new numbered file "
                             "instead of editing an applied one",

@@ -1,0 +1,108 @@
+"""Row builders (rows.py) on real TMDb responses, without a database."""
+
+import dataclasses
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from tmdb_assets import rows
+from tmdb_assets.rows import DayData
+from tmdb_assets.tables import TABLES
+from tmdb_assets.transform import discover_items, genre_list, movie_details
+from tmdb_assets_tests.conftest import load_sample
+
+DAY = dt.date(2022, 8, 15)
+CAPTURED = dt.datetime(2022, 8, 15, 23, 50, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def day() -> DayData:
+    """A real discover page; the first movie has real details (Fight Club's, as that movie's),
+    the second is gone on TMDb (404), the others have no details yet."""
+    page = load_sample("discover_default_p1_2022-08.json")
+    items, rejected, duplicates = discover_items([(1, page)])
+    first, second = items[0].movie_id, items[1].movie_id
+    details = movie_details({**load_sample("movie_550.json"), "id": first}, expected_id=first)
+    return DayData(
+        DAY,
+        SimpleNamespace(captured_at=CAPTURED, late_capture=False),
+        items,
+        rejected,
+        duplicates,
+        details={first: details},
+        details_status={first: "ok", second: "not_found"},
+        fetched_at={first: CAPTURED},
+        genres_ref=genre_list(load_sample("genre_list.json")),
+    )
+
+
+def test_every_builder_fills_its_tables_columns(day):
+    for table in TABLES.values():
+        built = table.rows(day)
+        assert built, table.name
+        assert {len(r) for r in built} == {len(table.columns)}, table.name
+        keys = [tuple(r[table.columns.index(k)] for k in table.key) for r in built]
+        assert len(keys) == len(set(keys)), f"{table.name}: a key twice in one day"
+
+
+def test_dim_movie_takes_details_where_it_has_them_and_discover_elsewhere(day):
+    cols = TABLES["dim_movie"].columns
+    by_id = {r[0]: dict(zip(cols, r, strict=True)) for r in rows.dim_movie_rows(day)}
+    first, second, third = (i.movie_id for i in day.items[:3])
+    assert len(by_id) == len(day.items) == 20
+    assert by_id[first]["title"] == "Fight Club" and by_id[first]["runtime"] == 139
+    assert by_id[first]["imdb_id"] == "tt0137523" and by_id[first]["details_status"] == "ok"
+    assert by_id[second]["details_status"] == "not_found"
+    assert by_id[second]["title"] == day.items[1].title and by_id[second]["runtime"] is None
+    assert by_id[third]["details_status"] == "missing"
+    assert {r["source_date"] for r in by_id.values()} == {DAY}
+
+
+def test_genre_rows_are_the_reference_list_plus_what_details_name(day):
+    reference = dict(day.genres_ref)
+    built = rows.dim_genre_rows(day)
+    assert [r[0] for r in built] == sorted(reference)
+    assert all(name == reference[gid] for gid, name, _ in built)
+
+
+def test_country_rows_carry_the_continent_given(day):
+    built = rows.dim_country_rows(day, {"US": ("NA", "North America")})
+    by_code = {r[0]: r for r in built}
+    assert set(by_code) == {"DE", "US"}  # Fight Club's production countries
+    assert by_code["US"][3:5] == ("NA", "North America")
+    assert by_code["DE"][3:5] == (None, None)  # not in the mapping: the check lists it
+
+
+def test_bridges_assert_only_what_the_day_knows(day):
+    first, second = day.items[0].movie_id, day.items[1].movie_id
+    genre = TABLES["bridge_movie_genre"]
+    movies, pairs = rows.bridge_pairs(day, genre.bridge_keys, genre.bridge_discover_keys)
+    # Genres: from details for the first movie, from discover for every other one.
+    assert movies == {i.movie_id for i in day.items}
+    assert sorted(g for m, g in pairs if m == first) == [18]
+    assert sorted(g for m, g in pairs if m == second) == sorted(day.items[1].genre_ids)
+    # Companies: only movies with details say anything; the others keep their stored sets.
+    company = TABLES["bridge_movie_company"]
+    movies, pairs = rows.bridge_pairs(day, company.bridge_keys, company.bridge_discover_keys)
+    assert movies == {first} and len(pairs) == 5
+    # A list the details could not read is unknown: the movie's set is left alone.
+    unknown = dataclasses.replace(day.details[first], companies=None)
+    day.details[first] = unknown
+    assert rows.bridge_pairs(day, company.bridge_keys) == (set(), [])
+
+
+def test_fact_rows_one_per_movie_with_rank_and_capture(day):
+    built = rows.fact_rows(day)
+    cols = TABLES["fact_movie_daily"].columns
+    assert len(built) == 20 and {r[0] for r in built} == {20220815}
+    top = dict(zip(cols, built[0], strict=True))
+    assert top["discover_rank"] == 1 and top["captured_at"] == CAPTURED
+    assert top["late_capture"] is False and top["popularity"] == day.items[0].popularity
+
+
+def test_dim_date_needs_no_raw():
+    (row,) = rows.dim_date_rows(DayData.without_raw(dt.date(2024, 12, 30)))
+    cols = TABLES["dim_date"].columns
+    values = dict(zip(cols, row, strict=True))
+    assert values["date_id"] == 20241230 and values["iso_week"] == 1 and not values["is_weekend"]
