@@ -22,6 +22,7 @@ import orjson
 from sqlalchemy import Connection, text
 
 from tmdb_assets.partitions import end_of_day, is_late
+from tmdb_assets.queries import query
 from tmdb_assets.raw_read import (
     DETAILS,
     DISCOVER,
@@ -388,14 +389,7 @@ def _reuse_current_details(
         return
     with warehouse.begin() as conn:
         rows = conn.execute(
-            text(
-                "SELECT DISTINCT ON (md.movie_id) md.movie_id, md.capture_id, c.partition_date "
-                "FROM raw.movie_details md JOIN raw.capture c ON c.capture_id = md.capture_id "
-                "WHERE c.is_current AND c.asset = :a AND c.partition_date > :d "
-                "AND md.movie_id = ANY(:ids) AND md.http_status = 200 AND md.payload IS NOT NULL "
-                "ORDER BY md.movie_id, c.partition_date DESC"
-            ),
-            {"a": DETAILS, "d": plan.day, "ids": wanted},
+            query("details_after"), {"a": DETAILS, "d": plan.day, "ids": wanted}
         ).all()
     fresh = [(m, c, p) for m, c, p in rows if (today - p).days < max_age_days]
     days = {d for _, _, p in fresh for d in days_after(p, today)}
@@ -415,14 +409,7 @@ def copy_current_details(warehouse: Warehouse, capture_id: int, plan: DetailsPla
     def write() -> None:
         with warehouse.begin() as conn:
             conn.execute(
-                text(
-                    "INSERT INTO raw.movie_details (capture_id, movie_id, http_status, fetched_at, "
-                    "fetch_reason, payload, body) SELECT :c, md.movie_id, md.http_status, "
-                    "md.fetched_at, 'current_reused', md.payload, md.body "
-                    "FROM raw.movie_details md JOIN jsonb_to_recordset(CAST(:keys AS jsonb)) "
-                    "AS k(c bigint, m integer) ON md.capture_id = k.c AND md.movie_id = k.m "
-                    "ON CONFLICT (capture_id, movie_id) DO NOTHING"
-                ),
+                query("details_copy"),
                 {
                     "c": capture_id,
                     "keys": orjson.dumps(
@@ -448,12 +435,7 @@ def open_details_capture(
             current.reused = True
             return current
         pending = conn.execute(
-            text(
-                "SELECT capture_id, version FROM raw.capture WHERE asset = :a "
-                "AND partition_date = :d AND completed_at IS NULL "
-                "AND request_params->>'discover_capture_id' = :dc AND capture_id > :after "
-                "ORDER BY version DESC LIMIT 1"
-            ),
+            query("details_pending_version"),
             {
                 "a": DETAILS,
                 "d": day,

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
+from tmdb_assets.queries import query
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.rows import DayData
 from tmdb_assets.settings import env_int
@@ -123,17 +124,7 @@ def reference_lists(conn: Connection, capture_id: int) -> dict[str, Any]:
 
 def last_fetches(conn: Connection, day: dt.date, movie_ids: list[int]) -> dict[int, dt.date]:
     """For each movie, the partition date of its latest details capture before `day`."""
-    rows = conn.execute(
-        text(
-            "SELECT md.movie_id, max(c.partition_date) FROM raw.movie_details md "
-            "JOIN raw.capture c ON c.capture_id = md.capture_id "
-            "WHERE c.is_current AND c.asset = :a AND c.partition_date < :d "
-            # An unreadable body is not a fetch: the next day asks for the movie again.
-            "AND NOT (md.payload IS NULL AND md.body IS NOT NULL) "
-            "AND md.movie_id = ANY(:ids) GROUP BY md.movie_id"
-        ),
-        {"a": DETAILS, "d": day, "ids": movie_ids},
-    ).all()
+    rows = conn.execute(query("last_fetches"), {"a": DETAILS, "d": day, "ids": movie_ids}).all()
     return {r[0]: r[1] for r in rows}
 
 
@@ -147,17 +138,7 @@ def details_refs_as_of(
 ) -> list[tuple[int, int, int, dt.datetime]]:
     """Where each movie's latest details captured on or before `day` are:
     (movie id, capture id, HTTP status, fetched_at), without the payloads."""
-    rows = conn.execute(
-        text(
-            "SELECT DISTINCT ON (md.movie_id) md.movie_id, md.capture_id, md.http_status, "
-            "md.fetched_at FROM raw.movie_details md "
-            "JOIN raw.capture c ON c.capture_id = md.capture_id "
-            "WHERE c.is_current AND c.asset = :a AND c.partition_date <= :d "
-            "AND md.movie_id = ANY(:ids) "
-            "ORDER BY md.movie_id, c.partition_date DESC"
-        ),
-        {"a": DETAILS, "d": day, "ids": movie_ids},
-    ).all()
+    rows = conn.execute(query("details_as_of"), {"a": DETAILS, "d": day, "ids": movie_ids}).all()
     return [tuple(r) for r in rows]
 
 
