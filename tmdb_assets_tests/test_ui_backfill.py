@@ -11,6 +11,7 @@ import pytest
 from tmdb_assets.checks import CHECKS
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.settings import project_root
+from tmdb_assets.tables import TABLES
 from tmdb_assets_tests.conftest import DAY1
 from tmdb_assets_tests.dagster_dev import dagster_dev
 from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
@@ -99,7 +100,11 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
             assert nodes, "dagster dev did not come up"
             # Every partitioned asset (the unpartitioned seed would get a run of its own).
             keys = [n["assetKey"] for n in nodes if n["isPartitioned"]]
-            assert len(keys) == 13  # the views are unpartitioned: live SQL views
+            # Raw captures and every registry table; the views are unpartitioned (live SQL views).
+            assert {k["path"][-1] for k in keys} == {
+                "raw_discover_pages",
+                "raw_movie_details",
+            } | set(TABLES)
             launched = graphql(
                 port,
                 "mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {"
