@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from tmdb_assets.definitions import defs
+
 
 @pytest.mark.slow
 def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
@@ -29,7 +31,8 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
         timeout=280,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "extract" in proc.stdout and "load" in proc.stdout and "backfill" in proc.stdout
+    for section in ("extract", "steady_day", "load", "backfill", "run"):
+        assert section in proc.stdout, section
     figures = json.loads(out.read_text())
     extract = figures["extract"]
     assert extract["requests"] > 2 and extract["http_429"] == 0
@@ -45,5 +48,10 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
     backfill = figures["backfill"]
     assert backfill["days"] == 2 and backfill["single_run_s"] > 0
     assert backfill["per_partition_runs_s"] > 0
+    run = figures["run"]  # each day through `tmdb-assets run`, its own process
+    assert run["day1_requests"] > run["steady_requests"] > 0
+    assert run["day1_wall_s"] > 0 and run["steady_wall_s"] > 0
+    assert run["day1_floor_s"] == round(run["day1_requests"] / (400 * 0.95), 2)
+    assert run["steps_per_day"] == len(defs.resolve_job_def("tmdb_daily").graph.nodes)
     assert figures["peak_rss_mb"] > 0 and figures["machine"]["cores"] >= 1
     assert figures["machine"]["postgresql"]
