@@ -29,22 +29,37 @@ def instance_url_source() -> str:
     return "the embedded PostgreSQL (DAGSTER_POSTGRES_URL and TMDB_DATABASE_URL unset)"
 
 
-def probe_instance_database(url: str, timeout_s: int = 5) -> None:
+# The tables dagster-postgres creates (run, event log and schedule storage): when all are there,
+# it need not inspect the database three times on every instance load.
+INSTANCE_TABLES = ("runs", "instance_info", "event_logs", "jobs", "alembic_version")
+
+
+def probe_instance_database(url: str, timeout_s: int = 5) -> bool:
     """Connect once, quickly: an unreachable database is one clear line, not a long traceback
-    from dagster-postgres' own retries."""
+    from dagster-postgres' own retries. Returns whether the instance's tables exist."""
     import psycopg2
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
     try:
-        psycopg2.connect(
+        conn = psycopg2.connect(
             dbname=parsed.database,
             user=parsed.username,
             password=parsed.password,
             host=parsed.host or parsed.query.get("host"),
             port=parsed.port,
             connect_timeout=timeout_s,
-        ).close()
+        )
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename = ANY(%s)",
+                    (list(INSTANCE_TABLES),),
+                )
+                return cur.fetchone()[0] == len(INSTANCE_TABLES)
+        finally:
+            conn.close()
     except psycopg2.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InstanceDatabaseError(
@@ -73,8 +88,8 @@ class ProjectPostgresStorage(DagsterPostgresStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value):
         url = normalize_url(config_value.get("postgres_url") or dagster_postgres_url())
-        probe_instance_database(url)
-        return cls(postgres_url=url, inst_data=inst_data)
+        created = probe_instance_database(url)
+        return cls(postgres_url=url, should_autocreate_tables=not created, inst_data=inst_data)
 
     def _part(self, class_name: str) -> ConfigurableClassData:
         # Run workers and the daemon rebuild each storage from this: pass the resolved URL.

@@ -221,5 +221,3 @@ SEED = Table(
     guard=None,
     partitioned=False,
 )
-
-BRIDGES = [t for t in TABLES.values() if t.is_bridge]

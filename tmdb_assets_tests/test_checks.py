@@ -12,6 +12,7 @@ from tmdb_assets.resources.embedded import with_database
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
+from tmdb_assets.tables import TABLES
 from tmdb_assets_tests.conftest import DAY1, DAY2
 from tmdb_assets_tests.helpers import DEFS, check_results, materialize_day, materialize_seed
 from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
@@ -129,12 +130,29 @@ def test_every_check_passes_on_a_good_load(db):
     assert all(c.passed for c in checks.values()), [k for k, c in checks.items() if not c.passed]
 
 
-@pytest.mark.parametrize(
-    "table",
-    ["dim_date", "dim_movie", "dim_genre", "dim_company", "dim_country", "dim_language",
-     "bridge_movie_genre", "bridge_movie_company", "bridge_movie_country", "bridge_movie_language",
-     "fact_movie_daily"],
-)  # fmt: skip
+def test_checks_run_on_their_own_in_their_assets_steps_without_loading(db):
+    """The checks live in their asset's step; selected alone, the step loads nothing."""
+    before = db.scalar("SELECT count(*) FROM warehouse.fact_movie_daily")
+    result = dg.materialize(
+        DEFS,
+        resources={
+            "warehouse": WarehouseResource(database_url=db.url),
+            "quality": LENIENT,
+            "tmdb": TMDbResource(api_token="unused"),
+        },
+        selection=dg.AssetSelection.checks_for_assets("fact_movie_daily", "raw_discover_pages"),
+    )
+    assert result.get_asset_materialization_events() == []
+    evaluated = {e.check_name for e in result.get_asset_check_evaluations()}
+    assert evaluated == {
+        c.name for c in CHECKS if c.asset in ("fact_movie_daily", "raw_discover_pages")
+    }
+    steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    assert steps == {"fact_movie_daily", "raw_discover_pages"}
+    assert db.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") == before
+
+
+@pytest.mark.parametrize("table", list(TABLES))
 def test_duplicate_key(db, table):
     execute(
         db,
