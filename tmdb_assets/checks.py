@@ -140,26 +140,17 @@ def evaluate_checks(
     days = range_days(tags)
     for c in todo:
         outcome = c.evaluate(run)
+        fields = {
+            "asset_key": c.key.asset_key,
+            "check_name": c.name,
+            "passed": outcome.passed,
+            "severity": outcome.severity,
+            "metadata": outcome.metadata,
+            "description": outcome.description,
+        }
         for day in days:
-            context.log_event(
-                dg.AssetCheckEvaluation(
-                    asset_key=c.key.asset_key,
-                    check_name=c.name,
-                    passed=outcome.passed,
-                    metadata=outcome.metadata,
-                    severity=outcome.severity,
-                    description=outcome.description,
-                    partition=str(day),
-                )
-            )
-        yield dg.AssetCheckResult(
-            asset_key=c.key.asset_key,
-            check_name=c.name,
-            passed=outcome.passed,
-            severity=outcome.severity,
-            metadata=outcome.metadata,
-            description=outcome.description,
-        )
+            context.log_event(dg.AssetCheckEvaluation(**fields, partition=str(day)))
+        yield dg.AssetCheckResult(**fields)
 
 
 def compares_late_capture(wh: Warehouse, did: int) -> bool:

@@ -76,18 +76,26 @@ def db(pg_server_url, template_db) -> Iterator[Warehouse]:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def run_checks(warehouse: Warehouse, quality: QualityResource = LENIENT) -> dict:
-    result = dg.materialize(
+def checks_only(
+    warehouse: Warehouse,
+    quality: QualityResource = LENIENT,
+    selection: dg.AssetSelection | None = None,
+) -> dg.ExecuteInProcessResult:
+    """A run of checks alone (as the UI's "Execute checks"): no asset is selected."""
+    return dg.materialize(
         DEFS,
         resources={
             "warehouse": WarehouseResource(database_url=warehouse.url),
             "quality": quality,
             "tmdb": TMDbResource(api_token="unused"),
         },
-        selection=dg.AssetSelection.all_asset_checks(),
+        selection=selection or dg.AssetSelection.all_asset_checks(),
         raise_on_error=False,
     )
-    return check_results(result)
+
+
+def run_checks(warehouse: Warehouse, quality: QualityResource = LENIENT) -> dict:
+    return check_results(checks_only(warehouse, quality))
 
 
 def _cell(text: str):
@@ -133,15 +141,8 @@ def test_every_check_passes_on_a_good_load(db):
 def test_checks_run_on_their_own_in_their_assets_steps_without_loading(db):
     """The checks live in their asset's step; selected alone, the step loads nothing."""
     before = db.scalar("SELECT count(*) FROM warehouse.fact_movie_daily")
-    result = dg.materialize(
-        DEFS,
-        resources={
-            "warehouse": WarehouseResource(database_url=db.url),
-            "quality": LENIENT,
-            "tmdb": TMDbResource(api_token="unused"),
-        },
-        selection=dg.AssetSelection.checks_for_assets("fact_movie_daily", "raw_discover_pages"),
-    )
+    selection = dg.AssetSelection.checks_for_assets("fact_movie_daily", "raw_discover_pages")
+    result = checks_only(db, selection=selection)
     assert result.get_asset_materialization_events() == []
     evaluated = {e.check_name for e in result.get_asset_check_evaluations()}
     assert evaluated == {
