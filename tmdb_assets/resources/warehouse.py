@@ -136,8 +136,13 @@ def discover_migrations(directory: Path | None = None) -> list[Migration]:
     return [Migration(version=p.stem, path=p) for p in files]
 
 
-def apply_migrations(engine: Engine, directory: Path | None = None) -> list[str]:
-    """Apply every numbered SQL file not yet applied, in order, each in its own transaction.
+def apply_migrations(
+    engine: Engine,
+    directory: Path | None = None,
+    after: Callable[[Connection], None] | None = None,
+) -> list[str]:
+    """Apply every numbered SQL file not yet applied, in order, each in its own transaction,
+    then `after` (in its own transaction, still under the lock).
 
     Two processes migrating at once serialise on an advisory lock, so each file runs once.
     Returns the versions applied by this call.
@@ -183,6 +188,9 @@ def apply_migrations(engine: Engine, directory: Path | None = None) -> list[str]
                 conn.commit()
                 applied_now.append(migration.version)
                 log.info("applied migration %s", migration.version)
+            if after is not None:
+                after(conn)
+                conn.commit()
         except Exception:
             conn.rollback()
             raise
@@ -403,7 +411,9 @@ class Warehouse:
         return safe_url(self.url)
 
     def migrate(self) -> list[str]:
-        return apply_migrations(self.engine)
+        from tmdb_assets.roles import setup_reader
+
+        return apply_migrations(self.engine, after=setup_reader)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
