@@ -4,13 +4,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint dev stop clean
+.PHONY: demo test test-fast lint dev stop clean lock
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements.lock (the ones the tests pass with; the Docker image uses
+# the same file).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --constraint requirements.lock -e '.[dev]'
 	touch $(STAMP)
+
+## Re-resolve requirements.lock from pyproject.toml (then `make test`, and commit both).
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--python-platform linux --upgrade -o requirements.lock
 
 ## The pipeline on embedded defaults: embedded PostgreSQL + local TMDb simulator, last 3 days.
 demo: $(STAMP)

@@ -23,7 +23,9 @@ def failure_summary(run: dg.DagsterRun, error: str | None) -> dict:
         if "dagster/asset_partition_range_start" in tags
         else ""
     )
-    base = os.environ.get("TMDB_DAGSTER_UI_URL", "http://127.0.0.1:3000").rstrip("/")
+    base = (os.environ.get("TMDB_DAGSTER_UI_URL", "").strip() or "http://127.0.0.1:3000").rstrip(
+        "/"
+    )
     first_line = (error or "no error message").strip().splitlines()[0][:500]
     text = (
         f"tmdb-assets: run {run.run_id[:8]} of {run.job_name}"

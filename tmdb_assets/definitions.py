@@ -71,7 +71,7 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
     hour_of_day=0,
     minute_of_hour=30,
     default_status=dg.DefaultScheduleStatus.RUNNING
-    if os.environ.get("TMDB_SCHEDULE_DEFAULT", "running").lower() == "running"
+    if (os.environ.get("TMDB_SCHEDULE_DEFAULT", "").strip().lower() or "running") == "running"
     else dg.DefaultScheduleStatus.STOPPED,
 )
 

@@ -69,12 +69,13 @@ def ensure_reader_login(conn: Connection, user: str, password: str | None) -> No
         if member and not password:
             return
     else:
-        if not password:
-            raise ValueError(
-                f"TMDB_READER_USER={user!r} does not exist yet: set TMDB_READER_PASSWORD too, "
-                "and the next migrate creates it"
-            )
         conn.execute(text(f"CREATE ROLE {name} LOGIN"))
+        if not password:
+            # Usable only where the server trusts local connections (the demo's database).
+            log.warning(
+                "created login %s without a password: set TMDB_READER_PASSWORD to give it one",
+                name,
+            )
     if password:
         # Passwords cannot be bound parameters in DDL: quote it as a literal, server-side.
         literal = conn.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar_one()

@@ -15,16 +15,16 @@ def project_root() -> Path:
 
 
 def sql_dir() -> Path:
-    return Path(os.environ.get("TMDB_SQL_DIR", project_root() / "sql"))
+    return Path(os.environ.get("TMDB_SQL_DIR", "").strip() or project_root() / "sql")
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("TMDB_SEED_DIR", project_root() / "data"))
+    return Path(os.environ.get("TMDB_SEED_DIR", "").strip() or project_root() / "data")
 
 
 def state_dir() -> Path:
     """Git-ignored folder for the embedded PostgreSQL and the local Dagster home."""
-    return Path(os.environ.get("TMDB_DATA_DIR", project_root() / ".tmdb_data"))
+    return Path(os.environ.get("TMDB_DATA_DIR", "").strip() or project_root() / ".tmdb_data")
 
 
 DEFAULT_BASE_URL = "https://api.themoviedb.org/3"
