@@ -16,7 +16,7 @@ if [ -z "${TMDB_API_TOKEN:-}" ]; then
     exit 2
   fi
 elif [ -z "${POSTGRES_PASSWORD:-}" ]; then
-  echo "tmdb-assets: POSTGRES_PASSWORD is not set. A deployment with a real TMDb token needs a database password: set it in .env (see .env.example)." >&2
+  echo "tmdb-assets: POSTGRES_PASSWORD is not set. A deployment with a real TMDb token needs one in .env (see .env.example)." >&2
   exit 2
 fi
 exec "$@"
