@@ -196,3 +196,21 @@ def test_env_example_lists_every_documented_variable_and_compose_passes_them():
     compose_file = (ROOT / "docker-compose.yml").read_text()
     for name in example:
         assert f"${{{name}:-" in compose_file, f"{name} is in .env.example but not passed"
+
+
+def test_the_deployed_instance_retries_queues_and_pools():
+    import yaml
+
+    instance = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    assert instance["run_retries"] == {"enabled": True, "max_retries": 2}
+    assert instance["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    assert instance["concurrency"]["runs"]["max_concurrent_runs"] >= 1
+    assert instance["concurrency"]["pools"]["default_limit"] == 1  # the tmdb_api pool
+    assert instance["run_monitoring"]["enabled"] is True
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY dagster.yaml $DAGSTER_HOME/dagster.yaml" in dockerfile
+    # Compute logs (under DAGSTER_HOME/storage) on one volume for code, webserver and daemon.
+    project = config()
+    for name in ("code", "webserver", "daemon"):
+        mounts = {v["target"]: v["source"] for v in project["services"][name]["volumes"]}
+        assert mounts["/opt/dagster/home/storage"] == "dagster-storage", name
