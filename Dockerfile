@@ -3,6 +3,7 @@
 #         data, the exact versions of requirements.lock; no tests, no simulator; runs as a
 #         non-root user.
 #   demo  app plus tmdb_assets_tests (the TMDb simulator), for `docker compose --profile demo`.
+#   viz   app plus the dashboard (Streamlit), for `docker compose --profile viz`.
 FROM python:3.11-slim AS app
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DAGSTER_HOME=/opt/dagster/home \
@@ -27,3 +28,10 @@ ENTRYPOINT ["tmdb-entrypoint"]
 FROM app AS demo
 COPY --chown=tmdb:tmdb tmdb_assets_tests ./tmdb_assets_tests
 ENV PYTHONPATH=/opt/tmdb-assets
+
+# The analysts' dashboard (`docker compose --profile viz`): app plus Streamlit and pandas.
+FROM app AS viz
+USER root
+COPY tmdb_assets_viz ./tmdb_assets_viz
+RUN pip install --constraint requirements.lock ".[viz]"
+USER tmdb

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint dev stop clean lock
+.PHONY: demo viz test test-fast lint dev stop clean lock
 
 # The exact versions of requirements.lock (the ones the tests pass with; the Docker image uses
 # the same file).
@@ -22,6 +22,10 @@ lock: $(STAMP)
 ## The pipeline on embedded defaults: embedded PostgreSQL + local TMDb simulator, last 3 days.
 demo: $(STAMP)
 	$(BIN)/tmdb-assets run --simulator
+
+## The analysts' dashboard on http://127.0.0.1:8501, over what `make demo` loaded.
+viz: $(STAMP)
+	$(BIN)/tmdb-assets viz
 
 # Test workers: the tests wait on HTTP, subprocesses and PostgreSQL as much as they compute,
 # so a 2-core machine runs 3 at a time well.

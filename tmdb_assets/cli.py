@@ -258,6 +258,9 @@ def run(args: argparse.Namespace) -> int:
         print_summary(warehouse, days, time.monotonic() - started)
         verdict = "every check passed" if not failed else f"FAILED checks: {', '.join(failed)}"
         print(f"Checks on the final state: {len(checks) - len(failed)}/{len(checks)}, {verdict}")
+        print(
+            "Dashboard on what was loaded: tmdb-assets viz (make viz), then http://127.0.0.1:8501"
+        )
         if error_checks_failed:
             print(
                 f"ERROR-severity checks failed: {', '.join(error_checks_failed)} "
@@ -399,6 +402,55 @@ def stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def dashboard_url(url: str, embedded: bool) -> tuple[str, str | None]:
+    """The URL the dashboard reads with: the read-only login when there is one, and a note
+    when it reads as the warehouse's own user."""
+    from sqlalchemy.engine import make_url
+
+    user = os.environ.get("TMDB_READER_USER", "").strip()
+    if not user and embedded:
+        # The embedded server trusts local connections: its reader login needs no password.
+        user = os.environ["TMDB_READER_USER"] = "tmdb_dashboard"
+    if not user:
+        return url, (
+            "reading with the warehouse's own user: set TMDB_READER_USER and "
+            "TMDB_READER_PASSWORD to read through the read-only role tmdb_reader"
+        )
+    password = os.environ.get("TMDB_READER_PASSWORD") or None
+    reader = make_url(url).set(username=user, password=password)
+    return reader.render_as_string(hide_password=False), None
+
+
+def viz(args: argparse.Namespace) -> int:
+    """The analysts' dashboard (Streamlit) on ADDRESS:PORT, over the analytics views."""
+    try:
+        import streamlit  # noqa: F401
+    except ImportError:
+        raise CliError(
+            "the dashboard needs the viz extra: pip install -e '.[viz]' (make installs it)"
+        ) from None
+    from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url, safe_url
+
+    embedded = not os.environ.get("TMDB_DATABASE_URL", "").strip()
+    url = resolve_database_url(os.environ.get("TMDB_DATABASE_URL"))
+    reader_url, note = dashboard_url(url, embedded)
+    Warehouse(url).migrate()  # the views, the role and its login (TMDB_READER_USER)
+    if note:
+        print(f"note: {note}")
+    import tmdb_assets_viz
+
+    app = Path(tmdb_assets_viz.__file__).resolve().parent / "app.py"
+    env = {**os.environ, "TMDB_DASHBOARD_DATABASE_URL": reader_url}
+    print(
+        f"dashboard on http://{args.address}:{args.port} (reading {safe_url(reader_url)}); "
+        "Ctrl-C stops it"
+    )
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.address]
+    cmd += ["--server.port", str(args.port), "--server.headless", "true"]
+    cmd += ["--browser.gatherUsageStats", "false"]
+    return subprocess.call(cmd, env=env)
+
+
 def migrate(args: argparse.Namespace) -> int:
     from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url
 
@@ -451,6 +503,10 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("dev", help="start the Dagster UI and daemon on this project")
     d.add_argument("--port", type=int, default=3000)
     d.set_defaults(func=dev)
+    v = sub.add_parser("viz", help="start the analysts' dashboard (Streamlit)")
+    v.add_argument("--port", type=int, default=8501)
+    v.add_argument("--address", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    v.set_defaults(func=viz)
     sub.add_parser("migrate", help="apply sql/ migrations").set_defaults(func=migrate)
     rb = sub.add_parser("rebuild", help="drop schema warehouse and rebuild it from raw")
     rb.add_argument("--yes", action="store_true", help="confirm: the warehouse schema is dropped")

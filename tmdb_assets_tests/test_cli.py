@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import text
 
 from tmdb_assets.checks import CHECKS
 from tmdb_assets.definitions import defs
@@ -174,3 +175,44 @@ def test_stop_stops_the_embedded_postgresql(tmp_path):
     assert not pidfile.exists()
     again = run_cli(["stop"], env)
     assert again.returncode == 0 and "is not running" in again.stdout
+
+
+@pytest.mark.slow
+def test_viz_serves_the_dashboard_through_the_read_only_login(database_url, tmp_path):
+    import signal
+    import time
+    import urllib.request
+
+    from tmdb_assets_tests.dagster_dev import free_port
+
+    port = free_port()
+    user = f"viz_{os.getpid()}"
+    env = cli_env(database_url, tmp_path, TMDB_READER_USER=user)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tmdb_assets.cli", "viz", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        lines = []
+        while proc.stdout and not any("dashboard on" in line for line in lines):
+            lines.append(proc.stdout.readline())
+            assert lines[-1], "".join(lines)
+        (first,) = [line for line in lines if "dashboard on" in line]
+        assert f"dashboard on http://127.0.0.1:{port}" in first and f"//{user}" in first
+        deadline, status = time.monotonic() + 60, None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
+                    status = r.status
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+        with Warehouse(database_url).begin() as conn:
+            conn.execute(text(f"DROP ROLE IF EXISTS {user}"))

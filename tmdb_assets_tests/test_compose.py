@@ -12,7 +12,7 @@ import pytest
 from tmdb_assets.settings import project_root
 
 ROOT = project_root()
-LONG_RUNNING = {"postgres", "code", "webserver", "daemon", "simulator", "pgadmin"}
+LONG_RUNNING = {"postgres", "code", "webserver", "daemon", "simulator", "pgadmin", "viz"}
 
 
 def compose_binary() -> Path:
@@ -48,7 +48,8 @@ def config(*profiles: str, **env: str) -> dict:
         ((), {"postgres", "code", "webserver", "daemon"}),
         (("demo",), {"postgres", "code", "webserver", "daemon", "simulator"}),
         (("admin",), {"postgres", "code", "webserver", "daemon", "pgadmin"}),
-        (("demo", "admin"), LONG_RUNNING),
+        (("viz",), {"postgres", "code", "webserver", "daemon", "viz"}),
+        (("demo", "admin", "viz"), LONG_RUNNING),
     ],
 )
 @pytest.mark.parametrize("token", ["", "a-token-from-.env"])
@@ -76,7 +77,7 @@ def test_each_profile_with_and_without_a_token(profiles, services, token):
 
 
 def test_tmdb_bind_publishes_elsewhere_only_when_asked():
-    project = config("admin", TMDB_BIND="0.0.0.0")
+    project = config("admin", "viz", TMDB_BIND="0.0.0.0")
     hosts = {p["host_ip"] for s in project["services"].values() for p in s.get("ports", [])}
     assert hosts == {"0.0.0.0"}
 

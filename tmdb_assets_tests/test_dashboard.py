@@ -1,0 +1,184 @@
+"""The dashboard (tmdb_assets_viz/app.py) under Streamlit's AppTest, reading through the
+read-only login a database the pipeline loaded from the simulator: every number it shows is
+compared with SQL over the base tables."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tmdb_assets.resources.embedded import normalize_url, with_database
+from tmdb_assets.resources.quality import QualityResource
+from tmdb_assets.resources.tmdb import TMDbResource
+from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
+from tmdb_assets_tests.conftest import DAY1, DAY2
+from tmdb_assets_tests.helpers import materialize_day, materialize_seed
+from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+
+APP = str(Path(__file__).resolve().parents[1] / "tmdb_assets_viz" / "app.py")
+READER = f"dash_{uuid.uuid4().hex[:8]}"
+
+pytestmark = pytest.mark.xdist_group("dashboard")
+
+
+def _admin(server_url: str):
+    return create_engine(with_database(server_url, "postgres"), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="module")
+def loaded(pg_server_url) -> Iterator[str]:
+    """Two days loaded by the pipeline; yields the database URL (the warehouse's own user)."""
+    from tmdb_assets.resources import warehouse as wh_module
+
+    name = f"tmdb_dash_{uuid.uuid4().hex[:10]}"
+    admin = _admin(pg_server_url)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = with_database(pg_server_url, name)
+    os.environ["TMDB_READER_USER"] = READER
+    try:
+        with RunningSimulator(SimulatorConfig(movies=300, seed=7, rate_limit=0, date=DAY1)) as sim:
+            resources = {
+                "tmdb": TMDbResource(
+                    api_token="t",
+                    base_url=sim.base_url,
+                    discover_pages=4,
+                    rate_limit_per_second=500,
+                ),
+                "warehouse": WarehouseResource(database_url=url),
+                "quality": QualityResource(freshness_hours=1e9),
+            }
+            materialize_seed(resources)
+            materialize_day(resources, DAY1, sim)
+            materialize_day(resources, DAY2, sim)
+    finally:
+        del os.environ["TMDB_READER_USER"]
+    wh_module._engines.pop(url).dispose()
+    wh_module._migrated.discard(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f"DROP ROLE IF EXISTS {READER}"))
+
+
+def as_reader(url: str) -> str:
+    return make_url(normalize_url(url)).set(username=READER).render_as_string(hide_password=False)
+
+
+def run_app(url: str, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("TMDB_DASHBOARD_DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_kpis_match_the_base_tables(loaded, monkeypatch):
+    at = run_app(as_reader(loaded), monkeypatch)
+    wh = Warehouse(normalize_url(loaded))
+    expected = {}
+    for day in (DAY1, DAY2):
+        did = int(day.strftime("%Y%m%d"))
+        expected[day] = wh.rows(
+            "SELECT count(*), avg(f.popularity), "
+            "count(*) FILTER (WHERE m.first_seen_date = :day) "
+            "FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m USING (movie_id) "
+            "WHERE f.date_id = :d",
+            d=did,
+            day=day,
+        )[0]
+    (movies2, mean2, new2), (movies1, mean1, new1) = expected[DAY2], expected[DAY1]
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    assert metrics["Movies tracked"] == (f"{movies2:,}", f"{movies2 - movies1:+,}")
+    assert metrics["Mean popularity"] == (f"{mean2:.2f}", f"{mean2 - mean1:+.2f}")
+    assert metrics["New movies"] == (f"{new2:,}", f"{new2 - new1:+,}")
+    assert 0 < new2 < movies2 and new1 == movies1  # day 1: every movie is new
+    assert f"Latest loaded day: {DAY2}" in at.markdown[0].value
+    assert f"2 days available, {DAY1} to {DAY2}" in at.markdown[0].value
+    assert not at.warning  # no late capture
+
+
+def test_top_movies_and_rank_movement_match_sql(loaded, monkeypatch):
+    at = run_app(as_reader(loaded), monkeypatch)
+    wh = Warehouse(normalize_url(loaded))
+    ranked = """
+        SELECT f.movie_id, m.title, f.popularity,
+               row_number() OVER (ORDER BY f.popularity DESC NULLS LAST, f.movie_id) AS rank
+        FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m USING (movie_id)
+        WHERE f.date_id = :d
+    """
+    today = wh.rows(f"SELECT * FROM ({ranked}) r ORDER BY rank LIMIT 20", d=20250302)
+    before = {r[0]: r[3] for r in wh.rows(ranked, d=20250301) if r[3] <= 100}
+    table = at.dataframe[0].value
+    assert list(table["title"]) == [r[1] for r in today]
+    assert list(table["rank"]) == [r[3] for r in today]
+    assert [round(p, 6) for p in table["popularity"]] == [round(r[2], 6) for r in today]
+    changes = [None if before.get(r[0]) is None else before[r[0]] - r[3] for r in today]
+    shown = [None if str(v) == "<NA>" else int(v) for v in table["rank_change"]]
+    assert shown == changes and any(c not in (None, 0) for c in changes)
+    # Another day chosen: that day's list.
+    at.selectbox[0].select(str(DAY1)).run()
+    first = wh.rows(f"SELECT title FROM ({ranked}) r ORDER BY rank LIMIT 20", d=20250301)
+    assert list(at.dataframe[0].value["title"]) == [r[0] for r in first]
+
+
+def test_continents_and_movie_search(loaded, monkeypatch):
+    at = run_app(as_reader(loaded), monkeypatch)
+    wh = Warehouse(normalize_url(loaded))
+    expected = wh.rows(
+        "SELECT c.continent, count(DISTINCT f.movie_id) FROM warehouse.fact_movie_daily f "
+        "JOIN warehouse.bridge_movie_country bc USING (movie_id) "
+        "JOIN warehouse.dim_country c USING (iso_3166_1) "
+        "WHERE f.date_id = 20250302 AND c.continent IS NOT NULL GROUP BY 1"
+    )
+    table = at.dataframe[1].value
+    assert dict(zip(table["continent"], table["movies"], strict=True)) == dict(expected)
+    title = wh.scalar(
+        "SELECT m.title FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m "
+        "USING (movie_id) WHERE f.date_id = 20250302 ORDER BY f.popularity DESC LIMIT 1"
+    )
+    at.text_input(key="title").input(title[:8]).run()
+    assert not at.exception
+    picked = at.multiselect(key="movies").value
+    assert any(p.startswith(title) for p in picked)
+
+
+def test_an_empty_warehouse_says_how_to_load_a_day(database_url, monkeypatch):
+    Warehouse(normalize_url(database_url)).migrate()
+    at = run_app(database_url, monkeypatch)
+    assert "no loaded day yet" in at.info[0].value and "tmdb-assets run" in at.info[0].value
+    assert not at.metric
+
+
+def test_an_unreachable_database_says_what_to_do(monkeypatch):
+    at = run_app("postgresql://tmdb:secret-pw@127.0.0.1:1/tmdb", monkeypatch)
+    message = at.error[0].value
+    assert "cannot be reached at" in message and "127.0.0.1:1" in message
+    assert "secret-pw" not in message and "TMDB_DATABASE_URL" in message
+
+
+def test_a_single_late_day_shows_no_changes_and_warns(database_url, monkeypatch):
+    with RunningSimulator(SimulatorConfig(movies=120, seed=3, rate_limit=0, date=DAY1)) as sim:
+        resources = {
+            "tmdb": TMDbResource(
+                api_token="t", base_url=sim.base_url, discover_pages=2, rate_limit_per_second=500
+            ),
+            "warehouse": WarehouseResource(database_url=database_url),
+            "quality": QualityResource(freshness_hours=1e9),
+        }
+        materialize_seed(resources)
+        materialize_day(resources, DAY1, sim)
+    wh = Warehouse(normalize_url(database_url))
+    with wh.begin() as conn:  # as a late capture would be recorded
+        conn.execute(text("UPDATE warehouse.fact_movie_daily SET late_capture = true"))
+    at = run_app(database_url, monkeypatch)
+    assert "One day loaded" in at.caption[0].value
+    assert [m.delta for m in at.metric] == ["", "", ""]
+    assert f"{DAY1} is a late capture" in at.warning[0].value
+    assert "1 day available" in at.markdown[0].value

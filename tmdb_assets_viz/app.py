@@ -1,0 +1,149 @@
+"""TMDb daily popularity: the analysts' dashboard (`tmdb-assets viz`).
+
+Reads the warehouse's analytics views only, through the read-only login when
+`tmdb-assets viz` sets one up. Every query result is cached per latest loaded day.
+"""
+
+import altair as alt
+import streamlit as st
+from sqlalchemy.exc import DBAPIError
+
+from tmdb_assets_viz import data
+
+TITLE = "TMDb daily popularity"
+st.set_page_config(page_title=TITLE, layout="wide")
+st.title(TITLE)
+
+url = data.database_url()
+
+
+@st.cache_resource
+def engine(url: str):
+    return data.engine_for(url)
+
+
+@st.cache_data(ttl=60)
+def freshness(url: str):
+    return data.freshness(engine(url))
+
+
+# Everything below is keyed by the latest loaded day: a new day's load refreshes the page.
+@st.cache_data
+def cached(name: str, url: str, latest_id: int, *args):
+    return getattr(data, name)(engine(url), *args)
+
+
+try:
+    fresh = freshness(url)
+except DBAPIError as exc:
+    first = (str(exc.orig or exc).strip().splitlines() or ["no answer"])[0]
+    st.error(
+        f"The warehouse cannot be reached at {data.display(url)}: {first}.\n\n"
+        "Start its PostgreSQL (`tmdb-assets run --simulator` starts the embedded one and loads "
+        "the demo), or set TMDB_DATABASE_URL, then reload this page."
+    )
+    st.stop()
+
+if fresh is None:
+    st.info(
+        "The warehouse has no loaded day yet. Load one, then reload this page: "
+        "`tmdb-assets run --simulator` (the demo, against the local TMDb simulator) or "
+        "`tmdb-assets run` (the real TMDb, with TMDB_API_TOKEN set)."
+    )
+    st.stop()
+
+# --- freshness ---------------------------------------------------------------------------------
+st.markdown(
+    f"**Latest loaded day: {fresh.latest}** · {fresh.days} day{'s' if fresh.days != 1 else ''} "
+    f"available, {fresh.first} to {fresh.latest}"
+)
+if fresh.late_capture:
+    st.warning(
+        f"{fresh.latest} is a late capture: TMDb's state when it was captured "
+        f"({fresh.captured_at:%Y-%m-%d %H:%M} UTC), not at the end of that day."
+    )
+key = (url, fresh.latest_id)
+
+# --- KPIs --------------------------------------------------------------------------------------
+k = cached("kpis", *key, fresh)
+today = k.iloc[0]
+before = k.iloc[1] if len(k) > 1 else None
+if before is None:
+    st.caption("One day loaded: the changes appear from the second day on.")
+c1, c2, c3 = st.columns(3)
+c1.metric(
+    "Movies tracked",
+    f"{int(today.movies):,}",
+    None if before is None else f"{int(today.movies - before.movies):+,}",
+)
+c2.metric(
+    "Mean popularity",
+    f"{today.mean_popularity:.2f}",
+    None if before is None else f"{today.mean_popularity - before.mean_popularity:+.2f}",
+)
+c3.metric(
+    "New movies",
+    f"{int(today.new_movies):,}",
+    None if before is None else f"{int(today.new_movies - before.new_movies):+,}",
+    help="Movies in the day's discover list for the first time",
+)
+
+# --- top movies --------------------------------------------------------------------------------
+st.header("Top movies")
+days = cached("loaded_days", *key)
+labels = [str(d) for d in days.full_date]
+chosen = st.selectbox("Day", labels, index=0)
+row = days.iloc[labels.index(chosen)]
+position = labels.index(chosen)
+previous_id = int(days.iloc[position + 1].date_id) if position + 1 < len(days) else None
+top = cached("top_movies", *key, int(row.date_id), previous_id)
+st.dataframe(
+    top[["rank", "title", "popularity", "rank_change", "vote_average", "vote_count"]],
+    hide_index=True,
+    column_config={
+        "rank_change": st.column_config.NumberColumn(
+            "rank change", help="Places gained since the previous day (empty: new in the top 100)"
+        ),
+        "popularity": st.column_config.NumberColumn(format="%.2f"),
+    },
+)
+
+# --- over time ---------------------------------------------------------------------------------
+st.header("Popularity over time")
+genres_today = cached("genres_of_day", *key, fresh.latest_id)
+picked = st.multiselect(
+    "Genres", list(genres_today.genre), default=list(genres_today.genre[:3]), key="genres"
+)
+if picked:
+    history = cached("genre_history", *key, tuple(picked))
+    st.line_chart(history, x="full_date", y="mean_popularity", color="genre")
+query = st.text_input("Movies: search a title", key="title")
+if query:
+    found = cached("search_movies", *key, query)
+    options = {f"{r.title} ({r.movie_id})": int(r.movie_id) for r in found.itertuples()}
+    movies = st.multiselect("Movies", list(options), default=list(options)[:3], key="movies")
+    if movies:
+        history = cached("movie_history", *key, [options[m] for m in movies])
+        st.line_chart(history, x="full_date", y="popularity", color="title")
+    elif not options:
+        st.caption(f"No movie title contains {query!r}.")
+
+# --- continents ----------------------------------------------------------------------------------
+st.header(f"Continents on {fresh.latest}")
+conts = cached("continents", *key, fresh.latest_id)
+left, right = st.columns(2)
+left.bar_chart(conts, x="continent", y="movies")
+right.dataframe(conts, hide_index=True)
+heat = cached("genre_by_continent", *key, fresh.latest_id)
+if not heat.empty:
+    st.altair_chart(
+        alt.Chart(heat)
+        .mark_rect()
+        .encode(
+            x=alt.X("continent:N", title="continent"),
+            y=alt.Y("genre:N", title="genre"),
+            color=alt.Color("mean_popularity:Q", title="mean popularity"),
+            tooltip=["genre", "continent", "movies", alt.Tooltip("mean_popularity", format=".2f")],
+        ),
+        use_container_width=True,
+    )

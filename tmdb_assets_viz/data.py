@@ -1,0 +1,163 @@
+"""What the dashboard shows, as pandas data frames, read from the analytics views only.
+
+Every query is filtered by day or movie (the views push those filters down to the fact's
+indexes) and reads nothing from schema raw. The Streamlit app caches each result per latest
+loaded day, so a page is computed once per new day of data.
+"""
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, create_engine, text
+
+from tmdb_assets.resources.embedded import normalize_url
+from tmdb_assets.resources.warehouse import resolve_database_url, safe_url
+
+
+def database_url() -> str:
+    """TMDB_DASHBOARD_DATABASE_URL (set by `tmdb-assets viz`: the read-only login), else
+    TMDB_DATABASE_URL, else the embedded server, like every other command."""
+    url = os.environ.get("TMDB_DASHBOARD_DATABASE_URL", "").strip()
+    return normalize_url(url) if url else resolve_database_url(os.environ.get("TMDB_DATABASE_URL"))
+
+
+def engine_for(url: str) -> Engine:
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+def display(url: str) -> str:
+    return safe_url(url)
+
+
+def frame(engine: Engine, sql: str, **params) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(text(sql), params)
+        return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+@dataclass(frozen=True)
+class Freshness:
+    latest: dt.date
+    latest_id: int
+    previous: dt.date | None
+    previous_id: int | None
+    first: dt.date
+    days: int
+    late_capture: bool
+    captured_at: dt.datetime | None
+
+
+def freshness(engine: Engine) -> Freshness | None:
+    """The latest loaded day, the one before, the range available; None: nothing loaded."""
+    days = frame(
+        engine,
+        "SELECT k.date_id, k.full_date, k.late_capture, k.captured_at FROM warehouse.vw_daily_kpis k "
+        "WHERE k.date_id IN (SELECT date_id FROM warehouse.dim_date ORDER BY date_id DESC LIMIT 2) "
+        "ORDER BY k.date_id DESC",
+    )
+    if days.empty:
+        return None
+    span = frame(engine, "SELECT min(full_date) AS first, count(*) AS days FROM warehouse.dim_date")
+    latest = days.iloc[0]
+    previous = days.iloc[1] if len(days) > 1 else None
+    return Freshness(
+        latest=latest.full_date,
+        latest_id=int(latest.date_id),
+        previous=previous.full_date if previous is not None else None,
+        previous_id=int(previous.date_id) if previous is not None else None,
+        first=span.iloc[0]["first"],
+        days=int(span.iloc[0]["days"]),
+        late_capture=bool(latest.late_capture),
+        captured_at=latest.captured_at,
+    )
+
+
+def kpis(engine: Engine, fresh: Freshness) -> pd.DataFrame:
+    """movies, mean_popularity, new_movies of the latest day and the one before (by date_id)."""
+    ids = [fresh.latest_id] + ([fresh.previous_id] if fresh.previous_id else [])
+    return frame(
+        engine,
+        "SELECT date_id, full_date, movies, mean_popularity, new_movies "
+        "FROM warehouse.vw_daily_kpis WHERE date_id = ANY(:ids) ORDER BY date_id DESC",
+        ids=ids,
+    )
+
+
+def loaded_days(engine: Engine) -> pd.DataFrame:
+    return frame(engine, "SELECT date_id, full_date FROM warehouse.dim_date ORDER BY date_id DESC")
+
+
+def top_movies(engine: Engine, date_id: int, previous_id: int | None, n: int = 20) -> pd.DataFrame:
+    """The day's top n by popularity; rank_change = yesterday's rank - today's (positive: up),
+    empty where the movie was not in the previous day's top 100."""
+    top = frame(
+        engine,
+        "SELECT t.popularity_rank AS rank, t.title, t.popularity, t.vote_average, t.vote_count, "
+        "p.popularity_rank AS previous_rank, t.movie_id "
+        "FROM warehouse.vw_top_movies t LEFT JOIN warehouse.vw_top_movies p "
+        "ON p.movie_id = t.movie_id AND p.date_id = :prev "
+        "WHERE t.date_id = :d AND t.popularity_rank <= :n ORDER BY t.popularity_rank",
+        d=date_id,
+        prev=previous_id or 0,
+        n=n,
+    )
+    top["rank_change"] = (top["previous_rank"] - top["rank"]).astype("Int64")
+    top["previous_rank"] = top["previous_rank"].astype("Int64")
+    return top
+
+
+def search_movies(engine: Engine, text_: str, limit: int = 20) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT movie_id, title, latest_date, popularity FROM warehouse.vw_movie_latest "
+        "WHERE title ILIKE :q ORDER BY popularity DESC NULLS LAST LIMIT :n",
+        q=f"%{text_}%",
+        n=limit,
+    )
+
+
+def movie_history(engine: Engine, movie_ids: list[int]) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT full_date, movie_id, title, popularity FROM warehouse.vw_movie_daily "
+        "WHERE movie_id = ANY(:ids) ORDER BY full_date, movie_id",
+        ids=list(movie_ids),
+    )
+
+
+def genres_of_day(engine: Engine, date_id: int) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT genre, movies, mean_popularity FROM warehouse.vw_genre_popularity "
+        "WHERE date_id = :d ORDER BY mean_popularity DESC",
+        d=date_id,
+    )
+
+
+def genre_history(engine: Engine, genres: list[str]) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT full_date, genre, mean_popularity, movies FROM warehouse.vw_genre_popularity "
+        "WHERE genre = ANY(:g) ORDER BY full_date, genre",
+        g=list(genres),
+    )
+
+
+def continents(engine: Engine, date_id: int) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT continent, movies, mean_popularity, mean_vote_average "
+        "FROM warehouse.vw_continent_popularity WHERE date_id = :d ORDER BY movies DESC",
+        d=date_id,
+    )
+
+
+def genre_by_continent(engine: Engine, date_id: int) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT genre, continent, movies, mean_popularity "
+        "FROM warehouse.vw_genre_continent_popularity WHERE date_id = :d",
+        d=date_id,
+    )
