@@ -447,7 +447,7 @@ def viz(args: argparse.Namespace) -> int:
     )
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.address]
     cmd += ["--server.port", str(args.port), "--server.headless", "true"]
-    cmd += ["--browser.gatherUsageStats", "false"]
+    cmd += ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
     return subprocess.call(cmd, env=env)
 
 

@@ -94,6 +94,32 @@ def shoot(port: int, out: Path, day: str) -> list[Path]:
     return written
 
 
+def shoot_dashboard(url: str, path: Path) -> dict:
+    """Open the dashboard, wait until its charts are drawn, save a full-page screenshot.
+    Returns the page's title, visible text and number of drawn charts."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            # Tall enough for the whole page: Streamlit scrolls inside its own container.
+            page = browser.new_page(viewport={"width": 1400, "height": 2600})
+            page.goto(url)
+            page.get_by_text("Latest loaded day").first.wait_for(timeout=60_000)
+            charts = page.locator(".vega-embed canvas, .vega-embed svg.marks")
+            charts.nth(2).wait_for(timeout=60_000)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(path), full_page=True)
+            return {
+                "title": page.title(),
+                "text": page.inner_text("body"),
+                "charts": charts.count(),
+            }
+        finally:
+            browser.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tmdb_assets_tests.screenshots")
     parser.add_argument("--out", default=str(project_root() / "docs" / "screenshots"))

@@ -97,6 +97,8 @@ row = days.iloc[labels.index(chosen)]
 position = labels.index(chosen)
 previous_id = int(days.iloc[position + 1].date_id) if position + 1 < len(days) else None
 top = cached("top_movies", *key, int(row.date_id), previous_id)
+if not top.empty:
+    st.markdown(f"Number 1 on {chosen}: **{top.iloc[0].title}**")
 st.dataframe(
     top[["rank", "title", "popularity", "rank_change", "vote_average", "vote_count"]],
     hide_index=True,
@@ -116,7 +118,12 @@ picked = st.multiselect(
 )
 if picked:
     history = cached("genre_history", *key, tuple(picked))
-    st.line_chart(history, x="full_date", y="mean_popularity", color="genre")
+    st.line_chart(
+        history.assign(day=history.full_date.astype(str)),
+        x="day",
+        y="mean_popularity",
+        color="genre",
+    )
 query = st.text_input("Movies: search a title", key="title")
 if query:
     found = cached("search_movies", *key, query)
@@ -124,7 +131,12 @@ if query:
     movies = st.multiselect("Movies", list(options), default=list(options)[:3], key="movies")
     if movies:
         history = cached("movie_history", *key, [options[m] for m in movies])
-        st.line_chart(history, x="full_date", y="popularity", color="title")
+        st.line_chart(
+            history.assign(day=history.full_date.astype(str)),
+            x="day",
+            y="popularity",
+            color="title",
+        )
     elif not options:
         st.caption(f"No movie title contains {query!r}.")
 
@@ -133,7 +145,7 @@ st.header(f"Continents on {fresh.latest}")
 conts = cached("continents", *key, fresh.latest_id)
 left, right = st.columns(2)
 left.bar_chart(conts, x="continent", y="movies")
-right.dataframe(conts, hide_index=True)
+right.dataframe(conts.round(2), hide_index=True)
 heat = cached("genre_by_continent", *key, fresh.latest_id)
 if not heat.empty:
     st.altair_chart(
