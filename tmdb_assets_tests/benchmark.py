@@ -40,6 +40,7 @@ from statistics import median
 from typing import Any
 
 import dagster as dg
+from dagster_postgres import DagsterPostgresStorage
 from sqlalchemy import create_engine, text
 
 from tmdb_assets.cli import Simulator
@@ -400,15 +401,8 @@ def measure_cli_runs(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
         # Not timed: what a deployment has before its first day (the warehouse schema migrated,
         # the Dagster instance's tables created).
         shutil.copyfile(project_root() / "dagster.yaml", os.path.join(home, "dagster.yaml"))
-        bin_dir = os.path.dirname(sys.executable)
-        for cmd in (["tmdb-assets", "migrate"], ["dagster", "instance", "migrate"]):
-            subprocess.run(
-                [os.path.join(bin_dir, cmd[0]), *cmd[1:]],
-                env=env,
-                check=True,
-                capture_output=True,
-                timeout=300,
-            )
+        WarehouseResource(database_url=db.url).get()  # migrates the warehouse
+        DagsterPostgresStorage(postgres_url=normalize_url(db.url))  # creates the instance's tables
         for label, day in (("day1", day1), ("steady", day1 + dt.timedelta(days=1))):
             sim.post("date", {"date": day.isoformat()})
             sim.post("reset", {})

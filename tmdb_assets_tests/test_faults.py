@@ -599,7 +599,7 @@ def test_two_runs_at_once_share_one_api_budget(pg_server_url, database_url, tmp_
         shared = {
             "DAGSTER_POSTGRES_URL": database_url,
             "TMDB_RATE_LIMIT_PER_SECOND": "7",
-            "TMDB_DISCOVER_PAGES": "2",
+            "TMDB_DISCOVER_PAGES": "1",
         }
         first = start_cli(cli_env(database_url, sim, home, **shared))
         _wait_for(lambda: admin_state(sim)["stats"]["requests"] > 0, 120, "the first capture")
@@ -609,7 +609,7 @@ def test_two_runs_at_once_share_one_api_budget(pg_server_url, database_url, tmp_
         assert second.returncode == 0, outs[1][1][-3000:]
         for url in (database_url, other_url):
             wh = Warehouse(url)
-            assert wh.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") > 30
+            assert wh.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") >= 15
             wh.engine.dispose()
     instance_db = Warehouse(database_url)
     events = instance_db.rows(
