@@ -82,7 +82,7 @@ views_automation = dg.AutomationConditionSensorDefinition(
     "tmdb_views_automation",
     target=dg.AssetSelection.groups("analytics"),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=env_int("TMDB_VIEWS_AUTOMATION_INTERVAL_SECONDS", 30, minimum=5),
     description="Records the analytics views after the tables they read were loaded.",
 )
 

@@ -121,7 +121,24 @@ def load_sample(name: str):
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 
 
+# The longest tests, longest first (seconds on 2 cores): started at once on separate workers
+# they overlap; left to file order the UI test (mostly waiting on Dagster's daemons) started
+# last and made the tail of the run.
+LONGEST = [
+    "test_backfill_from_the_graphql_api",  # ~90
+    "test_benchmark_smoke_run_writes_every_key",  # ~35
+    "test_a_scheduled_tick_runs_through_code_server_daemon_and_webserver",  # ~25
+    "test_main_job_loads_days_and_a_second_run_converges",  # ~20
+    "test_the_dashboard_in_a_real_browser",  # ~20
+]
+
+
 def pytest_collection_modifyitems(config, items):
-    """The slow end-to-end tests first: with several workers, the longest ones start at once
-    instead of making the tail of the run (the Dagster UI test alone takes over a minute)."""
-    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)
+    """The longest tests first, then the other slow ones, then the rest."""
+
+    def order(item) -> tuple[int, int]:
+        if item.name in LONGEST:
+            return (0, LONGEST.index(item.name))
+        return (1 if item.get_closest_marker("slow") else 2, 0)
+
+    items.sort(key=order)

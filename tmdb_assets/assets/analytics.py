@@ -90,8 +90,10 @@ def column_lineage(view: str) -> dg.TableColumnLineage:
 
 # Recorded when what a view reads was loaded. Not Dagster's eager(): that waits while any
 # dependency is "missing", and a daily fact always has days never loaded.
+# since_last_handled: an update seen while a backfill still runs is remembered until the view
+# is recorded (a bare any_deps_updated() is true on one evaluation only, and would be lost).
 VIEW_AUTOMATION = (
-    dg.AutomationCondition.any_deps_updated()
+    dg.AutomationCondition.any_deps_updated().since_last_handled()
     & ~dg.AutomationCondition.in_progress()
     & ~dg.AutomationCondition.any_deps_in_progress()
 ).with_label("after each load of what it reads")
