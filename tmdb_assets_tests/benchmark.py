@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 from statistics import median
 from typing import Any
 
@@ -348,6 +349,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         out["run"] = measure_cli_runs(args, day1)
         print(f"run: {out['run']}", flush=True)
+
+        out["dashboard"] = measure_dashboard(args, day1)
+        print(f"dashboard: {out['dashboard']}", flush=True)
     finally:
         sim.stop()
         db.close(keep=args.keep)
@@ -418,6 +422,146 @@ def measure_cli_runs(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
         db.close()
         shutil.rmtree(home, ignore_errors=True)
     return out
+
+
+def synthesize_history(url: str, day1: dt.date, days: int) -> None:
+    """Days 2..N of discover captures cloned from day 1's (sql/queries/bench_clone_discover_day.sql):
+    a year of history without a year of extraction. Details come from day 1's capture."""
+    from tmdb_assets.partitions import end_of_day
+    from tmdb_assets.queries import query
+
+    warehouse = WarehouseResource(database_url=url).get()
+    with warehouse.begin() as conn:
+        src = conn.execute(
+            text(
+                "SELECT capture_id FROM raw.capture WHERE asset = 'raw_discover_pages' "
+                "AND partition_date = :d AND is_current"
+            ),
+            {"d": day1},
+        ).scalar_one()
+    for k in range(1, days):
+        day = day1 + dt.timedelta(days=k)
+        with warehouse.begin() as conn:
+            conn.execute(
+                query("bench_clone_discover_day"),
+                {"d": day, "src": src, "k": k, "at": end_of_day(day) - dt.timedelta(minutes=30)},
+            )
+
+
+def dashboard_queries(url: str, repeats: int = 5) -> dict[str, Any]:
+    """Every query a dashboard page makes, `repeats` times each, timed (ms)."""
+    from tmdb_assets_viz import data
+
+    engine = data.engine_for(normalize_url(url))
+    fresh = data.freshness(engine)
+    genres = list(data.genres_of_day(engine, fresh.latest_id).genre[:3])
+    found = data.search_movies(engine, "the")
+    movie_ids = [int(m) for m in found.movie_id[:3]]
+    calls = {
+        "freshness": lambda: data.freshness(engine),
+        "kpis": lambda: data.kpis(engine, fresh),
+        "loaded_days": lambda: data.loaded_days(engine),
+        "top_movies": lambda: data.top_movies(engine, fresh.latest_id, fresh.previous_id),
+        "genres_of_day": lambda: data.genres_of_day(engine, fresh.latest_id),
+        "genre_history": lambda: data.genre_history(engine, genres),
+        "search_movies": lambda: data.search_movies(engine, "the"),
+        "movie_history": lambda: data.movie_history(engine, movie_ids),
+        "continents": lambda: data.continents(engine, fresh.latest_id),
+        "genre_by_continent": lambda: data.genre_by_continent(engine, fresh.latest_id),
+    }
+    times: dict[str, list[float]] = {}
+    for name, call in calls.items():
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            call()
+            times.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
+    engine.dispose()
+    every = sorted(t for ts in times.values() for t in ts)
+    p95 = every[min(len(every) - 1, round(0.95 * len(every)) - 1)]
+    return {
+        "query_p95_ms": round(p95, 1),
+        "query_max_ms": round(every[-1], 1),
+        "query_median_ms_by_query": {n: round(median(ts), 1) for n, ts in times.items()},
+        "days": fresh.days,
+    }
+
+
+def dashboard_first_paint(url: str) -> float | None:
+    """Seconds from opening the page (cold caches, a fresh server) until its charts are drawn,
+    in Debian's headless Chromium; None without it."""
+    import signal
+
+    from tmdb_assets_tests.dagster_dev import free_port
+    from tmdb_assets_tests.screenshots import CHROMIUM, shoot_dashboard, wait_for
+
+    if not os.path.exists(CHROMIUM):
+        print(f"dashboard: {CHROMIUM} missing, first paint not measured", flush=True)
+        return None
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env.update(TMDB_DATABASE_URL=url, TMDB_READER_USER="tmdb_bench_dashboard")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tmdb_assets.cli", "viz", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/_stcore/health", 60)
+        t0 = time.perf_counter()
+        shoot_dashboard(
+            f"http://127.0.0.1:{port}",
+            Path(os.environ.get("TMPDIR", "/tmp")) / "bench_dashboard.png",
+            settle=False,
+        )
+        return round(time.perf_counter() - t0, 2)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+
+
+def measure_dashboard(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
+    """The dashboard on --dashboard-days days of --movies movies: day 1 captured from the
+    simulator, the other days cloned from it in raw, the warehouse loaded by one derived
+    backfill run; then every dashboard query timed, and the first paint in a browser."""
+    db = ScratchDatabase("tmdb_bench_dash")
+    sim = start_simulator(args.movies, 0, 0, day1)
+    try:
+        resources = {
+            "tmdb": TMDbResource(
+                api_token="bench",
+                base_url=sim.base_url,
+                discover_pages=args.pages,
+                rate_limit_per_second=1000,
+                max_concurrency=8,
+            ),
+            "warehouse": WarehouseResource(database_url=db.url),
+            "quality": QualityResource(freshness_hours=1e9),
+        }
+        dg.materialize(
+            DEFS, resources=resources, selection=dg.AssetSelection.assets("country_continent")
+        )
+        materialize(resources, day1, RAW)
+        t0 = time.perf_counter()
+        synthesize_history(db.url, day1, args.dashboard_days)
+        synth = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        derived_run(resources, day1, day1 + dt.timedelta(days=args.dashboard_days - 1))
+        load = time.perf_counter() - t0
+        out = dashboard_queries(db.url)
+        out.update(
+            first_paint_s=dashboard_first_paint(db.url),
+            history_synthesized_s=round(synth, 1),
+            derived_backfill_s=round(load, 1),
+            movies=args.movies,
+        )
+        return out
+    finally:
+        sim.stop()
+        with db.admin.connect() as conn:
+            conn.execute(text("DROP ROLE IF EXISTS tmdb_bench_dashboard"))
+        db.close(keep=args.keep)
 
 
 def current_rss_mb() -> float:
@@ -512,6 +656,7 @@ def print_table(out: dict[str, Any]) -> None:
         ("load", f"{out['load']['wall_s']}s vs COPY floor {out['load']['copy_floor_s']}s, ratio {out['load']['ratio']}; steady day {out['load']['steady_wall_s']}s, ratio {out['load']['steady_ratio']}; bare-table floor {out['load']['copy_floor_bare_s']}s, ratio {out['load']['ratio_bare']} (medians of {len(out['load']['samples_s'])})"),
         ("backfill", f"{out['backfill']['days']} days: one run {out['backfill']['single_run_s']}s, {out['backfill']['days']} runs {out['backfill']['per_partition_runs_s']}s ({out['backfill']['speedup']}x); in one process {out['backfill']['per_partition_in_process_s']}s ({out['backfill']['speedup_in_process']}x)"),
         ("run", f"day 1 {out['run']['day1_wall_s']}s for {out['run']['day1_requests']} requests (floor {out['run']['day1_floor_s']}s); steady day {out['run']['steady_wall_s']}s for {out['run']['steady_requests']} requests (floor {out['run']['steady_floor_s']}s); {out['run']['steps_per_day']} steps a day"),
+        ("dashboard", f"{out['dashboard']['days']} days of {out['dashboard']['movies']} movies: first paint {out['dashboard']['first_paint_s']}s, query p95 {out['dashboard']['query_p95_ms']} ms (max {out['dashboard']['query_max_ms']} ms)"),
         ("peak_rss_mb", str(out["peak_rss_mb"])),
         ("machine", ", ".join(f"{k} {v}" for k, v in out["machine"].items() if k != "platform")),
     ]  # fmt: skip
@@ -552,12 +697,24 @@ def main(argv: list[str] | None = None) -> int:
         "--soak-fault-rate", type=float, default=0.02, help="share of requests answered 5xx"
     )
     p.add_argument(
+        "--dashboard-days",
+        type=int,
+        default=365,
+        help="days of history the dashboard section loads (default 365)",
+    )
+    p.add_argument(
+        "--only-dashboard", action="store_true", help="only the dashboard section (dashboard.*)"
+    )
+    p.add_argument(
         "--only-run",
         action="store_true",
         help="only the end-to-end section (run.*): two days through `tmdb-assets run`",
     )
     args = p.parse_args(argv)
-    if args.only_run:
+    if args.only_dashboard:
+        out = {"dashboard": measure_dashboard(args, dt.date(2025, 3, 1))}
+        print(json.dumps(out, indent=2, default=str))
+    elif args.only_run:
         out = {"run": measure_cli_runs(args, dt.date(2025, 3, 1))}
         print(json.dumps(out, indent=2))
     elif args.soak_days:

@@ -94,7 +94,7 @@ def shoot(port: int, out: Path, day: str) -> list[Path]:
     return written
 
 
-def shoot_dashboard(url: str, path: Path) -> dict:
+def shoot_dashboard(url: str, path: Path, settle: bool = True) -> dict:
     """Open the dashboard, wait until its charts are drawn, save a full-page screenshot.
     Returns the page's title, visible text and number of drawn charts."""
     from playwright.sync_api import sync_playwright
@@ -108,8 +108,9 @@ def shoot_dashboard(url: str, path: Path) -> dict:
             page.get_by_text("Latest loaded day").first.wait_for(timeout=60_000)
             charts = page.locator(".vega-embed canvas, .vega-embed svg.marks")
             charts.nth(2).wait_for(timeout=60_000)
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(1000)
+            if settle:  # for the picture: everything drawn
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(1000)
             page.screenshot(path=str(path), full_page=True)
             return {
                 "title": page.title(),
