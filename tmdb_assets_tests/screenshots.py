@@ -96,7 +96,9 @@ def shoot(port: int, out: Path, day: str) -> list[Path]:
 
 def shoot_dashboard(url: str, path: Path, settle: bool = True) -> dict:
     """Open the dashboard, wait until its charts are drawn, save a full-page screenshot.
-    Returns the page's title, visible text and number of drawn charts."""
+    Returns the page's title, visible text, number of drawn charts, and the seconds from
+    opening the page until the latest day and its KPIs are shown (first_paint_s) and until
+    its third chart was drawn (paint_s)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -104,10 +106,14 @@ def shoot_dashboard(url: str, path: Path, settle: bool = True) -> dict:
         try:
             # Tall enough for the whole page: Streamlit scrolls inside its own container.
             page = browser.new_page(viewport={"width": 1400, "height": 2600})
+            started = time.perf_counter()
             page.goto(url)
             page.get_by_text("Latest loaded day").first.wait_for(timeout=60_000)
+            page.get_by_text("Movies tracked").first.wait_for(timeout=60_000)
+            first = time.perf_counter() - started  # the latest day and its KPIs on screen
             charts = page.locator(".vega-embed canvas, .vega-embed svg.marks")
             charts.nth(2).wait_for(timeout=60_000)
+            painted = time.perf_counter() - started
             if settle:  # for the picture: everything drawn
                 page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(1000)
@@ -116,6 +122,8 @@ def shoot_dashboard(url: str, path: Path, settle: bool = True) -> dict:
                 "title": page.title(),
                 "text": page.inner_text("body"),
                 "charts": charts.count(),
+                "first_paint_s": first,
+                "paint_s": painted,
             }
         finally:
             browser.close()

@@ -11,16 +11,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from tmdb_assets.resources.embedded import normalize_url
-from tmdb_assets.resources.warehouse import resolve_database_url, safe_url
 
 
 def database_url() -> str:
     """TMDB_DASHBOARD_DATABASE_URL (set by `tmdb-assets viz`: the read-only login), else
     TMDB_DATABASE_URL, else the embedded server, like every other command."""
     url = os.environ.get("TMDB_DASHBOARD_DATABASE_URL", "").strip()
-    return normalize_url(url) if url else resolve_database_url(os.environ.get("TMDB_DATABASE_URL"))
+    if url:
+        return normalize_url(url)
+    # Only without `tmdb-assets viz`: resolving the embedded server imports the pipeline.
+    from tmdb_assets.resources.warehouse import resolve_database_url
+
+    return resolve_database_url(os.environ.get("TMDB_DATABASE_URL"))
 
 
 def engine_for(url: str) -> Engine:
@@ -28,7 +33,8 @@ def engine_for(url: str) -> Engine:
 
 
 def display(url: str) -> str:
-    return safe_url(url)
+    """The URL without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def frame(engine: Engine, sql: str, **params) -> pd.DataFrame:
