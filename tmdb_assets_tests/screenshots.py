@@ -102,7 +102,14 @@ def shoot_dashboard(url: str, path: Path, settle: bool = True) -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # Chromium puts its singleton socket under TMPDIR: a deep test TMPDIR overflows the
+        # socket path limit (108 bytes), so it gets the system's.
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            env={**os.environ, "TMPDIR": "/tmp"},
+        )
         try:
             # Tall enough for the whole page: Streamlit scrolls inside its own container.
             page = browser.new_page(viewport={"width": 1400, "height": 2600})

@@ -21,7 +21,7 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
     env.update(TMDB_TEST_DATABASE_URL=pg_server_url, TMPDIR=str(tmp_path))
     args = [
         "--movies", "120", "--pages", "2", "--days", "2", "--rate-limit", "400",
-        "--latency-ms", "0", "--load-repeats", "1", "--json", str(out),
+        "--latency-ms", "0", "--load-repeats", "1", "--dashboard-days", "3", "--json", str(out),
     ]  # fmt: skip
     proc = subprocess.run(
         [sys.executable, "-m", "tmdb_assets_tests.benchmark", *args],
@@ -31,7 +31,7 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
         timeout=280,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for section in ("extract", "steady_day", "load", "backfill", "run"):
+    for section in ("extract", "steady_day", "load", "backfill", "run", "dashboard"):
         assert section in proc.stdout, section
     figures = json.loads(out.read_text())
     extract = figures["extract"]
@@ -53,5 +53,9 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
     assert run["day1_wall_s"] > 0 and run["steady_wall_s"] > 0
     assert run["day1_floor_s"] == round(run["day1_requests"] / (400 * 0.95), 2)
     assert run["steps_per_day"] == len(defs.resolve_job_def("tmdb_daily").graph.nodes)
+    dashboard = figures["dashboard"]
+    assert dashboard["days"] == 3 and 0 < dashboard["query_p95_ms"] <= dashboard["query_max_ms"]
+    assert set(dashboard["query_median_ms_by_query"]) >= {"kpis", "top_movies", "genre_history"}
+    assert dashboard["first_paint_s"] is None or dashboard["first_paint_s"] > 0
     assert figures["peak_rss_mb"] > 0 and figures["machine"]["cores"] >= 1
     assert figures["machine"]["postgresql"]
