@@ -490,35 +490,19 @@ def dashboard_first_paint(url: str) -> tuple[float | None, float | None]:
     """Seconds from opening the page (cold caches, a fresh server: its first session runs the
     whole script) until the latest day and its KPIs are on screen, and until the charts are
     drawn, in Debian's headless Chromium; None without it."""
-    import signal
 
-    from tmdb_assets_tests.dagster_dev import free_port
-    from tmdb_assets_tests.screenshots import CHROMIUM, shoot_dashboard, wait_for
+    from tmdb_assets_tests.screenshots import CHROMIUM, running_dashboard, shoot_dashboard
 
     if not os.path.exists(CHROMIUM):
         print(f"dashboard: {CHROMIUM} missing, first paint not measured", flush=True)
         return None, None
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
-    env.update(TMDB_DATABASE_URL=url, TMDB_READER_USER="tmdb_bench_dashboard")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tmdb_assets.cli", "viz", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/_stcore/health", 60)
+    with running_dashboard(url, "tmdb_bench_dashboard") as dashboard:
         page = shoot_dashboard(
-            f"http://127.0.0.1:{port}",
+            dashboard,
             Path(os.environ.get("TMPDIR", "/tmp")) / "bench_dashboard.png",
             settle=False,
         )
-        return round(page["first_paint_s"], 2), round(page["paint_s"], 2)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+    return round(page["first_paint_s"], 2), round(page["paint_s"], 2)
 
 
 def measure_dashboard(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """`dagster dev` on this project's definitions, as the UI tests and the screenshot script run it."""
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +42,16 @@ def dagster_dev(env: dict, cwd: Path) -> Iterator[int]:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    """A query to the Dagster webserver on 127.0.0.1:`port`; its data (errors fail)."""
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        body = json.loads(resp.read())
+    assert "errors" not in body, body
+    return body["data"]

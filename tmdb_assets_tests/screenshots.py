@@ -12,6 +12,7 @@ Needs `apt-get install chromium` and `pip install playwright`.
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -21,6 +22,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -92,6 +94,32 @@ def shoot(port: int, out: Path, day: str) -> list[Path]:
             print(f"wrote {path}")
         browser.close()
     return written
+
+
+@contextlib.contextmanager
+def running_dashboard(database_url: str, reader: str) -> Iterator[str]:
+    """`tmdb-assets viz` on a free port over `database_url`, reading as login `reader`;
+    yields its URL once it answers, stops it afterwards."""
+    import signal
+
+    from tmdb_assets_tests.dagster_dev import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
+    env.update(TMDB_DATABASE_URL=database_url, TMDB_READER_USER=reader)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tmdb_assets.cli", "viz", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/_stcore/health", 60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
 
 
 def shoot_dashboard(url: str, path: Path, settle: bool = True) -> dict:

@@ -189,32 +189,13 @@ def test_a_single_late_day_shows_no_changes_and_warns(database_url, monkeypatch)
 def test_the_dashboard_in_a_real_browser(loaded, tmp_path):
     """`tmdb-assets viz` served on 127.0.0.1 and opened in Debian's headless Chromium through
     Playwright (no browser download); the page is shot once its charts are drawn."""
-    import signal
-    import subprocess
-    import sys
-
-    from tmdb_assets_tests.dagster_dev import free_port
-    from tmdb_assets_tests.screenshots import CHROMIUM, shoot_dashboard, wait_for
+    from tmdb_assets_tests.screenshots import CHROMIUM, running_dashboard, shoot_dashboard
 
     if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
         pytest.skip(f"{CHROMIUM} missing: apt-get install chromium (CI installs it)")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
-    env.update(TMDB_DATABASE_URL=loaded, TMDB_READER_USER=READER)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tmdb_assets.cli", "viz", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/_stcore/health", 60)
-        shot = tmp_path / "dashboard.png"
-        page = shoot_dashboard(f"http://127.0.0.1:{port}", shot)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+    shot = tmp_path / "dashboard.png"
+    with running_dashboard(loaded, READER) as dashboard:
+        page = shoot_dashboard(dashboard, shot)
     wh = Warehouse(normalize_url(loaded))
     top = wh.scalar(
         "SELECT m.title FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m "

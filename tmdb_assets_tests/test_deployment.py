@@ -7,14 +7,12 @@ server runs it, and the run's stdout/stderr are read back through the webserver'
 
 import contextlib
 import datetime as dt
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,23 +20,11 @@ import pytest
 
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.settings import project_root
-from tmdb_assets_tests.dagster_dev import free_port
+from tmdb_assets_tests.dagster_dev import free_port, graphql
 from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
 
 DAY = dt.date(2025, 3, 1)
 BIN = Path(sys.executable).parent
-
-
-def graphql(port: int, query: str, variables: dict | None = None) -> dict:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        body = json.loads(resp.read())
-    assert "errors" not in body, body
-    return body["data"]
 
 
 @contextlib.contextmanager

@@ -1,10 +1,8 @@
 """A backfill launched through the Dagster GraphQL API of a running `dagster dev`."""
 
-import json
 import os
 import shutil
 import time
-import urllib.request
 
 import pytest
 
@@ -13,22 +11,10 @@ from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.settings import project_root
 from tmdb_assets.tables import TABLES
 from tmdb_assets_tests.conftest import DAY1
-from tmdb_assets_tests.dagster_dev import dagster_dev
+from tmdb_assets_tests.dagster_dev import dagster_dev, graphql
 from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
 
 DAYS = ["2025-03-01", "2025-03-02", "2025-03-03"]
-
-
-def graphql(port: int, query: str, variables: dict | None = None) -> dict:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        body = json.loads(resp.read())
-    assert "errors" not in body, body
-    return body["data"]
 
 
 MATERIALIZATIONS = """
