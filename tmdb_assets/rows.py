@@ -6,6 +6,8 @@ without PostgreSQL (tmdb_assets_tests/test_rows.py).
 """
 
 import datetime as dt
+import statistics
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -188,6 +190,38 @@ def fact_rows(data: DayData) -> list[tuple[Any, ...]]:
         )
         for i in data.items
     ]
+
+
+def genre_daily_rows(data: DayData) -> list[tuple[Any, ...]]:
+    """Per genre, the day's discovered movies of that genre by the day's own genres (details,
+    else discover's genre_ids): how many, mean and median popularity, mean vote, total votes.
+    Unreadable (None) figures are left out of the means and sums, as SQL's aggregates do."""
+    items = {i.movie_id: i for i in data.items}
+    by_genre: dict[int, list[DiscoverItem]] = defaultdict(list)
+    for movie_id, genre_id in sorted(set(bridge_pairs(data, genre_ids, discover_genre_ids)[1])):
+        by_genre[genre_id].append(items[movie_id])
+
+    def known(values: list[Any]) -> list[Any]:
+        return [v for v in values if v is not None]
+
+    rows = []
+    for genre_id in sorted(by_genre):
+        movies = by_genre[genre_id]
+        popularity = known([i.popularity for i in movies])
+        votes = known([i.vote_average for i in movies])
+        counts = known([i.vote_count for i in movies])
+        rows.append(
+            (
+                data.date_id,
+                genre_id,
+                len(movies),
+                statistics.fmean(popularity) if popularity else None,
+                statistics.median(popularity) if popularity else None,
+                statistics.fmean(votes) if votes else None,
+                sum(counts) if counts else None,
+            )
+        )
+    return rows
 
 
 def pairs_of(

@@ -209,6 +209,25 @@ TABLES: dict[str, Table] = {
             ),
             guard=None,
         ),
+        Table(
+            "fact_genre_daily",
+            ("date_id", "genre_id"),
+            columns(
+                "date_id genre_id movies mean_popularity median_popularity mean_vote_average "
+                "total_votes"
+            ),
+            "Per day and genre: how many of the day's discovered movies have the genre (by the "
+            "genres TMDb gave that day) and their mean and median popularity, mean vote and "
+            "total votes. A year of genre history in a few rows per genre (vw_genre_popularity).",
+            rows=rows.genre_daily_rows,
+            load=load.replace_day,
+            deps=("raw_discover_pages", "raw_movie_details", "dim_genre", "dim_date"),
+            foreign_keys=(
+                ForeignKey("genre_id", "dim_genre", "genre_id"),
+                ForeignKey("date_id", "dim_date", "date_id"),
+            ),
+            guard=None,
+        ),
     )
 }
 

@@ -105,3 +105,33 @@ def test_dim_date_needs_no_raw():
     cols = TABLES["dim_date"].columns
     values = dict(zip(cols, row, strict=True))
     assert values["date_id"] == 20241230 and values["iso_week"] == 1 and not values["is_weekend"]
+
+
+def test_genre_day_figures_come_from_the_days_own_genres(day):
+    """Per genre: the movies that day's details (else its discover genre_ids) give it, with
+    their mean and median popularity, mean vote and summed votes."""
+    cols = TABLES["fact_genre_daily"].columns
+    built = {r[1]: dict(zip(cols, r, strict=True)) for r in rows.genre_daily_rows(day)}
+    first = day.items[0]
+    expected: dict[int, list] = {}
+    for item in day.items:
+        d = day.details.get(item.movie_id)
+        for g in [g for g, _ in d.genres] if d else item.genre_ids:
+            expected.setdefault(g, []).append(item)
+    assert set(built) == set(expected)
+    for genre_id, movies in expected.items():
+        row = built[genre_id]
+        pops = sorted(m.popularity for m in movies)
+        mid = len(pops) // 2
+        assert row["date_id"] == 20220815 and row["movies"] == len(movies)
+        assert row["mean_popularity"] == pytest.approx(sum(pops) / len(pops))
+        assert row["median_popularity"] == pytest.approx(
+            pops[mid] if len(pops) % 2 else (pops[mid - 1] + pops[mid]) / 2
+        )
+        assert row["mean_vote_average"] == pytest.approx(
+            sum(m.vote_average for m in movies) / len(movies)
+        )
+        assert row["total_votes"] == sum(m.vote_count for m in movies)
+    # Fight Club's details say Drama only: its discover genre_ids (another movie's) are not used.
+    assert [g for g, _ in day.details[first.movie_id].genres] == [18]
+    assert not set(first.genre_ids) <= {18}

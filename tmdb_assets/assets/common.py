@@ -17,11 +17,12 @@ from tmdb_assets.tables import Table
 _PG_TYPES = {"character varying": "text", "timestamp with time zone": "timestamptz"}
 
 
-def table_metadata(warehouse: Warehouse, table: str) -> dict[str, Any]:
-    """dagster/row_count, dagster/table_name and dagster/column_schema of `schema.table`."""
+def table_metadata(warehouse: Warehouse, table: str, count: bool = True) -> dict[str, Any]:
+    """dagster/row_count (unless count=False: a view over every day), dagster/table_name and
+    dagster/column_schema of `schema.table`."""
     schema, name = table.split(".")
     with warehouse.begin() as conn:
-        rows = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        rows = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() if count else None
         cols = conn.execute(
             text(
                 "SELECT c.column_name, c.data_type, c.is_nullable, "
@@ -32,7 +33,7 @@ def table_metadata(warehouse: Warehouse, table: str) -> dict[str, Any]:
             {"s": schema, "t": name},
         ).all()
     return {
-        "dagster/row_count": dg.MetadataValue.int(int(rows)),
+        **({"dagster/row_count": dg.MetadataValue.int(int(rows))} if rows is not None else {}),
         "dagster/table_name": dg.MetadataValue.text(table),
         "dagster/column_schema": dg.TableSchema(
             columns=[
