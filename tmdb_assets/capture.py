@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 # Fetched details are written every TMDB_DETAILS_WRITE_BATCH rows (default 200) or
 # DETAILS_FLUSH_S seconds, whichever comes first: a run killed part-way loses at most that much.
 DETAILS_FLUSH_S = 2.0
+# Appended to every details request: the credits come in the same response (no request added).
+DETAILS_APPEND = ("credits",)
 
 
 def details_batch() -> int:
@@ -490,7 +492,7 @@ def fetch_details_into(
     batch_size = details_batch()
     flushed = time.monotonic()
     logged = 0
-    for n, (movie_id, resp) in enumerate(client.fetch_details(todo), start=1):
+    for n, (movie_id, resp) in enumerate(client.fetch_details(todo, DETAILS_APPEND), start=1):
         batch.append(
             (
                 capture_id,

@@ -115,41 +115,60 @@ def load_dim_country(conn: Connection, table: "Table", data: DayData) -> UpsertR
 
 
 def load_bridge(conn: Connection, table: "Table", data: DayData) -> dict[str, int]:
-    """Replace the key set of each movie whose latest state is this day's (dim_movie.source_date).
+    """Replace the set of each movie whose latest state is this day's (dim_movie.source_date).
 
     A movie last set from a later day keeps its newer set: out-of-order backfills never regress.
-    One statement (sql/queries/bridge_replace.sql) unpacks the day's pairs, deletes the pairs
-    that left a set and inserts the ones that joined it. Only pairs whose movie and dimension
-    rows exist are inserted: the loader is what keeps the bridge's references whole (checked
-    after every load by the blocking `foreign_keys` check).
+    One statement (sql/queries/bridge_replace.sql) unpacks the day's rows, deletes the rows
+    that left a set, inserts the ones that joined it and updates the attributes that changed (a
+    credit's character or job). Only rows whose movie and dimension rows exist are inserted: the
+    loader is what keeps the bridge's references whole (checked after every load by the
+    blocking `foreign_keys` check).
     """
     fk = table.bridge_key
+    key = table.key[1]
     # One writer per bridge at a time, whatever the day: two days replacing the same movie's set
-    # at once could otherwise both insert a pair.
+    # at once could otherwise both insert a row.
     partition_lock(conn, table.name)
     assert table.bridge_keys is not None
     movies, pairs = bridge_pairs(data, table.bridge_keys, table.bridge_discover_keys)
-    with_keys = {m for m, _ in pairs}
-    # A NULL key stands for "this movie's set is empty today".
-    rows = pairs + [(m, None) for m in movies - with_keys]
+    with_keys = {p[0] for p in pairs}
+    # A row of NULLs stands for "this movie's set is empty today".
+    empty = (None,) * (len(table.columns) - 1)
+    rows = pairs + [(m, *empty) for m in movies - with_keys]
+    attributes = [c for c in table.columns if c not in table.key]
+    on_conflict = "DO NOTHING"
+    if attributes:
+        listed = ", ".join(attributes)
+        excluded = ", ".join(f"EXCLUDED.{c}" for c in attributes)
+        on_conflict = (
+            f"DO UPDATE SET ({listed}) = ROW({excluded}) "
+            f"WHERE (b.{', b.'.join(attributes)}) IS DISTINCT FROM ({excluded})"
+        )
     statement = query(
         "bridge_replace",
-        {"source": batch_source(conn, table.qualified, ["movie_id", fk.column])},
+        {
+            "source": batch_source(conn, table.qualified, table.columns),
+            "columns": ", ".join(table.columns),
+            "s_columns": ", ".join(f"s.{c}" for c in table.columns),
+            "on_conflict": on_conflict,
+        },
         table=table.qualified,
-        key=fk.column,
+        key=key,
+        ref=fk.column,
         dim=f"warehouse.{fk.table}",
         dim_key=fk.table_column,
     )
     counts = conn.execute(statement, {"d": data.day, "rows": batch_rows(rows)}).one()
-    asserted, deleted, inserted, wanted, unknown = (int(c) for c in counts)
+    asserted, deleted, inserted, updated, wanted, unknown = (int(c) for c in counts)
     return {
-        "rows": wanted,  # the day's pairs (of movies whose latest state is this day)
+        "rows": wanted,  # the day's rows (of movies whose latest state is this day)
         "movies": len(movies),
         "movies_replaced": asserted,
         "movies_skipped_newer": len(movies) - asserted,
         "inserted": inserted,
+        "updated": updated,
         "deleted": deleted,
-        "unchanged": wanted - inserted,
+        "unchanged": wanted - inserted - updated,
         "unknown_keys_skipped": unknown,
     }
 

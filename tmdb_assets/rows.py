@@ -69,7 +69,7 @@ def dim_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
                 item.movie_id, d.title, d.original_title, d.original_language, d.overview,
                 d.release_date, d.runtime, d.budget, d.revenue, d.status, d.imdb_id, d.adult,
                 d.video, d.homepage, d.tagline, d.collection_id, d.collection_name, d.poster_path,
-                status, data.day, data.day, fetched, data.day,
+                status, data.day, data.day, fetched, data.day, credits_status(d),
             ))  # fmt: skip
         else:
             # Details 404 (deleted or merged on TMDb), invalid or not yet fetched: the discover
@@ -78,9 +78,31 @@ def dim_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
                 item.movie_id, item.title, item.original_title, item.original_language,
                 item.overview, item.release_date, None, None, None, None, None, item.adult,
                 item.video, None, None, None, None, item.poster_path, status, data.day, data.day,
-                fetched, data.day,
+                fetched, data.day, None,
             ))  # fmt: skip
     return rows
+
+
+def credits_status(d: MovieDetails) -> str:
+    """ok: TMDb lists cast or crew; none: it lists neither; unknown: the stored details carry no
+    credits (fetched before credits were asked for, or unreadable)."""
+    if d.credits is None:
+        return "unknown"
+    return "ok" if d.credits.cast or d.credits.crew else "none"
+
+
+def dim_person_rows(data: DayData) -> list[tuple[Any, ...]]:
+    """Everyone credited in the day's details, once (a person's figures are the same in every
+    movie of one day)."""
+    people: dict[int, tuple[Any, ...]] = {}
+    for d in data.details.values():
+        for p in d.credits.people if d.credits else ():
+            if p.person_id not in people:
+                people[p.person_id] = (
+                    p.person_id, p.name, p.original_name, p.gender, p.known_for_department,
+                    p.profile_path, p.popularity, data.day,
+                )  # fmt: skip
+    return [people[k] for k in sorted(people)]
 
 
 def dim_genre_rows(data: DayData) -> list[tuple[Any, ...]]:
@@ -128,7 +150,8 @@ def dim_language_rows(data: DayData) -> list[tuple[Any, ...]]:
 
 
 # A movie's keys in a bridge, from its details; None where the details could not say (the field
-# was set aside), which leaves the movie's stored set as it is.
+# was set aside), which leaves the movie's stored set as it is. A key is one value, or a tuple of
+# the bridge's columns after movie_id (a bridge with attributes: the credits).
 KeysOf = Callable[[MovieDetails], list[Any] | None]
 DiscoverKeysOf = Callable[[DiscoverItem], list[Any] | None]
 
@@ -147,6 +170,20 @@ def country_codes(d: MovieDetails) -> list[str] | None:
 
 def language_codes(d: MovieDetails) -> list[str] | None:
     return None if d.languages is None else [lang[0] for lang in d.languages]
+
+
+def cast_credits(d: MovieDetails) -> list[tuple[Any, ...]] | None:
+    """(person_id, credit_id, character, cast_order) of each cast credit; None: unknown."""
+    if d.credits is None:
+        return None
+    return [(c.person_id, c.credit_id, c.character, c.order) for c in d.credits.cast]
+
+
+def crew_credits(d: MovieDetails) -> list[tuple[Any, ...]] | None:
+    """(person_id, credit_id, department, job) of each crew credit; None: unknown."""
+    if d.credits is None:
+        return None
+    return [(c.person_id, c.credit_id, c.department, c.job) for c in d.credits.crew]
 
 
 def discover_genre_ids(item: DiscoverItem) -> list[int] | None:
@@ -170,7 +207,7 @@ def bridge_pairs(
         if keys is None:
             continue  # the day says nothing about this movie's set: the stored one stays
         movies.add(movie_id)
-        pairs.extend([(movie_id, k) for k in keys])
+        pairs.extend([(movie_id, *k) if type(k) is tuple else (movie_id, k) for k in keys])
     return movies, pairs
 
 

@@ -74,16 +74,25 @@ def _bridge(
     description: str,
     keys: KeysOf,
     discover_keys: DiscoverKeysOf | None = None,
+    *,
+    ref: str | None = None,
+    attributes: tuple[str, ...] = (),
+    deps: tuple[str, ...] = (),
 ) -> Table:
+    """A movie-to-dimension bridge keyed (movie_id, key). `ref` is the column pointing at the
+    dimension when it is not the key (a credit: keyed by credit_id, pointing at its person);
+    `attributes` are the columns after the key (updated in place when they change)."""
+    ref = ref or key
+    cols = ("movie_id", *dict.fromkeys((ref, key)), *attributes)
     return Table(
         name,
         ("movie_id", key),
-        ("movie_id", key),
+        cols,
         description,
         rows=rows.pairs_of(keys, discover_keys),
         load=load.load_bridge,
-        deps=("dim_movie", dim),
-        foreign_keys=(ForeignKey("movie_id", "dim_movie", "movie_id"), ForeignKey(key, dim, key)),
+        deps=("dim_movie", dim, *deps),
+        foreign_keys=(ForeignKey("movie_id", "dim_movie", "movie_id"), ForeignKey(ref, dim, ref)),
         guard=None,
         bridge_keys=keys,
         bridge_discover_keys=discover_keys,
@@ -113,7 +122,7 @@ TABLES: dict[str, Table] = {
                 "movie_id title original_title original_language overview release_date runtime "
                 "budget revenue status imdb_id adult video homepage tagline collection_id "
                 "collection_name poster_path details_status first_seen_date last_seen_date "
-                "details_fetched_at source_date"
+                "details_fetched_at source_date credits_status"
             ),
             "One row per movie ever discovered: title, languages, release date, runtime, "
             "budget, revenue, status, IMDb id, first/last day seen. Movies whose details are "
@@ -189,6 +198,39 @@ TABLES: dict[str, Table] = {
             "dim_language",
             "Which languages are spoken in each movie.",
             rows.language_codes,
+        ),
+        Table(
+            "dim_person",
+            ("person_id",),
+            columns(
+                "person_id name original_name gender known_for_department profile_path "
+                "popularity source_date"
+            ),
+            "People credited in the discovered movies' details (cast and crew): name, original "
+            "name, gender, the department they are known for, their TMDb popularity.",
+            rows=rows.dim_person_rows,
+            deps=("raw_movie_details",),
+        ),
+        _bridge(
+            "bridge_movie_cast",
+            "credit_id",
+            "dim_person",
+            "Each movie's cast: who plays which character, in billing order (cast_order).",
+            rows.cast_credits,
+            ref="person_id",
+            attributes=("character", "cast_order"),
+        ),
+        _bridge(
+            "bridge_movie_crew",
+            "credit_id",
+            "dim_person",
+            "Each movie's crew: who worked in which department and job (a person may hold "
+            "several jobs).",
+            rows.crew_credits,
+            ref="person_id",
+            attributes=("department", "job"),
+            # After the cast: its check that every movie with details has credits reads both.
+            deps=("bridge_movie_cast",),
         ),
         Table(
             "fact_movie_daily",

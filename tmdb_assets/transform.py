@@ -427,6 +427,45 @@ class MovieDetails:
     countries: list[tuple[str, str]] | None = field(default_factory=list)
     languages: list[tuple[str, str | None, str | None]] | None = field(default_factory=list)
     problems: list[Rejected] = field(default_factory=list)
+    # None: unknown (details stored before credits were asked for, or unreadable credits),
+    # never read as an empty cast.
+    credits: "Credits | None" = None
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: int
+    name: str
+    original_name: str | None
+    gender: int | None
+    known_for_department: str | None
+    profile_path: str | None
+    popularity: float | None
+
+
+@dataclass(frozen=True)
+class CastCredit:
+    credit_id: str
+    person_id: int
+    character: str | None
+    order: int | None
+
+
+@dataclass(frozen=True)
+class CrewCredit:
+    credit_id: str
+    person_id: int
+    department: str | None
+    job: str | None
+
+
+@dataclass
+class Credits:
+    """A movie's credits (append_to_response=credits): its people, cast and crew."""
+
+    people: list[Person]
+    cast: list[CastCredit]
+    crew: list[CrewCredit]
 
 
 def _objects(payload: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
@@ -465,6 +504,74 @@ def _language(lang: Mapping[str, Any]) -> tuple[str, str | None, str | None] | N
     if not code:
         return None
     return code.lower(), clean_text(lang.get("english_name")), clean_text(lang.get("name"))
+
+
+def _person(c: Mapping[str, Any], where: str) -> Person:
+    person_id = to_int(c.get("id"), f"{where}[].id")
+    if person_id <= 0:
+        raise PayloadError(f"{where}[].id {person_id} is not positive")
+    gender = c.get("gender")
+    return Person(
+        person_id,
+        clean_text(c.get("name")) or f"Person {person_id}",
+        clean_text(c.get("original_name")),
+        gender if type(gender) is int and 0 <= gender <= 3 else None,
+        clean_text(c.get("known_for_department")),
+        clean_text(c.get("profile_path")),
+        _optional_float(c.get("popularity")),
+    )
+
+
+def _optional_float(value: Any) -> float | None:
+    """A number, or None when absent or unreadable (a person's popularity: not worth a row)."""
+    try:
+        return None if value is None else to_float(value, "popularity")
+    except PayloadError:
+        return None
+
+
+def _credit_id(c: Mapping[str, Any], person_id: int, *parts: Any) -> str:
+    """TMDb's credit_id; credits recorded before TMDb had them (2014) get a stable stand-in
+    made of what identifies the credit ("~person:part:part")."""
+    return clean_text(c.get("credit_id")) or "~" + ":".join(
+        str(p) for p in (person_id, *parts) if p is not None
+    )
+
+
+def credits_of(payload: Mapping[str, Any], problems: list[Rejected], movie_id: int) -> Credits:
+    """The `credits` part of a details body. A bad entry (no usable person id) is dropped and
+    recorded; the same credit twice is kept once."""
+    body = payload.get("credits")
+    if not is_object(body):
+        raise PayloadError(f"credits is a {type(body).__name__}, not an object")
+    people: dict[int, Person] = {}
+    cast: dict[str, CastCredit] = {}
+    crew: dict[str, CrewCredit] = {}
+    for where in ("cast", "crew"):
+        for c in _objects(body, where):
+            person = _keep(
+                problems,
+                "details",
+                movie_id,
+                "credits.",
+                where,
+                c,
+                lambda v, w=where: _person(v, w),
+            )
+            if person is None:
+                continue
+            people.setdefault(person.person_id, person)
+            if where == "cast":
+                order = c.get("order")
+                order = order if type(order) is int else None
+                character = clean_text(c.get("character"))
+                cid = _credit_id(c, person.person_id, c.get("cast_id"), character)
+                cast.setdefault(cid, CastCredit(cid, person.person_id, character, order))
+            else:
+                department, job = clean_text(c.get("department")), clean_text(c.get("job"))
+                cid = _credit_id(c, person.person_id, department, job)
+                crew.setdefault(cid, CrewCredit(cid, person.person_id, department, job))
+    return Credits(list(people.values()), list(cast.values()), list(crew.values()))
 
 
 def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
@@ -528,6 +635,9 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
         countries=entries("production_countries", _country),
         languages=entries("spoken_languages", _language),
         problems=problems,
+        credits=keep("credits", lambda _v: credits_of(payload, problems, movie_id))
+        if "credits" in payload
+        else None,
     )
 
 

@@ -161,6 +161,12 @@ def test_duplicate_key(db, table):
         "ALTER TABLE warehouse.dim_date DROP CONSTRAINT IF EXISTS dim_date_full_date_key",
         f"INSERT INTO warehouse.{table} SELECT * FROM warehouse.{table} ORDER BY 1 LIMIT 1",
     )
+    if table == "bridge_movie_cast":  # the copy would also share a billing position
+        execute(
+            db,
+            "UPDATE warehouse.bridge_movie_cast SET cast_order = NULL "
+            "WHERE ctid = (SELECT max(ctid) FROM warehouse.bridge_movie_cast)",
+        )
     name, meta = only_failure(run_checks(db))
     assert name == f"{table}:unique_key"
     assert meta["duplicate_keys"] == 1 and meta["null_keys"] == 0
@@ -185,6 +191,29 @@ def test_orphan_fact_row(db):
         and meta["orphans_date_id"] == 1
         and meta["examples_date_id"] == [20990101]
     )
+
+
+def test_cast_order_shared_and_credits_missing(db):
+    movie, first, second = db.rows(
+        "SELECT movie_id, min(credit_id), max(credit_id) FROM warehouse.bridge_movie_cast "
+        "GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1"
+    )[0]
+    execute(
+        db,
+        "UPDATE warehouse.bridge_movie_cast SET cast_order = 0 "
+        f"WHERE movie_id = {movie} AND credit_id IN ('{first}', '{second}')",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == "bridge_movie_cast:cast_order_unique"
+    assert meta["duplicated_positions"] == 1 and meta["examples"] == [[movie, 0, 2]]
+    execute(
+        db,
+        f"DELETE FROM warehouse.bridge_movie_cast WHERE movie_id = {movie}",
+        f"DELETE FROM warehouse.bridge_movie_crew WHERE movie_id = {movie}",
+    )
+    name, meta = only_failure(run_checks(db))
+    assert name == "bridge_movie_crew:every_movie_with_details_has_credits"
+    assert meta["movies_missing_credits"] == 1 and meta["examples"][0][0] == movie
 
 
 def test_orphan_bridge_row(db):

@@ -88,6 +88,8 @@ SPECIFIC_CHECKS = {
     "raw_movie_details": {"every_movie_has_details_or_404"},
     "dim_movie": {"details_failure_share", "non_negative_numbers", "release_date_plausible"},
     "dim_country": {"every_country_has_a_continent"},
+    "bridge_movie_cast": {"cast_order_unique"},
+    "bridge_movie_crew": {"every_movie_with_details_has_credits"},
     "fact_movie_daily": {
         "matches_raw_discover", "values_in_range", "vote_count_not_dropping",
         "movie_count_within_band", "fresh",

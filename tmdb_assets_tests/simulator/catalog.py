@@ -50,6 +50,31 @@ COUNTRY_WEIGHTS = {
     "US": 40, "GB": 8, "FR": 7, "DE": 4, "JP": 7, "KR": 5, "CN": 4, "IN": 4, "ES": 4, "IT": 3,
     "CA": 3, "AU": 2, "BR": 2, "MX": 2, "NG": 1, "ZA": 1, "EG": 1, "AR": 1, "SE": 1, "NZ": 1,
 }  # fmt: skip
+PERSON_NAMES = {
+    "en": (
+        ["James", "Maria", "Ana", "David", "Sofia", "Omar", "Lena", "Kofi", "Elena", "Raj",
+         "Claire", "Mateo", "Zoe", "Ivan", "Amara", "Noah", "Chloé", "Björn", "Inés", "Tomás"],
+        ["Smith", "García", "Okafor", "Müller", "Rossi", "Dubois", "Silva", "Novak", "Khan",
+         "Nguyen", "Larsen", "O'Brien", "Kowalski", "Haddad", "Moreau", "Jensen", "Ortega"],
+    ),
+    "ja": (["太郎", "花子", "健", "由美", "翔"], ["山田", "佐藤", "鈴木", "高橋", "田中"]),
+    "ko": (["민준", "서연", "지우", "하은"], ["김", "이", "박", "최"]),
+    "zh": (["伟", "芳", "娜", "强"], ["王", "李", "张", "刘"]),
+    "ru": (["Иван", "Анна", "Ольга", "Дмитрий"], ["Иванов", "Петрова", "Смирнов", "Соколова"]),
+    "hi": (["आरव", "अनन्या", "विहान"], ["शर्मा", "वर्मा", "गुप्ता"]),
+}  # fmt: skip
+PERSON_KEYS = (
+    "adult", "gender", "id", "known_for_department", "name", "original_name", "popularity",
+    "profile_path",
+)  # fmt: skip
+DEPARTMENTS = [
+    ("Writing", "Screenplay"), ("Writing", "Writer"), ("Production", "Producer"),
+    ("Production", "Executive Producer"), ("Production", "Casting"),
+    ("Sound", "Original Music Composer"), ("Sound", "Sound Designer"),
+    ("Camera", "Director of Photography"), ("Editing", "Editor"), ("Art", "Production Design"),
+    ("Costume & Make-Up", "Costume Design"), ("Visual Effects", "Visual Effects Supervisor"),
+    ("Lighting", "Gaffer"), ("Crew", "Stunts"), ("Directing", "Director"),
+]  # fmt: skip
 HISTORICAL = ["SU", "YU", "XC", "XG", "CS", "AN", "BU", "ZR"]
 
 
@@ -180,6 +205,8 @@ class Catalog:
                 recorded=True,
                 added=dt.date(2019, 1, 1),
                 int_numbers=isinstance(details.get("vote_average"), int),
+                # Recorded credits where the capture appended them (2014: without credit_id).
+                credits=data["credits"] if isinstance(data.get("credits"), dict) else None,
                 **self._dynamics(
                     rng,
                     movie_id,
@@ -363,29 +390,81 @@ class Catalog:
             "vote_count": s.vote_count[m.id],
         }
 
+    @functools.cached_property
+    def people(self) -> list[dict[str, Any]]:
+        """The people the synthetic movies credit: a pool three times the catalog's size, so
+        a person works on several movies (a director's filmography, an actor's)."""
+        rng = random.Random(_stable_int(self.seed, "people"))
+        people = []
+        for i in range(max(300, 3 * len(self.movies))):
+            script = rng.choices(list(PERSON_NAMES), weights=[80, 5, 4, 4, 4, 3])[0]
+            first, last = PERSON_NAMES[script]
+            native = (
+                f"{rng.choice(last)}{rng.choice(first)}"
+                if script in ("ja", "ko", "zh")
+                else (f"{rng.choice(first)} {rng.choice(last)}")
+            )
+            latin = f"{rng.choice(PERSON_NAMES['en'][0])} {rng.choice(PERSON_NAMES['en'][1])}"
+            people.append(
+                {
+                    "adult": False,
+                    "gender": rng.choices([0, 1, 2, 3], weights=[20, 38, 40, 2])[0],
+                    "id": 5_000_000 + i,
+                    "known_for_department": rng.choice(DEPARTMENTS)[0]
+                    if rng.random() < 0.3
+                    else "Acting",
+                    # Mostly romanised with the native name beside it, as TMDb shows in English;
+                    # some keep their own script in both.
+                    "name": native if script == "en" or rng.random() < 0.3 else latin,
+                    "original_name": native,
+                    "popularity": round(rng.lognormvariate(0.5, 1.0), 3),
+                    "profile_path": None
+                    if rng.random() < 0.3
+                    else f"/p{_stable_int(self.seed, 'profile', i) % 10**10:010d}.jpg",
+                }
+            )
+        return people
+
     def credits(self, m: Movie) -> dict[str, Any]:
+        """The movie's /movie/{id}/credits body: recorded where the real one was recorded,
+        else a cast in billing order and a crew (a director first) drawn from `people`."""
         if m.credits is not None:
             return {**m.credits, "id": m.id}
         rng = random.Random(_stable_int(self.seed, "credits", m.id))
+        people = self.people
+
+        def credit_id(kind: str, i: int) -> str:
+            return f"{_stable_int(self.seed, m.id, kind, i):016x}{m.id % 2**32:08x}"
+
+        def person(p: dict[str, Any]) -> dict[str, Any]:
+            return {k: p[k] for k in PERSON_KEYS}
+
         cast = [
             {
-                "adult": False, "gender": rng.choice([0, 1, 2]), "id": 5_000_000 + rng.randint(0, 99999),
-                "known_for_department": "Acting", "name": f"{rng.choice(NOUNS)} {rng.choice(ADJECTIVES)}",
-                "original_name": f"{rng.choice(NOUNS)} {rng.choice(ADJECTIVES)}", "popularity": round(rng.uniform(0.6, 40), 3),
-                "profile_path": None, "cast_id": i + 1, "character": f"{rng.choice(NOUNS)}",
-                "credit_id": f"{_stable_int(m.id, 'cast', i):024x}"[:24], "order": i,
+                **person(rng.choice(people)),
+                "cast_id": i + 1,
+                "character": f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}"
+                if rng.random() < 0.9
+                else "",
+                "credit_id": credit_id("cast", i),
+                "order": i,
             }
-            for i in range(rng.randint(0, 6))
-        ]  # fmt: skip
-        crew = [
-            {
-                "adult": False, "gender": rng.choice([0, 1, 2]), "id": 6_000_000 + rng.randint(0, 99999),
-                "known_for_department": "Directing", "name": f"{rng.choice(NOUNS)} {rng.choice(ADJECTIVES)}",
-                "original_name": f"{rng.choice(NOUNS)} {rng.choice(ADJECTIVES)}", "popularity": round(rng.uniform(0.6, 10), 3),
-                "profile_path": None, "credit_id": f"{_stable_int(m.id, 'crew', 0):024x}"[:24],
-                "department": "Directing", "job": "Director",
-            }
-        ]  # fmt: skip
+            for i in range(rng.randint(3, 20))
+        ]
+        jobs = [("Directing", "Director"), *rng.sample(DEPARTMENTS, rng.randint(1, 12))]
+        crew = []
+        for i, (department, job) in enumerate(jobs):
+            who = rng.choice(people)
+            if i == 1 and department == "Writing":
+                who = people[crew[0]["id"] - 5_000_000]  # the director wrote it
+            crew.append(
+                {
+                    **person(who),
+                    "credit_id": credit_id("crew", i),
+                    "department": department,
+                    "job": job,
+                }
+            )
         return {"id": m.id, "cast": cast, "crew": crew}
 
     def visible(self, day: dt.date, include_adult: bool) -> list[Movie]:

@@ -64,6 +64,7 @@ class Stats:
     requests: int = 0
     by_status: collections.Counter = field(default_factory=collections.Counter)
     by_route: collections.Counter = field(default_factory=collections.Counter)
+    by_append: collections.Counter = field(default_factory=collections.Counter)  # details parts
     times: collections.deque = field(default_factory=lambda: collections.deque(maxlen=200_000))
     max_in_flight: int = 0
 
@@ -78,6 +79,7 @@ class Stats:
             "requests": self.requests,
             "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
             "by_route": dict(sorted(self.by_route.items())),
+            "by_append": dict(sorted(self.by_append.items())),
             "max_requests_in_1s": worst,
             "max_in_flight": self.max_in_flight,
         }
@@ -95,6 +97,7 @@ class SimulatorState:
         self.stats = Stats()
         self.fail_next: list[int] = []
         self.malformed_ids: set[int] = set()
+        self.omit_credits = False  # details ignore append_to_response=credits (an older capture)
         # Injected faults (POST /__admin/faults), each consumed as it is served:
         self.page_faults: dict[int, list[int]] = {}  # discover page -> result counts to serve
         self.item_faults: dict[int, dict[str, Any]] = {}  # movie -> fields of its discover item
@@ -299,6 +302,8 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.config.retry_after = bool(payload["retry_after"])
                 if "malformed_ids" in payload:
                     self.state.malformed_ids = {int(i) for i in payload["malformed_ids"]}
+                if "omit_credits" in payload:
+                    self.state.omit_credits = bool(payload["omit_credits"])
                 if "freeze_clock" in payload:
                     self.state.config.freeze_clock = bool(payload["freeze_clock"])
                 if "latency_ms" in payload:
@@ -501,6 +506,9 @@ class Handler(BaseHTTPRequestHandler):
         return items
 
     def _movie(self, raw_id: str, credits_only: bool, params: dict[str, str]) -> Any:
+        append = [a for a in params.get("append_to_response", "").split(",") if a]
+        with self.state.lock:
+            self.state.stats.by_append.update(append)
         if not raw_id.isdigit():
             raise ApiError(6)
         cat = self.state.catalog
@@ -510,9 +518,10 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(34)
         if credits_only:
             return cat.credits(movie)
-        append = [a for a in params.get("append_to_response", "").split(",") if a]
         if len(append) > 20:
             raise ApiError(27)
+        if self.state.omit_credits:
+            append = [a for a in append if a != "credits"]
         body = cat.details(movie, day)
         if movie.id in self.state.malformed_ids:
             body["id"] = None
