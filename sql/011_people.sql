@@ -100,3 +100,17 @@ JOIN warehouse.dim_person p ON p.person_id = c.person_id
 JOIN warehouse.vw_movie_latest l ON l.movie_id = c.movie_id
 WHERE c.job = 'Director';
 COMMENT ON VIEW warehouse.vw_director_latest IS 'Each movie''s directors with the movie''s latest popularity and votes.';
+
+-- Each person's credits, cast and crew in one list, with the movie's title: what a person did.
+CREATE OR REPLACE VIEW warehouse.vw_person_credits AS
+SELECT c.person_id, p.name, c.movie_id, m.title, 'cast'::text AS credit, c.character AS role,
+       c.cast_order
+FROM warehouse.bridge_movie_cast c
+JOIN warehouse.dim_person p ON p.person_id = c.person_id
+JOIN warehouse.dim_movie m ON m.movie_id = c.movie_id
+UNION ALL
+SELECT c.person_id, p.name, c.movie_id, m.title, 'crew'::text, c.job, NULL::integer
+FROM warehouse.bridge_movie_crew c
+JOIN warehouse.dim_person p ON p.person_id = c.person_id
+JOIN warehouse.dim_movie m ON m.movie_id = c.movie_id;
+COMMENT ON VIEW warehouse.vw_person_credits IS 'Each person''s credits: the movie, cast or crew, the character played or the job held.';

@@ -462,6 +462,7 @@ def dashboard_queries(url: str, repeats: int = 5) -> dict[str, Any]:
     genres = list(data.genres_of_day(engine, fresh.latest_id).genre[:3])
     found = data.search_movies(engine, "the")
     movie_ids = [int(m) for m in found.movie_id[:3]]
+    person = int(data.top_people(engine, fresh.latest_id).person_id[0])
     calls = {
         "freshness": lambda: data.freshness(engine),
         "kpis": lambda: data.kpis(engine, fresh),
@@ -473,6 +474,10 @@ def dashboard_queries(url: str, repeats: int = 5) -> dict[str, Any]:
         "movie_history": lambda: data.movie_history(engine, movie_ids),
         "continents": lambda: data.continents(engine, fresh.latest_id),
         "genre_by_continent": lambda: data.genre_by_continent(engine, fresh.latest_id),
+        "top_people": lambda: data.top_people(engine, fresh.latest_id),
+        "search_people": lambda: data.search_people(engine, fresh.latest_id, "an"),
+        "person_history": lambda: data.person_history(engine, person),
+        "person_credits": lambda: data.person_credits(engine, person),
     }
     times: dict[str, list[float]] = {}
     for name, call in calls.items():

@@ -150,6 +150,46 @@ def test_continents_and_movie_search(loaded, monkeypatch):
     assert any(p.startswith(title) for p in picked)
 
 
+def test_people_page_matches_sql(loaded, monkeypatch):
+    at = run_app(as_reader(loaded), monkeypatch)
+    at.sidebar.radio(key="page").set_value("People").run()
+    assert not at.exception, at.exception
+    wh = Warehouse(normalize_url(loaded))
+    # Each person's distinct movies of the day and their summed popularity, from the base tables.
+    expected = wh.rows(
+        """
+        WITH c AS (SELECT movie_id, person_id FROM warehouse.bridge_movie_cast
+                   UNION SELECT movie_id, person_id FROM warehouse.bridge_movie_crew)
+        SELECT p.name, count(*), sum(f.popularity)
+        FROM warehouse.fact_movie_daily f JOIN c USING (movie_id)
+        JOIN warehouse.dim_person p USING (person_id)
+        WHERE f.date_id = 20250302 GROUP BY p.person_id, p.name
+        ORDER BY sum(f.popularity) DESC, p.person_id LIMIT 20
+        """
+    )
+    table = at.dataframe[0].value
+    assert list(table["name"]) == [r[0] for r in expected]
+    assert list(table["movies"]) == [r[1] for r in expected]
+    assert [round(v, 6) for v in table["summed_popularity"]] == [round(r[2], 6) for r in expected]
+    assert f"Top person on {DAY2}: **{expected[0][0]}**" in at.markdown[1].value
+    # The top person's credits, and their movies' popularity over both days.
+    person = wh.scalar("SELECT person_id FROM warehouse.dim_person WHERE name = :n LIMIT 1",
+                       n=expected[0][0])  # fmt: skip
+    credits = wh.rows(
+        "SELECT m.title FROM warehouse.bridge_movie_cast c JOIN warehouse.dim_movie m "
+        "USING (movie_id) WHERE c.person_id = :p UNION ALL SELECT m.title FROM "
+        "warehouse.bridge_movie_crew c JOIN warehouse.dim_movie m USING (movie_id) "
+        "WHERE c.person_id = :p",
+        p=person,
+    )
+    assert sorted(at.dataframe[1].value["title"]) == sorted(r[0] for r in credits)
+    # A search by part of a name finds the person; a name nobody has says so.
+    at.text_input(key="person").input(expected[1][0][:6]).run()
+    assert any(expected[1][0] in o for o in at.selectbox(key="person_pick").options)
+    at.text_input(key="person").input("zzqx").run()
+    assert "has a name containing 'zzqx'" in at.caption[-1].value
+
+
 def test_an_empty_warehouse_says_how_to_load_a_day(database_url, monkeypatch):
     Warehouse(normalize_url(database_url)).migrate()
     at = run_app(database_url, monkeypatch)

@@ -64,98 +64,166 @@ if fresh.late_capture:
     )
 key = (url, fresh.latest_id)
 
-# --- KPIs --------------------------------------------------------------------------------------
-k = cached("kpis", *key, fresh)
-today = k.iloc[0]
-before = k.iloc[1] if len(k) > 1 else None
-if before is None:
-    st.caption("One day loaded: the changes appear from the second day on.")
-c1, c2, c3 = st.columns(3)
-c1.metric(
-    "Movies tracked",
-    f"{int(today.movies):,}",
-    None if before is None else f"{int(today.movies - before.movies):+,}",
-)
-c2.metric(
-    "Mean popularity",
-    f"{today.mean_popularity:.2f}",
-    None if before is None else f"{today.mean_popularity - before.mean_popularity:+.2f}",
-)
-c3.metric(
-    "New movies",
-    f"{int(today.new_movies):,}",
-    None if before is None else f"{int(today.new_movies - before.new_movies):+,}",
-    help="Movies in the day's discover list for the first time",
-)
 
-# --- top movies --------------------------------------------------------------------------------
-st.header("Top movies")
-days = cached("loaded_days", *key)
-labels = [str(d) for d in days.full_date]
-chosen = st.selectbox("Day", labels, index=0)
-row = days.iloc[labels.index(chosen)]
-position = labels.index(chosen)
-previous_id = int(days.iloc[position + 1].date_id) if position + 1 < len(days) else None
-top = cached("top_movies", *key, int(row.date_id), previous_id)
-if not top.empty:
-    st.markdown(f"Number 1 on {chosen}: **{top.iloc[0].title}**")
-st.dataframe(
-    top[["rank", "title", "popularity", "rank_change", "vote_average", "vote_count"]],
-    hide_index=True,
-    column_config={
-        "rank_change": st.column_config.NumberColumn(
-            "rank change", help="Places gained since the previous day (empty: new in the top 100)"
-        ),
-        "popularity": st.column_config.NumberColumn(format="%.2f"),
-    },
-)
+def movies_page() -> None:
+    # --- KPIs --------------------------------------------------------------------------------------
+    k = cached("kpis", *key, fresh)
+    today = k.iloc[0]
+    before = k.iloc[1] if len(k) > 1 else None
+    if before is None:
+        st.caption("One day loaded: the changes appear from the second day on.")
+    c1, c2, c3 = st.columns(3)
+    c1.metric(
+        "Movies tracked",
+        f"{int(today.movies):,}",
+        None if before is None else f"{int(today.movies - before.movies):+,}",
+    )
+    c2.metric(
+        "Mean popularity",
+        f"{today.mean_popularity:.2f}",
+        None if before is None else f"{today.mean_popularity - before.mean_popularity:+.2f}",
+    )
+    c3.metric(
+        "New movies",
+        f"{int(today.new_movies):,}",
+        None if before is None else f"{int(today.new_movies - before.new_movies):+,}",
+        help="Movies in the day's discover list for the first time",
+    )
 
-# --- over time ---------------------------------------------------------------------------------
-st.header("Popularity over time")
-genres_today = cached("genres_of_day", *key, fresh.latest_id)
-picked = st.multiselect(
-    "Genres", list(genres_today.genre), default=list(genres_today.genre[:3]), key="genres"
-)
-if picked:
-    history = cached("genre_history", *key, tuple(picked))
+    # --- top movies --------------------------------------------------------------------------------
+    st.header("Top movies")
+    days = cached("loaded_days", *key)
+    labels = [str(d) for d in days.full_date]
+    chosen = st.selectbox("Day", labels, index=0)
+    row = days.iloc[labels.index(chosen)]
+    position = labels.index(chosen)
+    previous_id = int(days.iloc[position + 1].date_id) if position + 1 < len(days) else None
+    top = cached("top_movies", *key, int(row.date_id), previous_id)
+    if not top.empty:
+        st.markdown(f"Number 1 on {chosen}: **{top.iloc[0].title}**")
+    st.dataframe(
+        top[["rank", "title", "popularity", "rank_change", "vote_average", "vote_count"]],
+        hide_index=True,
+        column_config={
+            "rank_change": st.column_config.NumberColumn(
+                "rank change",
+                help="Places gained since the previous day (empty: new in the top 100)",
+            ),
+            "popularity": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )
+
+    # --- over time ---------------------------------------------------------------------------------
+    st.header("Popularity over time")
+    genres_today = cached("genres_of_day", *key, fresh.latest_id)
+    picked = st.multiselect(
+        "Genres", list(genres_today.genre), default=list(genres_today.genre[:3]), key="genres"
+    )
+    if picked:
+        history = cached("genre_history", *key, tuple(picked))
+        st.line_chart(
+            history.assign(day=history.full_date.astype(str)),
+            x="day",
+            y="mean_popularity",
+            color="genre",
+        )
+    query = st.text_input("Movies: search a title", key="title")
+    if query:
+        found = cached("search_movies", *key, query)
+        options = {f"{r.title} ({r.movie_id})": int(r.movie_id) for r in found.itertuples()}
+        movies = st.multiselect("Movies", list(options), default=list(options)[:3], key="movies")
+        if movies:
+            history = cached("movie_history", *key, [options[m] for m in movies])
+            st.line_chart(
+                history.assign(day=history.full_date.astype(str)),
+                x="day",
+                y="popularity",
+                color="title",
+            )
+        elif not options:
+            st.caption(f"No movie title contains {query!r}.")
+
+    # --- continents ----------------------------------------------------------------------------------
+    st.header(f"Continents on {fresh.latest}")
+    conts = cached("continents", *key, fresh.latest_id)
+    left, right = st.columns(2)
+    left.bar_chart(conts, x="continent", y="movies")
+    right.dataframe(conts.round(2), hide_index=True)
+    heat = cached("genre_by_continent", *key, fresh.latest_id)
+    if not heat.empty:
+        st.altair_chart(
+            alt.Chart(heat)
+            .mark_rect()
+            .encode(
+                x=alt.X("continent:N", title="continent"),
+                y=alt.Y("genre:N", title="genre"),
+                color=alt.Color("mean_popularity:Q", title="mean popularity"),
+                tooltip=[
+                    "genre",
+                    "continent",
+                    "movies",
+                    alt.Tooltip("mean_popularity", format=".2f"),
+                ],
+            ),
+            use_container_width=True,
+        )
+
+
+def people_page() -> None:
+    st.header("People")
+    days = cached("loaded_days", *key)
+    labels = [str(d) for d in days.full_date]
+    chosen = st.selectbox("Day", labels, index=0, key="people_day")
+    date_id = int(days.iloc[labels.index(chosen)].date_id)
+    st.caption(
+        "People ranked by the summed popularity of their movies in the day's discover list "
+        "(cast and crew, each movie counted once per person)."
+    )
+    top = cached("top_people", *key, date_id)
+    if top.empty:
+        st.info(
+            f"No credits are loaded for {chosen}: details fetched before credits were asked "
+            "for carry none, and a movie gets its credits when its details are next fetched."
+        )
+        return
+    st.markdown(f"Top person on {chosen}: **{top.iloc[0]['name']}**")
+    st.dataframe(
+        top[["name", "known_for_department", "movies", "summed_popularity", "mean_popularity"]],
+        hide_index=True,
+        column_config={
+            "summed_popularity": st.column_config.NumberColumn("summed popularity", format="%.2f"),
+            "mean_popularity": st.column_config.NumberColumn("mean popularity", format="%.2f"),
+        },
+    )
+    st.subheader("A person's movies over time")
+    query = st.text_input("Search a name", key="person")
+    people = cached("search_people", *key, date_id, query) if query else top
+    options = {f"{r.name} ({r.person_id})": int(r.person_id) for r in people.itertuples()}
+    if not options:
+        st.caption(f"Nobody in {chosen}'s movies has a name containing {query!r}.")
+        return
+    picked = st.selectbox("Person", list(options), index=0, key="person_pick")
+    person_id = options[picked]
+    history = cached("person_history", *key, person_id)
     st.line_chart(
         history.assign(day=history.full_date.astype(str)),
         x="day",
-        y="mean_popularity",
-        color="genre",
+        y="summed_popularity",
     )
-query = st.text_input("Movies: search a title", key="title")
-if query:
-    found = cached("search_movies", *key, query)
-    options = {f"{r.title} ({r.movie_id})": int(r.movie_id) for r in found.itertuples()}
-    movies = st.multiselect("Movies", list(options), default=list(options)[:3], key="movies")
-    if movies:
-        history = cached("movie_history", *key, [options[m] for m in movies])
+    credits = cached("person_credits", *key, person_id)
+    st.dataframe(credits[["title", "credit", "role"]], hide_index=True)
+    movies = cached("movie_history", *key, sorted(set(int(m) for m in credits.movie_id)))
+    if not movies.empty:
         st.line_chart(
-            history.assign(day=history.full_date.astype(str)),
+            movies.assign(day=movies.full_date.astype(str)),
             x="day",
             y="popularity",
             color="title",
         )
-    elif not options:
-        st.caption(f"No movie title contains {query!r}.")
 
-# --- continents ----------------------------------------------------------------------------------
-st.header(f"Continents on {fresh.latest}")
-conts = cached("continents", *key, fresh.latest_id)
-left, right = st.columns(2)
-left.bar_chart(conts, x="continent", y="movies")
-right.dataframe(conts.round(2), hide_index=True)
-heat = cached("genre_by_continent", *key, fresh.latest_id)
-if not heat.empty:
-    st.altair_chart(
-        alt.Chart(heat)
-        .mark_rect()
-        .encode(
-            x=alt.X("continent:N", title="continent"),
-            y=alt.Y("genre:N", title="genre"),
-            color=alt.Color("mean_popularity:Q", title="mean popularity"),
-            tooltip=["genre", "continent", "movies", alt.Tooltip("mean_popularity", format=".2f")],
-        ),
-        use_container_width=True,
-    )
+
+page = st.sidebar.radio("Page", ["Movies", "People"], key="page")
+if page == "Movies":
+    movies_page()
+else:
+    people_page()

@@ -175,3 +175,46 @@ def genre_by_continent(engine: Engine, date_id: int) -> pd.DataFrame:
         "FROM warehouse.vw_genre_continent_popularity WHERE date_id = :d",
         d=date_id,
     )
+
+
+def top_people(engine: Engine, date_id: int, n: int = 20) -> pd.DataFrame:
+    """The day's people ranked by the summed popularity of their movies in the day's set."""
+    return frame(
+        engine,
+        "SELECT person_id, name, known_for_department, movies, summed_popularity, "
+        "mean_popularity FROM warehouse.vw_person_popularity WHERE date_id = :d "
+        "ORDER BY summed_popularity DESC NULLS LAST, person_id LIMIT :n",
+        d=date_id,
+        n=n,
+    )
+
+
+def search_people(engine: Engine, date_id: int, text_: str, limit: int = 20) -> pd.DataFrame:
+    """People of the day's movies whose name contains text_."""
+    return frame(
+        engine,
+        "SELECT person_id, name, movies, summed_popularity FROM warehouse.vw_person_popularity "
+        "WHERE date_id = :d AND name ILIKE :q ORDER BY summed_popularity DESC NULLS LAST LIMIT :n",
+        d=date_id,
+        q=f"%{text_}%",
+        n=limit,
+    )
+
+
+def person_credits(engine: Engine, person_id: int) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT movie_id, title, credit, role FROM warehouse.vw_person_credits "
+        "WHERE person_id = :p ORDER BY title, credit, role",
+        p=person_id,
+    )
+
+
+def person_history(engine: Engine, person_id: int) -> pd.DataFrame:
+    """The person's movies in each day's set and their summed popularity, every loaded day."""
+    return frame(
+        engine,
+        "SELECT full_date, movies, summed_popularity FROM warehouse.vw_person_popularity "
+        "WHERE person_id = :p ORDER BY full_date",
+        p=person_id,
+    )
