@@ -227,19 +227,31 @@ def _json(v: Any) -> Any:
 def unique_key(table: Table) -> Check:
     cols = ", ".join(table.key)
 
+    # A table keyed by day is checked on the run's days: a day's check costs the same after
+    # ten years of history.
+    per_day = "date_id" in table.key
+    where = "WHERE date_id = ANY(:ids)" if per_day else ""
+
     def evaluate(run: CheckRun) -> Outcome:
         wh = run.wh
+        ids = [date_id(d) for d in run.days] if per_day else []
         dups = wh.rows(
-            f"SELECT {cols}, count(*) FROM {table.qualified} GROUP BY {cols} "
-            f"HAVING count(*) > 1 ORDER BY count(*) DESC, {cols} LIMIT {EXAMPLES}"
+            f"SELECT {cols}, count(*) FROM {table.qualified} {where} GROUP BY {cols} "
+            f"HAVING count(*) > 1 ORDER BY count(*) DESC, {cols} LIMIT {EXAMPLES}",
+            ids=ids,
         )
         n_dups = wh.scalar(
-            f"SELECT count(*) FROM (SELECT 1 FROM {table.qualified} GROUP BY {cols} "
-            "HAVING count(*) > 1) x"
+            f"SELECT count(*) FROM (SELECT 1 FROM {table.qualified} {where} GROUP BY {cols} "
+            "HAVING count(*) > 1) x",
+            ids=ids,
         )
         nulls = wh.scalar(
             f"SELECT count(*) FROM {table.qualified} WHERE "
+            + ("date_id = ANY(:ids) AND " if per_day else "")
+            + "("
             + " OR ".join(f"{c} IS NULL" for c in table.key)
+            + ")",
+            ids=ids,
         )
         return result(
             n_dups == 0 and nulls == 0,
@@ -556,6 +568,89 @@ def every_movie_with_details_has_credits(run: CheckRun) -> Outcome:
         examples=Rows(["movie_id", "title"], [list(r) for r in missing[:EXAMPLES]]),
         todo="These movies' details list credits that the bridges do not hold: rematerialize "
         "dim_person, bridge_movie_cast and bridge_movie_crew for their latest day.",
+    )
+
+
+# --- the catalogue (daily ID export) -----------------------------------------------------------
+
+CATALOGUE = "fact_movie_popularity_daily"
+# The export writes popularity with 3 decimals (2019's file); discover with up to 6.
+EXPORT_POPULARITY_TOLERANCE = 0.001
+
+
+@check(
+    CATALOGUE,
+    description="For the movies in both the day's export and its discover capture, the export's "
+    "popularity equals discover's within TMDb's rounding (0.001). WARN: the two are taken "
+    "hours apart, and TMDb may update popularity in between.",
+)
+def export_agrees_with_discover(run: CheckRun) -> Outcome:
+    wh = run.wh
+    per_day: dict[str, list[int]] = {}
+    examples: list[list[Any]] = []
+    for day in run.days:
+        both, differ = wh.rows(
+            "SELECT count(*), count(*) FILTER (WHERE abs(e.popularity - f.popularity) > :tol) "
+            f"FROM warehouse.{CATALOGUE} e JOIN warehouse.fact_movie_daily f "
+            "ON f.date_id = e.date_id AND f.movie_id = e.movie_id WHERE e.date_id = :d",
+            d=date_id(day),
+            tol=EXPORT_POPULARITY_TOLERANCE,
+        )[0]
+        per_day[str(day)] = [int(both), int(differ)]
+        if differ and len(examples) < EXAMPLES:
+            examples += [
+                [str(day), *r]
+                for r in wh.rows(
+                    "SELECT e.movie_id, e.popularity, f.popularity "
+                    f"FROM warehouse.{CATALOGUE} e JOIN warehouse.fact_movie_daily f "
+                    "ON f.date_id = e.date_id AND f.movie_id = e.movie_id WHERE e.date_id = :d "
+                    "AND abs(e.popularity - f.popularity) > :tol ORDER BY 1 LIMIT 5",
+                    d=date_id(day),
+                    tol=EXPORT_POPULARITY_TOLERANCE,
+                )
+            ]
+    differing = sum(d for _, d in per_day.values())
+    return result(
+        differing == 0,
+        WARN,
+        movies_in_both_and_differing=per_day,
+        tolerance=EXPORT_POPULARITY_TOLERANCE,
+        examples=Rows(["day", "movie_id", "export", "discover"], examples[:EXAMPLES]),
+        todo="The export and discover disagree on popularity for some movies: TMDb updated it "
+        "between the discover capture (00:30 UTC) and the export (about 07:00 UTC), or one of "
+        "the two captures is not the day's; compare their captured_at.",
+    )
+
+
+@check(
+    CATALOGUE,
+    description="The day's catalogue row count is within catalogue_count_band (default 5%) of "
+    "the previous loaded day's: a file that lost or gained a large share is suspect.",
+)
+def catalogue_count_within_band(run: CheckRun) -> Outcome:
+    wh = run.wh
+    counts: dict[str, list[int]] = {}
+    outside: dict[str, list[int]] = {}
+    for day in run.days:
+        cur = wh.scalar(f"SELECT count(*) FROM warehouse.{CATALOGUE} WHERE date_id = :d",
+                        d=date_id(day))  # fmt: skip
+        prev = wh.scalar(
+            f"SELECT count(*) FROM warehouse.{CATALOGUE} WHERE date_id = "
+            f"(SELECT max(date_id) FROM warehouse.{CATALOGUE} WHERE date_id < :d)",
+            d=date_id(day),
+        )
+        counts[str(day)] = [int(prev), int(cur)]
+        if prev and abs(cur - prev) > run.quality.catalogue_count_band * prev:
+            outside[str(day)] = [int(prev), int(cur)]
+    return result(
+        not outside,
+        ERROR,
+        previous_and_current=counts,
+        outside_band=outside,
+        band=run.quality.catalogue_count_band,
+        todo="The export's line count moved more than the band from the previous day: look at "
+        "the raw_movie_id_export metadata (lines, bytes) and raw.quarantine (source export); "
+        "recapture the day if the file was cut.",
     )
 
 

@@ -193,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
     if args.simulator:
         simulator = Simulator(args.movies, args.seed, args.rate_limit)
         os.environ["TMDB_API_BASE_URL"] = simulator.base_url
+        os.environ["TMDB_EXPORTS_BASE_URL"] = simulator.base_url.removesuffix("/3") + "/p/exports"
         os.environ["TMDB_API_TOKEN"] = SIMULATOR_TOKEN
         print(f"TMDb simulator: {simulator.base_url} ({args.movies} movies, seed {args.seed})")
     elif not os.environ.get("TMDB_API_TOKEN", "").strip():

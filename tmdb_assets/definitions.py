@@ -8,6 +8,7 @@ import dagster as dg
 
 from tmdb_assets.alerts import tmdb_run_failure_alert
 from tmdb_assets.assets import analytics, raw, seeds, warehouse
+from tmdb_assets.export import DEFAULT_EXPORTS_BASE_URL
 from tmdb_assets.partitions import daily_partitions
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
@@ -48,14 +49,24 @@ with warnings.catch_warnings():
 # The daily run and backfills: every asset, one run per range (every asset is single-run). The
 # unpartitioned country_continent seed rides along: loading 251 rows is idempotent and cheap, and
 # a fresh deployment's first scheduled run then needs nothing done by hand.
+# The catalogue (TMDb's daily ID export) has its own job and schedule: TMDb builds day D's file
+# around 07:00-08:00 UTC on D+1, hours after the daily run.
+CATALOGUE = dg.AssetSelection.assets("raw_movie_id_export", "fact_movie_popularity_daily")
 daily_job = dg.define_asset_job(
     "tmdb_daily",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - CATALOGUE,
     description="Capture TMDb for a day and load the star schema and views for it.",
+)
+catalogue_job = dg.define_asset_job(
+    "tmdb_catalogue",
+    selection=CATALOGUE,
+    description="Capture TMDb's daily ID export of a day (every movie's popularity, one "
+    "download) and load fact_movie_popularity_daily from it. Backfills within TMDb's "
+    "three-month retention record each day's true values.",
 )
 derived_job = dg.define_asset_job(
     "tmdb_derived",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw") - CATALOGUE,
     description="Replay captured raw days into the warehouse and views (no TMDb request): for "
     "backfills of derived assets and for rebuilding the warehouse from raw.",
 )
@@ -75,6 +86,14 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
     else dg.DefaultScheduleStatus.STOPPED,
 )
 
+# Day D's export file is built about 07:00-08:00 UTC on D+1; a file not there yet is retried.
+catalogue_schedule = dg.build_schedule_from_partitioned_job(
+    catalogue_job,
+    hour_of_day=9,
+    minute_of_hour=15,
+    default_status=daily_schedule.default_status,
+)
+
 
 # The views are recorded again after each load of what they read (eager condition): in the
 # daily run itself, and after a backfill by this sensor (on by default, unlike Dagster's own).
@@ -92,6 +111,8 @@ def tmdb_resource() -> TMDbResource:
     return TMDbResource(
         api_token=dg.EnvVar("TMDB_API_TOKEN"),
         base_url=os.environ.get("TMDB_API_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+        exports_base_url=os.environ.get("TMDB_EXPORTS_BASE_URL", "").strip()
+        or DEFAULT_EXPORTS_BASE_URL,
         discover_pages=env_int("TMDB_DISCOVER_PAGES", 5, minimum=1, maximum=500),
         max_concurrency=env_int("TMDB_MAX_CONCURRENCY", 8, minimum=1, maximum=20),
         rate_limit_per_second=env_float("TMDB_RATE_LIMIT_PER_SECOND", 40.0, minimum=0.1),
@@ -112,6 +133,7 @@ def quality_resource() -> QualityResource:
     return QualityResource(
         max_details_failure_share=env_float("TMDB_CHECK_MAX_DETAILS_FAILURE_SHARE", 0.05),
         movie_count_band=env_float("TMDB_CHECK_MOVIE_COUNT_BAND", 0.5),
+        catalogue_count_band=env_float("TMDB_CHECK_CATALOGUE_COUNT_BAND", 0.05),
         vote_drop_tolerance=env_float("TMDB_CHECK_VOTE_DROP_TOLERANCE", 0.01),
         release_future_days=env_int("TMDB_CHECK_RELEASE_FUTURE_DAYS", 365, minimum=0),
         freshness_hours=env_float("TMDB_CHECK_FRESHNESS_HOURS", 36.0),
@@ -120,8 +142,8 @@ def quality_resource() -> QualityResource:
 
 defs = dg.Definitions(
     assets=all_assets,
-    jobs=[daily_job, derived_job, seed_job],
-    schedules=[daily_schedule],
+    jobs=[daily_job, catalogue_job, derived_job, seed_job],
+    schedules=[daily_schedule, catalogue_schedule],
     sensors=[tmdb_run_failure_alert, views_automation],
     resources={
         "tmdb": tmdb_resource(),

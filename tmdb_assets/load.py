@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, text
 
 from tmdb_assets.queries import query
-from tmdb_assets.raw_read import gc_paused, read_day_on
+from tmdb_assets.raw_read import gc_paused, read_day_on, require_capture
 from tmdb_assets.resources.warehouse import (
     UpsertResult,
     Warehouse,
     batch_rows,
     batch_source,
+    copy_into,
     partition_lock,
     stage,
     upsert,
@@ -29,6 +30,7 @@ from tmdb_assets.resources.warehouse import (
 )
 from tmdb_assets.rows import DayData, bridge_pairs, dim_country_rows
 from tmdb_assets.seeds import continents
+from tmdb_assets.transform import date_id
 
 if TYPE_CHECKING:
     from tmdb_assets.tables import Table
@@ -203,4 +205,71 @@ def replace_day(conn: Connection, table: "Table", data: DayData) -> dict[str, in
         "replaced": len(old),
         "unchanged": unchanged,
         "changed_or_new": len(rows) - unchanged,
+    }
+
+
+# --- the catalogue (daily ID export) --------------------------------------------------------
+
+
+def month_partition(conn: Connection, table: str, day: dt.date) -> str:
+    """The month partition of `table` (a RANGE-on-date_id table) holding `day`, created when
+    missing; returns its name."""
+    first = day.replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    schema, name = table.split(".")
+    partition = f"{name}_{first:%Y_%m}"
+    exists = conn.execute(
+        text("SELECT to_regclass(:p) IS NOT NULL"), {"p": f"{schema}.{partition}"}
+    ).scalar_one()
+    if not exists:
+        conn.execute(
+            text(
+                f"CREATE TABLE IF NOT EXISTS {schema}.{partition} PARTITION OF {table} "
+                f"FOR VALUES FROM ({date_id(first)}) TO ({date_id(after)})"
+            )
+        )
+    return partition
+
+
+def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str, Any]:
+    """Replace the day's rows with the current export capture's, in one transaction: the
+    file's lines are decompressed, parsed and streamed into COPY as it reads them (no staging
+    table, no whole file in memory). Lines that cannot be read are quarantined with their line
+    numbers; the rest loads. The day's month partition and the next are created ahead."""
+    from tmdb_assets.export import EXPORT, ExportRows, stored_chunks
+
+    capture = require_capture(conn, EXPORT, data.day)
+    month_partition(conn, table.qualified, data.day)
+    month_partition(conn, table.qualified, (data.day.replace(day=1) + dt.timedelta(days=32)))
+    lock_day(conn, table.name, data.day)
+    replaced = conn.execute(
+        text(f"DELETE FROM {table.qualified} WHERE date_id = :d"), {"d": data.date_id}
+    ).rowcount
+    rows = ExportRows(stored_chunks(conn.engine, capture.capture_id), data.date_id)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.copy_expert(
+        f"COPY {table.qualified} ({', '.join(table.columns)}) FROM STDIN", rows, size=1 << 16
+    )
+    conn.execute(
+        text("DELETE FROM raw.quarantine WHERE partition_date = :d AND source = 'export'"),
+        {"d": data.day},
+    )
+    if rows.rejected:
+        copy_into(
+            conn,
+            "raw.quarantine",
+            ["partition_date", "source", "movie_id", "reason", "payload", "field"],
+            (
+                (data.day, "export", None, f"line {n}: {reason}", {"line": n, "text": line}, None)
+                for n, reason, line in rows.rejected
+            ),
+        )
+    return {
+        "rows": rows.rows,
+        "replaced": replaced,
+        "lines": rows.line_no,
+        "duplicate_ids": rows.duplicates,
+        "quarantined_lines": rows.rejected_count,
+        "capture_version": capture.version,
+        "file": str(capture.stats.get("file", "")),
     }

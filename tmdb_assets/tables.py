@@ -46,6 +46,7 @@ class Table:
     partitioned: bool = True  # loaded per day from raw (False: a seed)
     bridge_keys: KeysOf | None = None  # a bridge: a movie's keys from its details
     bridge_discover_keys: DiscoverKeysOf | None = None  # ... and from discover, without details
+    count_rows: bool = True  # False: too big to count(*) after each load (the catalogue)
 
     @property
     def qualified(self) -> str:
@@ -269,6 +270,20 @@ TABLES: dict[str, Table] = {
                 ForeignKey("date_id", "dim_date", "date_id"),
             ),
             guard=None,
+        ),
+        Table(
+            "fact_movie_popularity_daily",
+            ("date_id", "movie_id"),
+            columns("date_id movie_id popularity adult video"),
+            "Every movie TMDb lists, every day (about a million): its popularity and flags from "
+            "TMDb's daily ID export (partition D: the file built the morning after D ended). "
+            "Partitioned by month; a day within TMDb's three-month retention can be re-captured "
+            "with its true values.",
+            load=load.load_export_day,
+            deps=("raw_movie_id_export",),
+            guard=None,
+            reads_raw=False,
+            count_rows=False,
         ),
     )
 }

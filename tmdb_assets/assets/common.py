@@ -154,8 +154,9 @@ def _load_days(
             f"{table.name} {day}: "
             + ", ".join(f"{k} {v}" for k, v in figures.items() if type(v) is int)
         )
-    metadata = table_metadata(wh, table.qualified)
-    metadata["table_rows"] = metadata.pop("dagster/row_count")
+    metadata = table_metadata(wh, table.qualified, count=table.count_rows)
+    if table.count_rows:
+        metadata["table_rows"] = metadata.pop("dagster/row_count")
     yield from per_day_events(context, days, per_day, metadata)
 
 

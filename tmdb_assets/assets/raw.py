@@ -5,7 +5,7 @@ import os
 import dagster as dg
 from pydantic import Field
 
-from tmdb_assets import capture
+from tmdb_assets import capture, export
 from tmdb_assets.assets.common import per_day_events
 from tmdb_assets.checks import check_specs, evaluate_checks
 from tmdb_assets.partitions import daily_partitions, partition_days
@@ -13,6 +13,7 @@ from tmdb_assets.raw_read import DETAILS, DISCOVER, CaptureInfo
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource
+from tmdb_assets.settings import env_int
 
 
 class RawCaptureConfig(dg.Config):
@@ -85,7 +86,7 @@ def _discover_day(i: CaptureInfo) -> dict:
     }
 
 
-def raw_asset(name: str, description: str, deps: list[str]):
+def raw_asset(name: str, description: str, deps: list[str], pool: str | None = "tmdb_api"):
     """A raw capture asset with its checks in the same step (subsettable: the checks also run
     on their own, and the step then asks TMDb nothing)."""
     return dg.multi_asset(
@@ -103,7 +104,7 @@ def raw_asset(name: str, description: str, deps: list[str]):
         can_subset=True,
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        pool="tmdb_api",
+        pool=pool,
     )
 
 
@@ -209,3 +210,69 @@ def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, ware
     days = [i.partition_date for i in infos]
     per_day = {i.partition_date: _details_day(i) for i in infos}
     yield from per_day_events(context, days, per_day, _client_metadata(client))
+
+
+class ExportCaptureConfig(dg.Config):
+    recapture: bool = Field(
+        default=False,
+        description="Download the day's file again even if it is captured (the old capture is "
+        "kept as an earlier version). Within TMDb's retention the file is the day's own state.",
+    )
+
+
+@raw_asset(
+    export.EXPORT,
+    "TMDb's daily ID export for the day: every movie's id, original title, popularity and "
+    "flags (about a million lines), from the file TMDb builds the morning after the day ended "
+    "(movie_ids_MM_DD_YYYY.json.gz, no token). Stored whole as downloaded, never overwritten; "
+    "a day within TMDb's three-month retention can be captured at any time with its true values.",
+    deps=[],
+    pool=None,  # TMDb's files host, not the API: no API budget to share
+)
+def raw_movie_id_export(
+    context: dg.AssetExecutionContext,
+    config: ExportCaptureConfig,
+    tmdb: TMDbResource,
+    warehouse: WarehouseResource,
+    quality: QualityResource,
+):
+    if context.selected_asset_keys:
+        yield from _capture_export(context, config, tmdb, warehouse)
+    yield from evaluate_checks(context, export.EXPORT, warehouse.get(), quality)
+
+
+def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, warehouse):
+    wh = warehouse.get()
+    infos = []
+    for day in partition_days(context):
+        try:
+            infos.append(
+                export.capture_export(
+                    wh, tmdb.exports_base_url, day, recapture=config.recapture, logger=context.log
+                )
+            )
+        except export.ExportNotYetError as exc:
+            context.log.warning(str(exc))
+            # Retried in this run after a wait; a missing file is never an empty catalogue.
+            raise dg.RetryRequested(
+                max_retries=env_int("TMDB_EXPORT_RETRIES", 6, minimum=0),
+                seconds_to_wait=env_int("TMDB_EXPORT_RETRY_SECONDS", 1800, minimum=0),
+            ) from exc
+        except export.ExportGoneError as exc:
+            raise dg.Failure(str(exc), allow_retries=False) from exc
+    per_day = {
+        i.partition_date: {
+            "reused": i.reused,
+            "capture_version": i.version,
+            "file": str(i.stats.get("file", "")),
+            "lines": int(i.stats.get("lines", 0)),
+            "bytes": int(i.stats.get("bytes", 0)),
+            "sha256": str(i.stats.get("sha256", "")),
+            "download_s": 0.0 if i.reused else float(i.stats.get("download_s", 0.0)),
+            "built_at": str(i.captured_at),
+            "late_capture": False,
+            "dagster/row_count": int(i.stats.get("lines", 0)),
+        }
+        for i in infos
+    }
+    yield from per_day_events(context, [i.partition_date for i in infos], per_day, {})

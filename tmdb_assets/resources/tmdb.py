@@ -517,6 +517,8 @@ class TMDbResource(dg.ConfigurableResource):
 
     api_token: str = Field(description="v4 API Read Access Token (from TMDB_API_TOKEN)")
     base_url: str = DEFAULT_BASE_URL
+    # TMDb's files host (daily ID exports): no token is sent there.
+    exports_base_url: str = "https://files.tmdb.org/p/exports"
     discover_pages: int = 5
     max_concurrency: int = 8
     rate_limit_per_second: float = 40.0

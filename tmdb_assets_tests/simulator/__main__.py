@@ -23,6 +23,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--date", type=dt.date.fromisoformat, default=None, help="simulated day (YYYY-MM-DD)"
     )
+    p.add_argument(
+        "--export-tail",
+        type=int,
+        default=0,
+        help="ids beyond the catalog in each daily ID export (/p/exports/movie_ids_*.json.gz)",
+    )
     p.add_argument("--no-retry-after", action="store_true", help="omit Retry-After on 429")
     p.add_argument("--verbose", action="store_true", help="log every request")
     return p.parse_args(argv)
@@ -44,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         token=args.token,
         date=args.date,
         retry_after=not args.no_retry_after,
+        export_tail=args.export_tail,
     )
     server = make_server(config, args.host, args.port)
     host, port = server.server_address[:2]

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tmdb_assets_tests.simulator import exports
 from tmdb_assets_tests.simulator.catalog import Catalog
 
 log = logging.getLogger("tmdb_simulator")
@@ -45,6 +46,9 @@ PAGE_SIZE = 20
 CHANGES_PAGE_SIZE = 100
 
 
+EXPORTS_PREFIX = "/p/exports/"
+
+
 @dataclass
 class SimulatorConfig:
     movies: int = 1000
@@ -57,6 +61,7 @@ class SimulatorConfig:
     date: dt.date | None = None  # simulated day; None follows the clock
     retry_after: bool = True  # send Retry-After with 429 (TMDb does not reliably)
     freeze_clock: bool = False  # the Date header stays at 00:05 after the day (repeatable runs)
+    export_tail: int = 0  # ids beyond the catalog in each daily ID export (the long tail)
 
 
 @dataclass
@@ -98,6 +103,10 @@ class SimulatorState:
         self.fail_next: list[int] = []
         self.malformed_ids: set[int] = set()
         self.omit_credits = False  # details ignore append_to_response=credits (an older capture)
+        # Daily ID exports: built files by name; overrides (POST /__admin/exports) win, None
+        # meaning "not on the server".
+        self.exports: dict[str, bytes] = {}
+        self.export_overrides: dict[str, bytes | None] = {}
         # Injected faults (POST /__admin/faults), each consumed as it is served:
         self.page_faults: dict[int, list[int]] = {}  # discover page -> result counts to serve
         self.item_faults: dict[int, dict[str, Any]] = {}  # movie -> fields of its discover item
@@ -258,6 +267,8 @@ class Handler(BaseHTTPRequestHandler):
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         if parts.path.startswith("/__admin/"):
             return self._admin_get(parts.path)
+        if parts.path.startswith(EXPORTS_PREFIX):
+            return self._export(parts.path.removeprefix(EXPORTS_PREFIX))
         route = self._route_name(parts.path)
         with self.state.lock:
             self.state.stats.by_route[route] += 1
@@ -330,6 +341,22 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.released.clear()
             if payload.get("release"):
                 self.state.released.set()
+            return self._send(200, {"ok": True}, count=False)
+        if parts.path == "/__admin/exports":
+            # {"name": F, "lines": [...], "truncate": true} serves F with these raw lines;
+            # {"name": F, "missing": true} takes F off the server; {"tail": N} sets the tail.
+            with self.state.lock:
+                if "tail" in payload:
+                    self.state.config.export_tail = int(payload["tail"])
+                    self.state.exports.clear()
+                name = payload.get("name")
+                if name and payload.get("missing"):
+                    self.state.export_overrides[name] = None
+                elif name:
+                    lines = [str(line).encode() for line in payload.get("lines", [])]
+                    self.state.export_overrides[name] = exports.gzip_lines(
+                        lines, truncate=bool(payload.get("truncate"))
+                    )
             return self._send(200, {"ok": True}, count=False)
         if parts.path == "/__admin/reset":
             with self.state.lock:
@@ -413,6 +440,56 @@ class Handler(BaseHTTPRequestHandler):
         if re.fullmatch(r"/3/movie/[^/]+(/credits)?", path):
             return "details"
         return path.removeprefix("/3/").split("?")[0]
+
+    # --- daily ID exports (files.tmdb.org: no auth, no API rate limit) -------------------------
+
+    def _export(self, name: str) -> None:
+        with self.state.lock:
+            self.state.stats.by_route["exports"] += 1
+            if self.headers.get("Authorization") or "api_key=" in self.path:
+                self.state.stats.by_route["exports_with_authorization"] += 1
+        body = self._export_body(name)
+        if body is None:
+            raw = (
+                b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code>'
+                b"<Message>The specified key does not exist.</Message></Error>"
+            )
+            self.send_response(404)
+            self.send_header("Content-Type", "application/xml")
+        else:
+            raw = body
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(raw)))
+        with self.state.lock:
+            self.state.stats.by_status[404 if body is None else 200] += 1
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _export_body(self, name: str) -> bytes | None:
+        """The file's bytes, or None: not built yet (TMDb builds the day's file about 07:30
+        UTC), older than the retention, or not a file of this kind."""
+        with self.state.lock:
+            if name in self.state.export_overrides:
+                return self.state.export_overrides[name]
+            built = self.state.exports.get(name)
+        if built is not None:
+            return built
+        day = exports.file_date(name)
+        now = self.state.now()
+        if day is None:
+            return None
+        built_at = dt.datetime.combine(day, dt.time(7, 30), dt.UTC)
+        if built_at > now or (now.date() - day).days > exports.RETENTION_DAYS:
+            return None
+        body = exports.gzip_lines(
+            exports.export_lines(self.state.catalog, day, self.state.config.export_tail)
+        )
+        with self.state.lock:
+            if len(self.state.exports) >= 3:
+                self.state.exports.pop(next(iter(self.state.exports)))
+            self.state.exports[name] = body
+        return body
 
     # --- TMDb routes -------------------------------------------------------------------------
 

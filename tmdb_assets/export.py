@@ -1,0 +1,317 @@
+"""TMDb's daily ID export: every movie's id and popularity for one request, kept as raw.
+
+Which file is partition D's: TMDb builds `movie_ids_MM_DD_YYYY.json.gz` around 07:00-08:00 UTC
+on the day it is named after, from its state at that time. Partition D is "TMDb at the end of
+day D", so its file is the one named D+1: the first built after D ended (about 7 hours after;
+the closest to the end of D that exists). The file is TMDb's own snapshot, not today's state
+read later: a capture of it is never a late capture, and a day within TMDb's retention (about
+three months) can be captured whenever its file is still there. That is the one source where
+history can be repaired.
+
+The download streams into raw.export_chunk (1 MiB chunks, each in its own short transaction)
+under a capture version that is not current; the gzip stream is decompressed as it arrives,
+so a truncated or corrupt file is found before anything becomes current. Then the version is
+made current in one short transaction: all of the file, or nothing. A current capture is
+reused (immutable) unless a recapture is asked for, which adds a version beside it.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import time
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import requests
+from sqlalchemy import Engine, text
+
+from tmdb_assets.capture import _make_current, _open_capture
+from tmdb_assets.raw_read import CaptureInfo, current_capture
+from tmdb_assets.resources.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+EXPORT = "raw_movie_id_export"
+DEFAULT_EXPORTS_BASE_URL = "https://files.tmdb.org/p/exports"
+CHUNK = 1 << 20
+RETENTION_DAYS = 90  # TMDb keeps the files "about three months"
+
+
+class ExportNotYetError(RuntimeError):
+    """The file is not on the server yet (TMDb builds it around 07:00-08:00 UTC): retry later."""
+
+
+class ExportGoneError(RuntimeError):
+    """The file is older than TMDb keeps its exports: the day's catalogue cannot be captured."""
+
+
+class ExportUnreachableError(RuntimeError):
+    """The files host did not answer (network, DNS, timeout): nothing was written."""
+
+
+class ExportCorruptError(RuntimeError):
+    """The download ended before its gzip stream did, or is not gzip: nothing was kept."""
+
+
+def file_day(day: dt.date) -> dt.date:
+    """The date in the name of partition `day`'s file: the morning after the day ended."""
+    return day + dt.timedelta(days=1)
+
+
+def file_name(day: dt.date) -> str:
+    return f"movie_ids_{file_day(day):%m_%d_%Y}.json.gz"
+
+
+class GzipLines:
+    """Decompresses a gzip stream fed chunk by chunk and counts its lines; `close()` says
+    whether the stream ended where the gzip trailer says (a truncated file does not)."""
+
+    def __init__(self) -> None:
+        self._z = zlib.decompressobj(wbits=31)
+        self.lines = 0
+        self.raw_bytes = 0
+
+    def feed(self, chunk: bytes) -> bytes:
+        try:
+            out = self._z.decompress(chunk)
+        except zlib.error as exc:
+            raise ExportCorruptError(f"not a gzip stream ({exc})") from None
+        self.raw_bytes += len(out)
+        self.lines += out.count(b"\n")
+        return out
+
+    def close(self) -> None:
+        if not self._z.eof:
+            raise ExportCorruptError(
+                f"the gzip stream ends early (after {self.raw_bytes:,} bytes, {self.lines:,} "
+                "lines): the download was cut"
+            )
+
+
+def capture_export(
+    warehouse: Warehouse,
+    base_url: str,
+    day: dt.date,
+    *,
+    recapture: bool = False,
+    timeout_s: float = 60.0,
+    today: dt.date | None = None,
+    logger: Any = log,
+) -> CaptureInfo:
+    """Capture partition `day`'s export file, or reuse the current capture."""
+    with warehouse.begin() as conn:
+        existing = current_capture(conn, EXPORT, day)
+    if existing and not recapture:
+        existing.reused = True
+        logger.info(f"{EXPORT} {day}: reusing capture v{existing.version} (recapture=false)")
+        return existing
+    name = file_name(day)
+    url = f"{base_url.rstrip('/')}/{name}"
+    started = time.perf_counter()
+    # The files host takes no token: none is sent (a plain session, not the API client's).
+    try:
+        resp = requests.get(url, stream=True, timeout=timeout_s)
+    except requests.RequestException as exc:
+        raise ExportUnreachableError(
+            f"{EXPORT} {day}: TMDb's files host cannot be reached at {url} ({exc}). Check the "
+            "network and TMDB_EXPORTS_BASE_URL; nothing was written, a rerun starts over."
+        ) from None
+    with resp:
+        if resp.status_code in (403, 404):
+            raise _missing(day, name, resp, today)
+        resp.raise_for_status()
+        captured_at = _built_at(resp)
+        with warehouse.begin() as conn:
+            opened = _open_capture(conn, EXPORT, day, {"file": name, "url": url})
+        assert not isinstance(opened, CaptureInfo)
+        capture_id, version = opened
+        try:
+            stats = _stream_chunks(
+                warehouse, capture_id, resp.raw.stream(CHUNK, decode_content=False)
+            )
+        except BaseException:
+            _discard(warehouse, capture_id)
+            raise
+    stats.update(file=name, download_s=round(time.perf_counter() - started, 2))
+    with warehouse.begin() as conn:
+        # Never late: the file is that day's own state, whenever it is downloaded.
+        info = _make_current(conn, EXPORT, day, capture_id, version, captured_at, 1e6, stats)
+    logger.info(
+        f"{EXPORT} {day}: captured v{info.version}: {name}, {stats['lines']:,} lines, "
+        f"{stats['bytes']:,} bytes in {stats['download_s']}s"
+    )
+    return info
+
+
+def _stream_chunks(warehouse: Warehouse, capture_id: int, chunks: Iterator[bytes]) -> dict:
+    gz = GzipLines()
+    digest = hashlib.sha256()
+    seq = size = 0
+    for chunk in chunks:
+        if not chunk:
+            continue
+        gz.feed(chunk)
+        digest.update(chunk)
+        with warehouse.begin() as conn:
+            conn.execute(
+                text("INSERT INTO raw.export_chunk (capture_id, seq, data) VALUES (:c, :s, :d)"),
+                {"c": capture_id, "s": seq, "d": chunk},
+            )
+        seq += 1
+        size += len(chunk)
+    gz.close()
+    return {"bytes": size, "chunks": seq, "lines": gz.lines, "sha256": digest.hexdigest()}
+
+
+def _discard(warehouse: Warehouse, capture_id: int) -> None:
+    """A download that failed leaves nothing: its chunks and its pending version go."""
+    try:
+        with warehouse.begin() as conn:
+            conn.execute(
+                text("DELETE FROM raw.export_chunk WHERE capture_id = :c"), {"c": capture_id}
+            )
+            conn.execute(
+                text("DELETE FROM raw.capture WHERE capture_id = :c AND NOT is_current"),
+                {"c": capture_id},
+            )
+    except Exception:  # the database itself went away: the pending version stays not current
+        log.exception("could not discard the pending export capture %s", capture_id)
+
+
+def _built_at(resp: requests.Response) -> dt.datetime:
+    """When TMDb built the file (Last-Modified), else when the server answered (Date)."""
+    from email.utils import parsedate_to_datetime
+
+    for header in ("Last-Modified", "Date"):
+        value = resp.headers.get(header)
+        if value:
+            try:
+                return parsedate_to_datetime(value).astimezone(dt.UTC)
+            except (TypeError, ValueError):
+                continue
+    return dt.datetime.now(dt.UTC)
+
+
+def _missing(
+    day: dt.date, name: str, resp: requests.Response, today: dt.date | None
+) -> RuntimeError:
+    now = today or _built_at(resp).date()
+    age = (now - file_day(day)).days
+    if age > RETENTION_DAYS:
+        return ExportGoneError(
+            f"{EXPORT} {day}: {name} is gone from TMDb's files host ({resp.status_code}): TMDb "
+            f"keeps its daily exports about {RETENTION_DAYS} days and this one is {age} days "
+            "old. The day's whole catalogue cannot be captured any more; its discover capture "
+            "(if any) still holds the popular movies."
+        )
+    return ExportNotYetError(
+        f"{EXPORT} {day}: {name} is not on TMDb's files host yet ({resp.status_code}). TMDb "
+        "builds the file for a day around 07:00-08:00 UTC the next morning; the run retries "
+        "later (a missing file is never taken as an empty catalogue)."
+    )
+
+
+# --- reading a captured file ------------------------------------------------------------------
+
+
+def stored_chunks(engine: Engine, capture_id: int) -> Iterator[bytes]:
+    """The capture's gzip bytes, chunk by chunk, on a connection of their own (a COPY in
+    progress holds the loading one; the chunks of a current capture never change)."""
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, max_row_buffer=4).execute(
+            text("SELECT data FROM raw.export_chunk WHERE capture_id = :c ORDER BY seq"),
+            {"c": capture_id},
+        )
+        for (data,) in result:
+            yield bytes(data)
+
+
+class ExportRows:
+    """The COPY text of a captured file's rows for one date, produced as COPY reads it.
+
+    Each line is parsed on its own: a line that is not a JSON object with an integer id, a
+    number popularity and boolean flags is set aside with its line number (`rejected`), the
+    rest loads. An id seen before in the file is kept once (`duplicates`). Memory stays flat:
+    one chunk, one line, and a bitmap of the ids seen.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], date_id: int, max_rejected: int = 1000):
+        self._chunks = chunks
+        self._gz = GzipLines()
+        self._prefix = f"{date_id}\t".encode()
+        self._rest = b""
+        self._out = bytearray()
+        self._done = False
+        self._seen = bytearray(1 << 18)
+        self.line_no = 0
+        self.rows = 0
+        self.duplicates = 0
+        self.rejected: list[tuple[int, str, str]] = []  # (line number, reason, the line)
+        self.rejected_count = 0
+        self.max_rejected = max_rejected
+
+    def read(self, size: int = 65536) -> bytes:
+        while len(self._out) < size and not self._done:
+            self._fill()
+        out = bytes(self._out[:size])
+        del self._out[:size]
+        return out
+
+    def _fill(self) -> None:
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            self._gz.close()
+            if self._rest:  # a last line without its newline: still a line
+                self._line(self._rest)
+                self._rest = b""
+            self._done = True
+            return
+        data = self._rest + self._gz.feed(chunk)
+        lines = data.split(b"\n")
+        self._rest = lines.pop()
+        for line in lines:
+            self._line(line)
+
+    def _line(self, line: bytes) -> None:
+        self.line_no += 1
+        if not line.strip():
+            return
+        try:
+            obj = orjson.loads(line)
+            movie_id = obj["id"]
+            popularity = obj["popularity"]
+            adult = obj.get("adult", False)
+            video = obj.get("video", False)
+            if type(movie_id) is not int or not 0 < movie_id < 2**31:
+                raise ValueError(f"id is {movie_id!r}, not a positive integer")
+            if type(popularity) not in (int, float) or popularity != popularity or popularity < 0:
+                raise ValueError(f"popularity is {popularity!r}, not a number >= 0")
+            if type(adult) is not bool or type(video) is not bool:
+                raise ValueError(f"adult/video are {adult!r}/{video!r}, not booleans")
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            reason = (
+                str(exc)
+                if isinstance(exc, ValueError) and not isinstance(exc, orjson.JSONDecodeError)
+                else f"not a JSON object with id and popularity ({type(exc).__name__}: {exc})"
+            )
+            self.rejected_count += 1
+            if len(self.rejected) < self.max_rejected:
+                self.rejected.append((self.line_no, reason, line[:500].decode("utf-8", "replace")))
+            return
+        byte, bit = movie_id >> 3, 1 << (movie_id & 7)
+        if byte >= len(self._seen):
+            self._seen.extend(bytes(max(byte + 1 - len(self._seen), len(self._seen))))
+        if self._seen[byte] & bit:
+            self.duplicates += 1
+            return
+        self._seen[byte] |= bit
+        self.rows += 1
+        self._out += b"%s%d\t%r\t%s\t%s\n" % (
+            self._prefix,
+            movie_id,
+            float(popularity),
+            b"t" if adult else b"f",
+            b"t" if video else b"f",
+        )
