@@ -153,13 +153,14 @@ def test_checks_run_on_their_own_in_their_assets_steps_without_loading(db):
     assert db.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") == before
 
 
-@pytest.mark.parametrize("table", list(TABLES))
+@pytest.mark.parametrize("table", [t for t in TABLES if t != "fact_movie_popularity_daily"])
 def test_duplicate_key(db, table):
     execute(
         db,
         f"ALTER TABLE warehouse.{table} DROP CONSTRAINT {table}_pkey CASCADE",
         "ALTER TABLE warehouse.dim_date DROP CONSTRAINT IF EXISTS dim_date_full_date_key",
-        f"INSERT INTO warehouse.{table} SELECT * FROM warehouse.{table} ORDER BY 1 LIMIT 1",
+        # The latest day's row: a table keyed by day is checked on the run's (latest) day.
+        f"INSERT INTO warehouse.{table} SELECT * FROM warehouse.{table} ORDER BY 1 DESC LIMIT 1",
     )
     if table == "bridge_movie_cast":  # the copy would also share a billing position
         execute(
@@ -170,7 +171,7 @@ def test_duplicate_key(db, table):
     name, meta = only_failure(run_checks(db))
     assert name == f"{table}:unique_key"
     assert meta["duplicate_keys"] == 1 and meta["null_keys"] == 0
-    first_key = db.rows(f"SELECT * FROM warehouse.{table} ORDER BY 1 LIMIT 1")[0][0]
+    first_key = db.rows(f"SELECT * FROM warehouse.{table} ORDER BY 1 DESC LIMIT 1")[0][0]
     assert meta["examples"][0][0] == (
         first_key if isinstance(first_key, int | str) else str(first_key)
     )

@@ -11,7 +11,8 @@ from tmdb_assets.definitions import defs
 from tmdb_assets.partitions import daily_partitions
 from tmdb_assets.tables import SEED, TABLES
 
-RAW = {"raw_discover_pages", "raw_movie_details"}
+RAW = {"raw_discover_pages", "raw_movie_details", "raw_movie_id_export"}
+CATALOGUE = {"raw_movie_id_export", "fact_movie_popularity_daily"}
 PARTITIONED = RAW | set(TABLES)
 # Live SQL views: one object each, not a day; kept current by an automation condition.
 VIEWS = {"vw_movie_latest", "vw_genre_popularity", "vw_top_movies", "vw_continent_popularity"}
@@ -88,6 +89,7 @@ SPECIFIC_CHECKS = {
     "raw_movie_details": {"every_movie_has_details_or_404"},
     "dim_movie": {"details_failure_share", "non_negative_numbers", "release_date_plausible"},
     "dim_country": {"every_country_has_a_continent"},
+    "fact_movie_popularity_daily": {"export_agrees_with_discover", "catalogue_count_within_band"},
     "bridge_movie_cast": {"cast_order_unique"},
     "bridge_movie_crew": {"every_movie_with_details_has_credits"},
     "fact_movie_daily": {
@@ -128,7 +130,9 @@ def test_a_day_runs_one_step_per_asset_with_its_checks_inside():
     job = defs.resolve_job_def("tmdb_daily")
     steps = {node.name for node in job.graph.nodes}
     assets = {k.path[-1] for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert steps == (assets - VIEWS) | {"analytics_views"} and len(steps) <= 25
+    assert steps == (assets - VIEWS - CATALOGUE) | {"analytics_views"} and len(steps) <= 25
+    catalogue = defs.resolve_job_def("tmdb_catalogue")
+    assert {node.name for node in catalogue.graph.nodes} == CATALOGUE
 
 
 def test_owners_tags_freshness_and_the_failure_alert():

@@ -39,6 +39,8 @@ def day() -> DayData:
 
 def test_every_builder_fills_its_tables_columns(day):
     for table in TABLES.values():
+        if table.rows is None:  # loaded from another source (the catalogue: the export file)
+            continue
         built = table.rows(day)
         assert all(len(r) == len(table.columns) for r in built), table.name
         keys = [tuple(r[table.columns.index(k)] for k in table.key) for r in built]
