@@ -122,7 +122,7 @@ def running_dashboard(database_url: str, reader: str) -> Iterator[str]:
         proc.wait(30)
 
 
-def shoot_dashboard(url: str, path: Path, settle: bool = True) -> dict:
+def shoot_dashboard(url: str, path: Path, settle: bool = True, people: bool = False) -> dict:
     """Open the dashboard, wait until its charts are drawn, save a full-page screenshot.
     Returns the page's title, visible text, number of drawn charts, and the seconds from
     opening the page until the latest day and its KPIs are shown (first_paint_s) and until
@@ -147,7 +147,12 @@ def shoot_dashboard(url: str, path: Path, settle: bool = True) -> dict:
             page.get_by_text("Movies tracked").first.wait_for(timeout=60_000)
             first = time.perf_counter() - started  # the latest day and its KPIs on screen
             charts = page.locator(".vega-embed canvas, .vega-embed svg.marks")
-            charts.nth(2).wait_for(timeout=60_000)
+            if people:  # the People page, from the sidebar: two charts
+                page.get_by_text("People", exact=True).first.click()
+                page.get_by_text("Top person on").first.wait_for(timeout=60_000)
+                charts.nth(1).wait_for(timeout=60_000)
+            else:
+                charts.nth(2).wait_for(timeout=60_000)
             painted = time.perf_counter() - started
             if settle:  # for the picture: everything drawn
                 page.wait_for_load_state("networkidle")

@@ -233,9 +233,10 @@ def test_the_dashboard_in_a_real_browser(loaded, tmp_path):
 
     if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
         pytest.skip(f"{CHROMIUM} missing: apt-get install chromium (CI installs it)")
-    shot = tmp_path / "dashboard.png"
+    shot, people_shot = tmp_path / "dashboard.png", tmp_path / "dashboard_people.png"
     with running_dashboard(loaded, READER) as dashboard:
         page = shoot_dashboard(dashboard, shot)
+        people = shoot_dashboard(dashboard, people_shot, people=True)
     wh = Warehouse(normalize_url(loaded))
     top = wh.scalar(
         "SELECT m.title FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m "
@@ -247,5 +248,12 @@ def test_the_dashboard_in_a_real_browser(loaded, tmp_path):
     assert top in page["text"]
     assert page["charts"] >= 3  # genres over time, continents, the heat map
     assert shot.stat().st_size > 20_000
-    if os.environ.get("TMDB_UPDATE_SCREENSHOTS"):  # the README's picture
-        shutil.copyfile(shot, Path(APP).parents[1] / "docs" / "screenshots" / "dashboard.png")
+    top_person = wh.scalar(
+        "SELECT name FROM warehouse.vw_person_popularity WHERE date_id = 20250302 "
+        "ORDER BY summed_popularity DESC NULLS LAST, person_id LIMIT 1"
+    )
+    assert f"Top person on {DAY2}: {top_person}" in people["text"] and people["charts"] >= 2
+    if os.environ.get("TMDB_UPDATE_SCREENSHOTS"):  # the README's pictures
+        docs = Path(APP).parents[1] / "docs" / "screenshots"
+        shutil.copyfile(shot, docs / "dashboard.png")
+        shutil.copyfile(people_shot, docs / "dashboard_people.png")
