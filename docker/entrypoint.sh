@@ -9,6 +9,7 @@ set -eu
 if [ -z "${TMDB_API_TOKEN:-}" ]; then
   if getent hosts simulator >/dev/null 2>&1; then
     export TMDB_API_BASE_URL="http://simulator:8765/3"
+    export TMDB_EXPORTS_BASE_URL="http://simulator:8765/p/exports"
     export TMDB_API_TOKEN="simulator"  # the simulator accepts any non-empty token
     echo "tmdb-assets: TMDB_API_TOKEN is not set; using the TMDb simulator at $TMDB_API_BASE_URL (demo profile)" >&2
   else
