@@ -553,7 +553,7 @@ def measure_dashboard(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]
             conn.execute(text("VACUUM (ANALYZE)"))
         admin.dispose()
         out = dashboard_queries(db.url)
-        first_paint, charts = dashboard_first_paint(db.url)
+        first_paint, charts = (None, None) if args.no_first_paint else dashboard_first_paint(db.url)
         out.update(
             first_paint_s=first_paint,
             charts_drawn_s=charts,
@@ -709,6 +709,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--only-dashboard", action="store_true", help="only the dashboard section (dashboard.*)"
+    )
+    p.add_argument(
+        "--no-first-paint",
+        action="store_true",
+        help="leave out the browser's first paint (dashboard.first_paint_s is then null)",
     )
     p.add_argument(
         "--only-run",
