@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 from statistics import median
@@ -57,6 +58,7 @@ from tmdb_assets.resources.warehouse import WarehouseResource, copy_into, copy_t
 from tmdb_assets.seeds import load_country_continent
 from tmdb_assets.settings import data_dir, project_root
 from tmdb_assets.tables import TABLES as REGISTRY
+from tmdb_assets.transform import date_id
 
 DEFS = all_assets  # each asset carries its checks
 PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent") - CATALOGUE
@@ -362,6 +364,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         out["dashboard"] = measure_dashboard(args, day1)
         out["dashboard"]["process_peak_rss_mb"] = peak_rss_mb()
+
+        out["export"] = export_in_its_own_process(args)
+        print(f"export: {out['export']}", flush=True)
         print(f"dashboard: {out['dashboard']}", flush=True)
     finally:
         sim.stop()
@@ -569,6 +574,134 @@ def measure_dashboard(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]
         db.close(keep=args.keep)
 
 
+def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
+    """TMDb's daily ID export of --export-lines lines (the simulator's catalogue plus its long
+    tail): one day captured (download_s: the file streamed into raw) and loaded (load_s, the
+    median of --load-repeats loads into an empty day) against the same rows COPY'd from a file
+    into the same partitioned table (copy_floor_s, interleaved); then --export-backfill-days
+    days captured and loaded by one run of the catalogue job (backfill_s). Run in a process of
+    its own (`--only-export`), so peak_rss_mb is this section's."""
+    from tmdb_assets.export import ExportRows, capture_export, file_name, stored_chunks
+
+    days = [day1 + dt.timedelta(days=k) for k in range(max(1, args.export_backfill_days))]
+    db = ScratchDatabase("tmdb_bench_export")
+    # The clock just after the last day's file was built: every file of the range is there.
+    sim = Simulator(
+        args.movies, 7, 0, "--date", (days[-1] + dt.timedelta(days=1)).isoformat(),
+        "--export-tail", str(max(0, args.export_lines - args.movies)),
+    )  # fmt: skip
+    exports_url = sim.base_url.removesuffix("/3") + "/p/exports"
+    try:
+        # Not timed: the simulator builds each file on first request.
+        for day in days:
+            with urllib.request.urlopen(f"{exports_url}/{file_name(day)}", timeout=600) as r:
+                r.read()
+        wh = WarehouseResource(database_url=db.url).get()
+        t0 = time.perf_counter()
+        info = capture_export(wh, exports_url, day1)
+        download = time.perf_counter() - t0
+        table = REGISTRY["fact_movie_popularity_daily"]
+        floor_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"{db.name}.copy"
+        with open(floor_file, "wb") as f:  # the rows as COPY text, made once (not timed)
+            rows = ExportRows(stored_chunks(wh.engine, info.capture_id), date_id(day1))
+            while chunk := rows.read(1 << 20):
+                f.write(chunk)
+        loads, floors = [], []
+        for _ in range(args.load_repeats):
+            with wh.begin() as conn:
+                conn.execute(text(f"DELETE FROM {table.qualified} WHERE date_id = :d"),
+                             {"d": date_id(day1)})  # fmt: skip
+            t0 = time.perf_counter()
+            _, result = load_table_day(wh, table, day1)
+            loads.append(time.perf_counter() - t0)
+            floors.append(export_copy_floor(wh, table.qualified, day1, floor_file))
+        floor_file.unlink()
+        resources = {
+            "tmdb": TMDbResource(api_token="bench", exports_base_url=exports_url),
+            "warehouse": WarehouseResource(database_url=db.url),
+            "quality": QualityResource(freshness_hours=1e9),
+        }
+        clear_cache()
+        t0 = time.perf_counter()
+        run = defs.resolve_job_def("tmdb_catalogue").execute_in_process(
+            resources=resources,
+            tags={
+                "dagster/asset_partition_range_start": days[0].isoformat(),
+                "dagster/asset_partition_range_end": days[-1].isoformat(),
+            },
+        )
+        backfill = time.perf_counter() - t0
+        assert run.success
+        load_s, floor_s = median(loads), median(floors)
+        return {
+            "rows": result["rows"],
+            "lines": result["lines"],
+            "gzip_mb": round(info.stats["bytes"] / 1e6, 1),
+            "download_s": round(download, 2),
+            "load_s": round(load_s, 2),
+            "copy_floor_s": round(floor_s, 2),
+            "load_ratio": round(load_s / floor_s, 2),
+            "load_samples_s": [round(x, 2) for x in loads],
+            "copy_floor_samples_s": [round(x, 2) for x in floors],
+            "backfill_days": len(days),
+            "backfill_s": round(backfill, 1),
+            "backfill_vs_days_times_one": round(backfill / (len(days) * (download + load_s)), 2),
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    finally:
+        sim.stop()
+        db.close(keep=args.keep)
+
+
+def export_in_its_own_process(args: argparse.Namespace) -> dict[str, Any]:
+    """measure_export in a child process: its peak RSS is the catalogue's alone."""
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_export_{uuid.uuid4().hex[:8]}.json"
+    cmd = [
+        sys.executable, "-m", "tmdb_assets_tests.benchmark", "--only-export",
+        "--movies", str(args.movies), "--export-lines", str(args.export_lines),
+        "--export-backfill-days", str(args.export_backfill_days),
+        "--load-repeats", str(args.load_repeats), "--json", str(path),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=7200)
+    if done.returncode != 0:
+        raise RuntimeError(f"the export section failed:\n{done.stderr[-3000:]}")
+    figures = json.loads(path.read_text())["export"]
+    path.unlink()
+    return figures
+
+
+def export_copy_floor(wh, table: str, day: dt.date, path: Path) -> float:
+    """The same rows COPY'd from a file into an empty table of the same definition (month
+    partitions, key, index) in one transaction."""
+    first = day.replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    with wh.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS bench_export CASCADE"))
+        conn.execute(text("CREATE SCHEMA bench_export"))
+        conn.execute(
+            text(
+                f"CREATE TABLE bench_export.t (LIKE {table} INCLUDING ALL) "
+                "PARTITION BY RANGE (date_id)"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TABLE bench_export.t_month PARTITION OF bench_export.t "
+                f"FOR VALUES FROM ({date_id(first)}) TO ({date_id(after)})"
+            )
+        )
+    t0 = time.perf_counter()
+    with wh.begin() as conn, open(path, "rb") as f:
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.copy_expert(
+            "COPY bench_export.t (date_id, movie_id, popularity, adult, video) FROM STDIN", f
+        )
+    elapsed = time.perf_counter() - t0
+    with wh.begin() as conn:
+        conn.execute(text("DROP SCHEMA bench_export CASCADE"))
+    return elapsed
+
+
 def current_rss_mb() -> float:
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
@@ -662,6 +795,7 @@ def print_table(out: dict[str, Any]) -> None:
         ("backfill", f"{out['backfill']['days']} days: one run {out['backfill']['single_run_s']}s, {out['backfill']['days']} runs {out['backfill']['per_partition_runs_s']}s ({out['backfill']['speedup']}x); in one process {out['backfill']['per_partition_in_process_s']}s ({out['backfill']['speedup_in_process']}x)"),
         ("run", f"day 1 {out['run']['day1_wall_s']}s for {out['run']['day1_requests']} requests (floor {out['run']['day1_floor_s']}s); steady day {out['run']['steady_wall_s']}s for {out['run']['steady_requests']} requests (floor {out['run']['steady_floor_s']}s); {out['run']['steps_per_day']} steps a day"),
         ("dashboard", f"{out['dashboard']['days']} days of {out['dashboard']['movies']} movies: first paint {out['dashboard']['first_paint_s']}s, query p95 {out['dashboard']['query_p95_ms']} ms (max {out['dashboard']['query_max_ms']} ms)"),
+        ("export", f"{out['export']['rows']:,} rows: download {out['export']['download_s']}s, load {out['export']['load_s']}s vs COPY floor {out['export']['copy_floor_s']}s (ratio {out['export']['load_ratio']}), peak RSS {out['export']['peak_rss_mb']} MB; {out['export']['backfill_days']} days in one run {out['export']['backfill_s']}s"),
         ("peak_rss_mb", str(out["peak_rss_mb"])),
         ("machine", ", ".join(f"{k} {v}" for k, v in out["machine"].items() if k != "platform")),
     ]  # fmt: skip
@@ -711,6 +845,18 @@ def main(argv: list[str] | None = None) -> int:
         "--only-dashboard", action="store_true", help="only the dashboard section (dashboard.*)"
     )
     p.add_argument(
+        "--export-lines", type=int, default=1_000_000, help="lines of the daily ID export"
+    )
+    p.add_argument(
+        "--export-backfill-days",
+        type=int,
+        default=30,
+        help="days of the catalogue backfill (one run of tmdb_catalogue)",
+    )
+    p.add_argument(
+        "--only-export", action="store_true", help="only the catalogue section (export.*)"
+    )
+    p.add_argument(
         "--no-first-paint",
         action="store_true",
         help="leave out the browser's first paint (dashboard.first_paint_s is then null)",
@@ -721,7 +867,10 @@ def main(argv: list[str] | None = None) -> int:
         help="only the end-to-end section (run.*): two days through `tmdb-assets run`",
     )
     args = p.parse_args(argv)
-    if args.only_dashboard:
+    if args.only_export:
+        out = {"export": measure_export(args, dt.date(2025, 3, 1))}
+        print(json.dumps(out, indent=2, default=str))
+    elif args.only_dashboard:
         out = {"dashboard": measure_dashboard(args, dt.date(2025, 3, 1))}
         print(json.dumps(out, indent=2, default=str))
     elif args.only_run:

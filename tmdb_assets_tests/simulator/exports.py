@@ -8,6 +8,7 @@ around 07:00-08:00 UTC). Files older than `RETENTION_DAYS` are gone.
 """
 
 import datetime as dt
+import functools
 import gzip
 import io
 import random
@@ -40,47 +41,52 @@ def export_lines(catalog: Catalog, file_day: dt.date, tail: int = 0) -> list[byt
     """The file's lines: the state of `file_day - 1` (the day that ended before it was built)."""
     day = file_day - dt.timedelta(days=1)
     state = catalog.state(day)
-    lines = []
-    for m in catalog.visible(day, include_adult=False):
-        lines.append(
-            orjson.dumps(
-                {
-                    "adult": False,
-                    "id": m.id,
-                    "original_title": m.details.get("original_title") or m.details.get("title"),
-                    "popularity": state.popularity[m.id],
-                    "video": bool(m.details.get("video")),
-                }
-            )
+    lines = [
+        orjson.dumps(
+            {
+                "adult": False,
+                "id": m.id,
+                "original_title": m.details.get("original_title") or m.details.get("title"),
+                "popularity": state.popularity[m.id],
+                "video": bool(m.details.get("video")),
+            }
         )
-    # The long tail: ids discover never lists, barely popular, stable from day to day; a few
-    # appear and disappear (new and removed ids).
-    rng = random.Random(_stable_int(catalog.seed, "tail", day.isoformat()))
-    known = catalog.by_id
-    base = 2_000_000
-    for i in range(tail):
-        movie_id = base + i
-        if movie_id in known or (i + day.toordinal()) % 997 == 0:
-            continue  # about one in a thousand gone that day
-        words = _stable_int(catalog.seed, "t", movie_id)
-        lines.append(
-            b'{"adult":false,"id":%d,"original_title":"%s %s","popularity":%.3f,"video":%s}'
-            % (
-                movie_id,
-                ADJECTIVES[words % len(ADJECTIVES)].encode(),
-                NOUNS[(words >> 8) % len(NOUNS)].encode(),
-                0.6 + (words % 1000) / 200 * rng.random(),
-                b"true" if words % 97 == 0 else b"false",
-            )
-        )
-    # Not in id order, as TMDb's files are not.
+        for m in catalog.visible(day, include_adult=False)
+    ]
+    # Not in id order, as TMDb's files are not: the catalogue's movies shuffled per day, the
+    # tail after them in a fixed scrambled order.
     random.Random(_stable_int(catalog.seed, "order", day.isoformat())).shuffle(lines)
+    # The long tail: ids discover never lists, barely popular, their popularity drifting a little
+    # from day to day; about one in a thousand is missing on a given day (removed, or new when
+    # it comes back).
+    shift = day.toordinal() % 7
+    for n, (head, base, tail_) in enumerate(_tail(catalog.seed, tail)):
+        if (n + day.toordinal()) % 997 == 0:
+            continue
+        lines.append(b"%s%.3f%s" % (head, base * (1 + 0.01 * ((n + shift) % 7)), tail_))
     return lines
+
+
+@functools.lru_cache(maxsize=2)
+def _tail(seed: int, size: int) -> list[tuple[bytes, float, bytes]]:
+    """The tail's fixed parts: each line's text before and after its popularity, and a base."""
+    out = []
+    for i in range(size):
+        movie_id = 2_000_000 + (i * 7919) % max(size, 1)  # scrambled, not in id order
+        words = _stable_int(seed, "t", movie_id)
+        head = b'{"adult":false,"id":%d,"original_title":"%s %s","popularity":' % (
+            movie_id,
+            ADJECTIVES[words % len(ADJECTIVES)].encode(),
+            NOUNS[(words >> 8) % len(NOUNS)].encode(),
+        )
+        video = b"true" if words % 97 == 0 else b"false"
+        out.append((head, 0.6 + (words % 1000) / 250, b',"video":%s}' % video))
+    return out
 
 
 def gzip_lines(lines: list[bytes], truncate: bool = False) -> bytes:
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=5, mtime=0) as f:
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1, mtime=0) as f:
         for line in lines:
             f.write(line + b"\n")
     data = buffer.getvalue()

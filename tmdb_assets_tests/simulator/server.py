@@ -486,7 +486,8 @@ class Handler(BaseHTTPRequestHandler):
             exports.export_lines(self.state.catalog, day, self.state.config.export_tail)
         )
         with self.state.lock:
-            if len(self.state.exports) >= 3:
+            # Built files are kept up to about 600 MB (a benchmark's month of million-line files).
+            while self.state.exports and sum(map(len, self.state.exports.values())) > 600 << 20:
                 self.state.exports.pop(next(iter(self.state.exports)))
             self.state.exports[name] = body
         return body
