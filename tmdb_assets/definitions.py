@@ -51,7 +51,7 @@ with warnings.catch_warnings():
 # a fresh deployment's first scheduled run then needs nothing done by hand.
 # The catalogue (TMDb's daily ID export) has its own job and schedule: TMDb builds day D's file
 # around 07:00-08:00 UTC on D+1, hours after the daily run.
-CATALOGUE_ASSETS = ("raw_movie_id_export", "fact_movie_popularity_daily")
+CATALOGUE_ASSETS = ("raw_movie_id_export", "fact_movie_popularity_daily", "fact_catalogue_daily")
 CATALOGUE = dg.AssetSelection.assets(*CATALOGUE_ASSETS)
 daily_job = dg.define_asset_job(
     "tmdb_daily",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, text
 
 from tmdb_assets.queries import query
-from tmdb_assets.raw_read import gc_paused, read_day_on, require_capture
+from tmdb_assets.raw_read import MissingRawDataError, gc_paused, read_day_on, require_capture
 from tmdb_assets.resources.warehouse import (
     UpsertResult,
     Warehouse,
@@ -273,3 +273,15 @@ def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str
         "capture_version": capture.version,
         "file": str(capture.stats.get("file", "")),
     }
+
+
+def load_catalogue_day(conn: Connection, table: "Table", data: DayData) -> dict[str, Any]:
+    """The day's catalogue summary (sql/queries/catalogue_day.sql), from its export rows."""
+    lock_day(conn, table.name, data.day)
+    movies, new, removed = conn.execute(query("catalogue_day"), {"d": data.date_id}).one()
+    if not movies:
+        raise MissingRawDataError(
+            f"fact_movie_popularity_daily has no rows for {data.day}: materialize "
+            f"raw_movie_id_export and fact_movie_popularity_daily for {data.day} first."
+        )
+    return {"rows": 1, "movies": movies, "new_movies": new or 0, "removed_movies": removed or 0}

@@ -285,6 +285,22 @@ TABLES: dict[str, Table] = {
             reads_raw=False,
             count_rows=False,
         ),
+        Table(
+            "fact_catalogue_daily",
+            ("date_id",),
+            columns(
+                "date_id movies previous_date_id new_movies removed_movies adult_movies "
+                "video_movies mean_popularity median_popularity p90_popularity p99_popularity "
+                "max_popularity zero_popularity"
+            ),
+            "Per export day: how many movies TMDb lists, how many ids are new and how many "
+            "gone since the previous export day, and the popularity distribution (mean, median, "
+            "90th and 99th percentiles, max, zeros). A quarter of catalogue history in 90 rows.",
+            load=load.load_catalogue_day,
+            deps=("fact_movie_popularity_daily",),
+            guard=None,
+            reads_raw=False,
+        ),
     )
 }
 

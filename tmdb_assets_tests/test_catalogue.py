@@ -9,12 +9,12 @@ import urllib.request
 import dagster as dg
 import pytest
 
+from tmdb_assets.definitions import CATALOGUE
 from tmdb_assets.export import file_name
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post
 from tmdb_assets_tests.helpers import check_results, materialize_day, materialize_seed, metadata
 
-CATALOGUE = dg.AssetSelection.assets("raw_movie_id_export", "fact_movie_popularity_daily")
 FACT = "warehouse.fact_movie_popularity_daily"
 
 
@@ -189,3 +189,56 @@ def test_the_files_host_gets_no_token(resources, simulator):
     catalogue(resources, simulator, DAY1, DAY2)
     routes = simulator.state.stats.as_dict()["by_route"]
     assert routes["exports"] >= 1 and "exports_with_authorization" not in routes
+
+
+def test_catalogue_summary_and_a_movies_history_from_both_sources(resources, simulator, warehouse):
+    materialize_seed(resources)
+    day3 = DAY2 + dt.timedelta(days=1)
+    for day in (DAY1, DAY2, day3):  # discover for three days
+        materialize_day(resources, day, simulator)
+    for day in (DAY1, DAY2):  # the export for two (day 3's file is built the next morning)
+        catalogue(resources, simulator, day, day3)
+    first, second = served_ids(simulator, DAY1), served_ids(simulator, DAY2)
+    (row,) = warehouse.rows(
+        "SELECT movies, previous_date_id, new_movies, removed_movies, median_popularity, "
+        "max_popularity FROM warehouse.vw_catalogue_daily WHERE date_id = 20250302"
+    )
+    pops = sorted(o["popularity"] for o in second.values())
+    mid = len(pops) // 2
+    median = pops[mid] if len(pops) % 2 else (pops[mid - 1] + pops[mid]) / 2
+    assert row[:4] == (len(second), 20250301, len(set(second) - set(first)),
+                       len(set(first) - set(second)))  # fmt: skip
+    assert row[4] == pytest.approx(median) and row[5] == max(pops)
+    assert (
+        warehouse.scalar(
+            "SELECT new_movies FROM warehouse.fact_catalogue_daily WHERE date_id = 20250301"
+        )
+        is None
+    )  # no export day before it
+    # A discovered movie: the export's value on days 1-2, discover's on day 3, each named.
+    movie = warehouse.scalar(
+        "SELECT movie_id FROM warehouse.fact_movie_daily WHERE date_id = 20250303 "
+        "ORDER BY discover_rank LIMIT 1"
+    )
+    history = warehouse.rows(
+        "SELECT full_date, source, popularity, discover_popularity "
+        "FROM warehouse.vw_movie_popularity_history WHERE movie_id = :m ORDER BY date_id",
+        m=movie,
+    )
+    assert [(h[0], h[1]) for h in history] == [
+        (DAY1, "export"), (DAY2, "export"), (day3, "discover")
+    ]  # fmt: skip
+    assert history[1][2] == second[movie]["popularity"] == pytest.approx(history[1][3])
+    # A range of days reads only the month partitions it covers: March's is pruned from the
+    # export's scan and never executed in discover's lookup.
+    plan = [
+        r[0]
+        for r in warehouse.rows(
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM "
+            "warehouse.vw_movie_popularity_history WHERE movie_id = :m AND date_id >= 20250401",
+            m=movie,
+        )
+    ]
+    assert any("fact_movie_popularity_daily_2025_04" in line for line in plan)
+    march = [line for line in plan if "fact_movie_popularity_daily_2025_03" in line]
+    assert all("never executed" in line for line in march), "\n".join(plan)

@@ -12,7 +12,7 @@ from tmdb_assets.partitions import daily_partitions
 from tmdb_assets.tables import SEED, TABLES
 
 RAW = {"raw_discover_pages", "raw_movie_details", "raw_movie_id_export"}
-CATALOGUE = {"raw_movie_id_export", "fact_movie_popularity_daily"}
+CATALOGUE = {"raw_movie_id_export", "fact_movie_popularity_daily", "fact_catalogue_daily"}
 PARTITIONED = RAW | set(TABLES)
 # Live SQL views: one object each, not a day; kept current by an automation condition.
 VIEWS = {"vw_movie_latest", "vw_genre_popularity", "vw_top_movies", "vw_continent_popularity"}

@@ -41,7 +41,7 @@ def test_migrations_applied_twice_equal_once(database_url):
             for m in discover_migrations()
             for name in re.findall(r"CREATE OR REPLACE VIEW warehouse\.(\w+)", m.sql)
         }
-        assert set(views) == declared and len(declared) == 10
+        assert set(views) == declared and len(declared) == 12
     engine.dispose()
 
 
