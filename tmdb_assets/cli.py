@@ -335,11 +335,23 @@ def rebuild(args: argparse.Namespace) -> int:
     started = time.monotonic()
     recreate_warehouse_schema(warehouse)
     print(f"dropped and recreated schema warehouse at {warehouse.display_url}")
-    job = defs.resolve_job_def("tmdb_derived")
     instance = get_instance()
     keep_instance_connections(instance)
     run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
-    for start, end in ranges:
+    # The discover days by the derived job; the catalogue's days (their export files) by the
+    # catalogue job without its raw asset: nothing is downloaded again.
+    import dagster as dg
+
+    from tmdb_assets.definitions import CATALOGUE_ASSETS
+    from tmdb_assets.export import EXPORT
+
+    replays = [(defs.resolve_job_def("tmdb_derived"), None, r) for r in ranges]
+    catalogue = [dg.AssetKey(a) for a in CATALOGUE_ASSETS if a != EXPORT]
+    replays += [
+        (defs.resolve_job_def("tmdb_catalogue"), catalogue, r)
+        for r in captured_ranges(warehouse, EXPORT)
+    ]
+    for job, selection, (start, end) in replays:
         result = job.execute_in_process(
             instance=instance,
             run_config=run_config,
@@ -347,10 +359,12 @@ def rebuild(args: argparse.Namespace) -> int:
                 "dagster/asset_partition_range_start": start.isoformat(),
                 "dagster/asset_partition_range_end": end.isoformat(),
             },
+            asset_selection=selection,
             raise_on_error=False,
         )
         print(
-            f"{start}..{end}: {'ok' if result.success else 'FAILED'} (one run: {result.run_id[:8]})"
+            f"{job.name} {start}..{end}: {'ok' if result.success else 'FAILED'} "
+            f"(one run: {result.run_id[:8]})"
         )
         if not result.success:
             raise RunFailed(

@@ -12,13 +12,14 @@ from tmdb_assets.raw_read import DISCOVER
 from tmdb_assets.resources.warehouse import Warehouse, discover_migrations
 
 
-def captured_ranges(warehouse: Warehouse) -> list[tuple[dt.date, dt.date]]:
-    """Contiguous ranges of days that have a complete discover capture."""
+def captured_ranges(warehouse: Warehouse, asset: str = DISCOVER) -> list[tuple[dt.date, dt.date]]:
+    """Contiguous ranges of days that have a complete capture of `asset` (the discover pages;
+    raw_movie_id_export for the catalogue)."""
     days = [
         r[0]
         for r in warehouse.rows(
             "SELECT partition_date FROM raw.capture WHERE asset = :a AND is_current ORDER BY 1",
-            a=DISCOVER,
+            a=asset,
         )
     ]
     ranges: list[tuple[dt.date, dt.date]] = []
