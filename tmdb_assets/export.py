@@ -20,6 +20,7 @@ import hashlib
 import logging
 import time
 import zlib
+from array import array
 from collections.abc import Iterator
 from typing import Any
 
@@ -229,22 +230,26 @@ def stored_chunks(engine: Engine, capture_id: int) -> Iterator[bytes]:
 
 
 class ExportRows:
-    """The COPY text of a captured file's rows for one date, produced as COPY reads it.
+    """The COPY text of a captured file's rows for one date, in movie id order.
 
     Each line is parsed on its own: a line that is not a JSON object with an integer id, a
     number popularity and boolean flags is set aside with its line number (`rejected`), the
-    rest loads. An id seen before in the file is kept once (`duplicates`). Memory stays flat:
-    one chunk, one line, and a bitmap of the ids seen.
+    rest loads. An id seen before in the file is kept once, its first line (`duplicates`).
+
+    The file is read whole into compact arrays first (17 bytes a movie: 17 MB for a million)
+    and written out sorted by id: TMDb's files are not in id order, and inserting in id order
+    keeps the index on (movie_id, date_id) from being written all over (a month holds 30
+    million entries by its end).
     """
 
     def __init__(self, chunks: Iterator[bytes], date_id: int, max_rejected: int = 1000):
         self._chunks = chunks
-        self._gz = GzipLines()
         self._prefix = f"{date_id}\t".encode()
-        self._rest = b""
+        self._ids = array("q")
+        self._popularity = array("d")
+        self._flags = bytearray()  # adult | video << 1
         self._out = bytearray()
-        self._done = False
-        self._seen = bytearray(1 << 18)
+        self._rows: Iterator[bytes] | None = None
         self.line_no = 0
         self.rows = 0
         self.duplicates = 0
@@ -253,26 +258,48 @@ class ExportRows:
         self.max_rejected = max_rejected
 
     def read(self, size: int = 65536) -> bytes:
-        while len(self._out) < size and not self._done:
-            self._fill()
+        if self._rows is None:
+            self._parse()
+            self._rows = self._sorted_rows()
+        while len(self._out) < size:
+            row = next(self._rows, None)
+            if row is None:
+                break
+            self._out += row
         out = bytes(self._out[:size])
         del self._out[:size]
         return out
 
-    def _fill(self) -> None:
-        chunk = next(self._chunks, None)
-        if chunk is None:
-            self._gz.close()
-            if self._rest:  # a last line without its newline: still a line
-                self._line(self._rest)
-                self._rest = b""
-            self._done = True
-            return
-        data = self._rest + self._gz.feed(chunk)
-        lines = data.split(b"\n")
-        self._rest = lines.pop()
-        for line in lines:
-            self._line(line)
+    def _parse(self) -> None:
+        gz, rest = GzipLines(), b""
+        for chunk in self._chunks:
+            lines = (rest + gz.feed(chunk)).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                self._line(line)
+        gz.close()
+        if rest:  # a last line without its newline: still a line
+            self._line(rest)
+
+    def _sorted_rows(self) -> Iterator[bytes]:
+        ids, popularity, flags = self._ids, self._popularity, self._flags
+        previous = None
+        # A stable sort: of an id's lines, the file's first comes first and is the one kept.
+        for i in sorted(range(len(ids)), key=ids.__getitem__):
+            movie_id = ids[i]
+            if movie_id == previous:
+                self.duplicates += 1
+                continue
+            previous = movie_id
+            self.rows += 1
+            flag = flags[i]
+            yield b"%s%d\t%r\t%s\t%s\n" % (
+                self._prefix,
+                movie_id,
+                popularity[i],
+                b"t" if flag & 1 else b"f",
+                b"t" if flag & 2 else b"f",
+            )
 
     def _line(self, line: bytes) -> None:
         self.line_no += 1
@@ -300,18 +327,6 @@ class ExportRows:
             if len(self.rejected) < self.max_rejected:
                 self.rejected.append((self.line_no, reason, line[:500].decode("utf-8", "replace")))
             return
-        byte, bit = movie_id >> 3, 1 << (movie_id & 7)
-        if byte >= len(self._seen):
-            self._seen.extend(bytes(max(byte + 1 - len(self._seen), len(self._seen))))
-        if self._seen[byte] & bit:
-            self.duplicates += 1
-            return
-        self._seen[byte] |= bit
-        self.rows += 1
-        self._out += b"%s%d\t%r\t%s\t%s\n" % (
-            self._prefix,
-            movie_id,
-            float(popularity),
-            b"t" if adult else b"f",
-            b"t" if video else b"f",
-        )
+        self._ids.append(movie_id)
+        self._popularity.append(float(popularity))
+        self._flags.append(adult | video << 1)

@@ -868,15 +868,15 @@ def main(argv: list[str] | None = None) -> int:
         help="only the end-to-end section (run.*): two days through `tmdb-assets run`",
     )
     args = p.parse_args(argv)
-    if args.only_export:
-        out = {"export": measure_export(args, dt.date(2025, 3, 1))}
+    only = {
+        "export": (args.only_export, measure_export),
+        "dashboard": (args.only_dashboard, measure_dashboard),
+        "run": (args.only_run, measure_cli_runs),
+    }
+    section = next((name for name, (asked, _) in only.items() if asked), None)
+    if section:
+        out = {section: only[section][1](args, dt.date(2025, 3, 1))}
         print(json.dumps(out, indent=2, default=str))
-    elif args.only_dashboard:
-        out = {"dashboard": measure_dashboard(args, dt.date(2025, 3, 1))}
-        print(json.dumps(out, indent=2, default=str))
-    elif args.only_run:
-        out = {"run": measure_cli_runs(args, dt.date(2025, 3, 1))}
-        print(json.dumps(out, indent=2))
     elif args.soak_days:
         out = soak(args)
         print(json.dumps({k: v for k, v in out["soak"].items() if k != "per_day"}, indent=2))
