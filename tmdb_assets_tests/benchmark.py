@@ -576,14 +576,17 @@ def measure_dashboard(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]
 
 def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
     """TMDb's daily ID export of --export-lines lines (the simulator's catalogue plus its long
-    tail): one day captured (download_s: the file streamed into raw) and loaded (load_s, the
-    median of --load-repeats loads into an empty day) against the same rows COPY'd from a file
-    into the same partitioned table (copy_floor_s, interleaved); then --export-backfill-days
-    days captured and loaded by one run of the catalogue job (backfill_s). Run in a process of
-    its own (`--only-export`), so peak_rss_mb is this section's."""
+    tail). One day as the catalogue job runs it on a fresh warehouse (single_day_run_s:
+    capture, load, summary, checks); the file streamed into raw again (download_s); its fact
+    load into an empty table (load_s, the median of --load-repeats) against the same rows
+    COPY'd from a file into a table of the same definition (copy_floor_s, interleaved); then
+    the --export-backfill-days following days in one run of the job (backfill_s), against that
+    many single days. Run in a process of its own (`--only-export`): peak_rss_mb is this
+    section's."""
     from tmdb_assets.export import ExportRows, capture_export, file_name, stored_chunks
 
-    days = [day1 + dt.timedelta(days=k) for k in range(max(1, args.export_backfill_days))]
+    n = max(1, args.export_backfill_days)
+    days = [day1 + dt.timedelta(days=k) for k in range(n + 1)]  # day 1, then the backfill's
     db = ScratchDatabase("tmdb_bench_export")
     # The clock just after the last day's file was built: every file of the range is there.
     sim = Simulator(
@@ -591,14 +594,34 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
         "--export-tail", str(max(0, args.export_lines - args.movies)),
     )  # fmt: skip
     exports_url = sim.base_url.removesuffix("/3") + "/p/exports"
+    resources = {
+        "tmdb": TMDbResource(api_token="bench", exports_base_url=exports_url),
+        "warehouse": WarehouseResource(database_url=db.url),
+        "quality": QualityResource(freshness_hours=1e9),
+    }
+
+    def catalogue_run(start: dt.date, end: dt.date) -> float:
+        clear_cache()
+        t0 = time.perf_counter()
+        run = defs.resolve_job_def("tmdb_catalogue").execute_in_process(
+            resources=resources,
+            tags={
+                "dagster/asset_partition_range_start": start.isoformat(),
+                "dagster/asset_partition_range_end": end.isoformat(),
+            },
+        )
+        assert run.success
+        return time.perf_counter() - t0
+
     try:
         # Not timed: the simulator builds each file on first request.
         for day in days:
             with urllib.request.urlopen(f"{exports_url}/{file_name(day)}", timeout=600) as r:
                 r.read()
         wh = WarehouseResource(database_url=db.url).get()
+        single = catalogue_run(day1, day1)
         t0 = time.perf_counter()
-        info = capture_export(wh, exports_url, day1)
+        info = capture_export(wh, exports_url, day1, recapture=True)
         download = time.perf_counter() - t0
         table = REGISTRY["fact_movie_popularity_daily"]
         floor_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"{db.name}.copy"
@@ -608,8 +631,8 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
                 f.write(chunk)
         loads, floors = [], []
         for _ in range(args.load_repeats):
-            # Each load into an empty day, as the floor's COPY (not timed: TRUNCATE the
-            # month, whose dead rows a DELETE would leave to the next load's index).
+            # Each load into an empty table, as the floor's COPY (not timed: TRUNCATE, whose
+            # dead rows a DELETE would leave to the next load's index).
             with wh.begin() as conn:
                 conn.execute(text(f"TRUNCATE {table.qualified}"))
             t0 = time.perf_counter()
@@ -617,36 +640,22 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
             loads.append(time.perf_counter() - t0)
             floors.append(export_copy_floor(wh, table.qualified, day1, floor_file))
         floor_file.unlink()
-        resources = {
-            "tmdb": TMDbResource(api_token="bench", exports_base_url=exports_url),
-            "warehouse": WarehouseResource(database_url=db.url),
-            "quality": QualityResource(freshness_hours=1e9),
-        }
-        clear_cache()
-        t0 = time.perf_counter()
-        run = defs.resolve_job_def("tmdb_catalogue").execute_in_process(
-            resources=resources,
-            tags={
-                "dagster/asset_partition_range_start": days[0].isoformat(),
-                "dagster/asset_partition_range_end": days[-1].isoformat(),
-            },
-        )
-        backfill = time.perf_counter() - t0
-        assert run.success
+        backfill = catalogue_run(days[1], days[-1])
         load_s, floor_s = median(loads), median(floors)
         return {
             "rows": result["rows"],
             "lines": result["lines"],
             "gzip_mb": round(info.stats["bytes"] / 1e6, 1),
+            "single_day_run_s": round(single, 2),
             "download_s": round(download, 2),
             "load_s": round(load_s, 2),
             "copy_floor_s": round(floor_s, 2),
             "load_ratio": round(load_s / floor_s, 2),
             "load_samples_s": [round(x, 2) for x in loads],
             "copy_floor_samples_s": [round(x, 2) for x in floors],
-            "backfill_days": len(days),
+            "backfill_days": n,
             "backfill_s": round(backfill, 1),
-            "backfill_vs_days_times_one": round(backfill / (len(days) * (download + load_s)), 2),
+            "backfill_vs_days_times_one": round(backfill / (n * single), 2),
             "peak_rss_mb": peak_rss_mb(),
         }
     finally:
