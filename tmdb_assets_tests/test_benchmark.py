@@ -23,6 +23,7 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
         "--movies", "120", "--pages", "2", "--days", "2", "--rate-limit", "400",
         "--latency-ms", "0", "--load-repeats", "1", "--dashboard-days", "3", "--json", str(out),
         "--no-first-paint",  # the browser test opens the dashboard in Chromium
+        "--export-lines", "3000", "--export-backfill-days", "2",
     ]  # fmt: skip
     proc = subprocess.run(
         [sys.executable, "-m", "tmdb_assets_tests.benchmark", *args],
@@ -32,7 +33,7 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
         timeout=280,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for section in ("extract", "steady_day", "load", "backfill", "run", "dashboard"):
+    for section in ("extract", "steady_day", "load", "backfill", "run", "dashboard", "export"):
         assert section in proc.stdout, section
     figures = json.loads(out.read_text())
     extract = figures["extract"]
@@ -58,5 +59,9 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
     assert dashboard["days"] == 3 and 0 < dashboard["query_p95_ms"] <= dashboard["query_max_ms"]
     assert set(dashboard["query_median_ms_by_query"]) >= {"kpis", "top_movies", "genre_history"}
     assert dashboard["first_paint_s"] is None  # --no-first-paint
+    export = figures["export"]  # the catalogue, in a process of its own
+    assert 2900 < export["rows"] <= export["lines"] <= 3000 and export["backfill_days"] == 2
+    for key in ("download_s", "load_s", "copy_floor_s", "backfill_s", "peak_rss_mb"):
+        assert export[key] > 0, key
     assert figures["peak_rss_mb"] > 0 and figures["machine"]["cores"] >= 1
     assert figures["machine"]["postgresql"]
