@@ -576,17 +576,20 @@ def measure_dashboard(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]
 
 def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
     """TMDb's daily ID export of --export-lines lines (the simulator's catalogue plus its long
-    tail). One day as the catalogue job runs it on a fresh warehouse (single_day_run_s:
-    capture, load, summary, checks); the file streamed into raw again (download_s); its fact
+    tail). Day 1 as the catalogue job runs it on a fresh warehouse (first_day_run_s: capture,
+    load, summary, checks), then day 2 (single_day_run_s: a day after a loaded one, compared
+    with it, as every day of a backfill); day 1's file streamed into raw again (download_s); its fact
     load into an empty table (load_s, the median of --load-repeats) against the same rows
     COPY'd from a file into a table of the same definition (copy_floor_s, interleaved); then
-    the --export-backfill-days following days in one run of the job (backfill_s), against that
+    the --export-backfill-days days after those in one run of the job (backfill_s), against that
     many single days. Run in a process of its own (`--only-export`): peak_rss_mb is this
     section's."""
     from tmdb_assets.export import ExportRows, capture_export, file_name, stored_chunks
 
     n = max(1, args.export_backfill_days)
-    days = [day1 + dt.timedelta(days=k) for k in range(n + 1)]  # day 1, then the backfill's
+    # Day 1 (every id new), day 2 (the single day: a day after a loaded one, as every day of
+    # a backfill but its first), then the backfill's n days.
+    days = [day1 + dt.timedelta(days=k) for k in range(n + 2)]
     db = ScratchDatabase("tmdb_bench_export")
     # The clock just after the last day's file was built: every file of the range is there.
     sim = Simulator(
@@ -619,7 +622,8 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
             with urllib.request.urlopen(f"{exports_url}/{file_name(day)}", timeout=600) as r:
                 r.read()
         wh = WarehouseResource(database_url=db.url).get()
-        single = catalogue_run(day1, day1)
+        first = catalogue_run(day1, day1)
+        single = catalogue_run(days[1], days[1])
         t0 = time.perf_counter()
         info = capture_export(wh, exports_url, day1, recapture=True)
         download = time.perf_counter() - t0
@@ -640,12 +644,13 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
             loads.append(time.perf_counter() - t0)
             floors.append(export_copy_floor(wh, table.qualified, day1, floor_file))
         floor_file.unlink()
-        backfill = catalogue_run(days[1], days[-1])
+        backfill = catalogue_run(days[2], days[-1])
         load_s, floor_s = median(loads), median(floors)
         return {
             "rows": result["rows"],
             "lines": result["lines"],
             "gzip_mb": round(info.stats["bytes"] / 1e6, 1),
+            "first_day_run_s": round(first, 2),
             "single_day_run_s": round(single, 2),
             "download_s": round(download, 2),
             "load_s": round(load_s, 2),
