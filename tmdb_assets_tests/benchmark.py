@@ -63,7 +63,6 @@ from tmdb_assets.transform import date_id
 DEFS = all_assets  # each asset carries its checks
 PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent") - CATALOGUE
 RAW = dg.AssetSelection.groups("raw") - CATALOGUE  # the daily raw captures
-TABLES = list(REGISTRY)  # every derived table, from the table registry
 
 
 def start_simulator(movies: int, rate_limit: float, latency_ms: float, day: dt.date) -> Simulator:
