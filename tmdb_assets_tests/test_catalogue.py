@@ -269,3 +269,16 @@ def test_rebuild_replays_the_catalogue_from_its_raw_files(
         assert after[table] == before[table] and after[table][0] > 0, table
     # Replayed from raw: the files host was not asked again.
     assert simulator.state.stats.as_dict()["by_route"]["exports"] == exports_before
+
+
+def test_a_day_whose_catalogue_shrinks_past_the_band_fails_its_check(
+    resources, simulator, warehouse
+):
+    catalogue(resources, simulator, DAY1, DAY2 + dt.timedelta(days=1))
+    admin_post(simulator, "exports", {"name": file_name(DAY2), "lines": QUIRKS})
+    result = catalogue(resources, simulator, DAY2, DAY2 + dt.timedelta(days=1))
+    band = check_results(result)["fact_catalogue_daily:catalogue_count_within_band"]
+    previous = warehouse.scalar("SELECT movies FROM warehouse.fact_catalogue_daily "
+                                "WHERE date_id = 20250301")  # fmt: skip
+    assert not band.passed
+    assert band.metadata["outside_band"].value == {str(DAY2): [previous, 4]}

@@ -89,7 +89,8 @@ SPECIFIC_CHECKS = {
     "raw_movie_details": {"every_movie_has_details_or_404"},
     "dim_movie": {"details_failure_share", "non_negative_numbers", "release_date_plausible"},
     "dim_country": {"every_country_has_a_continent"},
-    "fact_movie_popularity_daily": {"export_agrees_with_discover", "catalogue_count_within_band"},
+    "fact_movie_popularity_daily": {"export_agrees_with_discover"},
+    "fact_catalogue_daily": {"catalogue_count_within_band"},
     "bridge_movie_cast": {"cast_order_unique"},
     "bridge_movie_crew": {"every_movie_with_details_has_credits"},
     "fact_movie_daily": {
