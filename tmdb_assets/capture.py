@@ -125,13 +125,13 @@ def _make_current(
     capture_id: int,
     version: int,
     captured_at: dt.datetime,
-    grace_hours: float,
+    grace_hours: float | None,
     stats: dict[str, Any],
 ) -> CaptureInfo:
-    """Make a complete capture the partition's current one (late-flagged when it is)."""
-    info = CaptureInfo(
-        capture_id, asset, day, version, captured_at, is_late(day, captured_at, grace_hours), stats
-    )
+    """Make a complete capture the partition's current one (late-flagged when it is; never,
+    with grace_hours None: a capture that holds the day's own state whenever it is taken)."""
+    late = grace_hours is not None and is_late(day, captured_at, grace_hours)
+    info = CaptureInfo(capture_id, asset, day, version, captured_at, late, stats)
     _close_capture(conn, info, stats)
     return info
 

@@ -243,35 +243,23 @@ def enforced(wh: Warehouse, table: Table) -> bool:
 def unique_key(table: Table) -> Check:
     cols = ", ".join(table.key)
 
-    # A table keyed by day is checked on the run's days: a day's check costs the same after
-    # ten years of history.
-    per_day = "date_id" in table.key
-    where = "WHERE date_id = ANY(:ids)" if per_day else ""
-
     def evaluate(run: CheckRun) -> Outcome:
         wh = run.wh
         if enforced(wh, table):
             # PostgreSQL's unique index on the key guarantees it: no need to read the rows
             # (a million a day in the catalogue). Without it, the rows are read.
             return result(True, ERROR, duplicate_keys=0, null_keys=0, enforced_by="unique index")
-        ids = [date_id(d) for d in run.days] if per_day else []
         dups = wh.rows(
-            f"SELECT {cols}, count(*) FROM {table.qualified} {where} GROUP BY {cols} "
-            f"HAVING count(*) > 1 ORDER BY count(*) DESC, {cols} LIMIT {EXAMPLES}",
-            ids=ids,
+            f"SELECT {cols}, count(*) FROM {table.qualified} GROUP BY {cols} "
+            f"HAVING count(*) > 1 ORDER BY count(*) DESC, {cols} LIMIT {EXAMPLES}"
         )
         n_dups = wh.scalar(
-            f"SELECT count(*) FROM (SELECT 1 FROM {table.qualified} {where} GROUP BY {cols} "
-            "HAVING count(*) > 1) x",
-            ids=ids,
+            f"SELECT count(*) FROM (SELECT 1 FROM {table.qualified} GROUP BY {cols} "
+            "HAVING count(*) > 1) x"
         )
         nulls = wh.scalar(
             f"SELECT count(*) FROM {table.qualified} WHERE "
-            + ("date_id = ANY(:ids) AND " if per_day else "")
-            + "("
             + " OR ".join(f"{c} IS NULL" for c in table.key)
-            + ")",
-            ids=ids,
         )
         return result(
             n_dups == 0 and nulls == 0,

@@ -31,6 +31,7 @@ from sqlalchemy import Engine, text
 from tmdb_assets.capture import _make_current, _open_capture
 from tmdb_assets.raw_read import CaptureInfo, current_capture
 from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.transform import Rejected
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,6 @@ def capture_export(
     *,
     recapture: bool = False,
     timeout_s: float = 60.0,
-    today: dt.date | None = None,
     logger: Any = log,
 ) -> CaptureInfo:
     """Capture partition `day`'s export file, or reuse the current capture."""
@@ -121,7 +121,7 @@ def capture_export(
         ) from None
     with resp:
         if resp.status_code in (403, 404):
-            raise _missing(day, name, resp, today)
+            raise _missing(day, name, resp)
         resp.raise_for_status()
         captured_at = _built_at(resp)
         with warehouse.begin() as conn:
@@ -138,7 +138,7 @@ def capture_export(
     stats.update(file=name, download_s=round(time.perf_counter() - started, 2))
     with warehouse.begin() as conn:
         # Never late: the file is that day's own state, whenever it is downloaded.
-        info = _make_current(conn, EXPORT, day, capture_id, version, captured_at, 1e6, stats)
+        info = _make_current(conn, EXPORT, day, capture_id, version, captured_at, None, stats)
     logger.info(
         f"{EXPORT} {day}: captured v{info.version}: {name}, {stats['lines']:,} lines, "
         f"{stats['bytes']:,} bytes in {stats['download_s']}s"
@@ -195,11 +195,8 @@ def _built_at(resp: requests.Response) -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _missing(
-    day: dt.date, name: str, resp: requests.Response, today: dt.date | None
-) -> RuntimeError:
-    now = today or _built_at(resp).date()
-    age = (now - file_day(day)).days
+def _missing(day: dt.date, name: str, resp: requests.Response) -> RuntimeError:
+    age = (_built_at(resp).date() - file_day(day)).days  # the host's Date: its "today"
     if age > RETENTION_DAYS:
         return ExportGoneError(
             f"{EXPORT} {day}: {name} is gone from TMDb's files host ({resp.status_code}): TMDb "
@@ -253,7 +250,7 @@ class ExportRows:
         self.line_no = 0
         self.rows = 0
         self.duplicates = 0
-        self.rejected: list[tuple[int, str, str]] = []  # (line number, reason, the line)
+        self.rejected: list[Rejected] = []  # the first max_rejected, with their line numbers
         self.rejected_count = 0
         self.max_rejected = max_rejected
 
@@ -329,7 +326,15 @@ class ExportRows:
             )
             self.rejected_count += 1
             if len(self.rejected) < self.max_rejected:
-                self.rejected.append((self.line_no, reason, line[:500].decode("utf-8", "replace")))
+                text_ = line[:500].decode("utf-8", "replace")
+                self.rejected.append(
+                    Rejected(
+                        "export",
+                        None,
+                        f"line {self.line_no}: {reason}",
+                        {"line": self.line_no, "text": text_},
+                    )
+                )
             return
         self._ids.append(movie_id)
         self._popularity.append(float(popularity))

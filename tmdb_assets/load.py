@@ -22,7 +22,6 @@ from tmdb_assets.resources.warehouse import (
     Warehouse,
     batch_rows,
     batch_source,
-    copy_into,
     partition_lock,
     stage,
     upsert,
@@ -30,7 +29,7 @@ from tmdb_assets.resources.warehouse import (
 )
 from tmdb_assets.rows import DayData, bridge_pairs, dim_country_rows
 from tmdb_assets.seeds import continents
-from tmdb_assets.transform import date_id
+from tmdb_assets.transform import Rejected, date_id
 
 if TYPE_CHECKING:
     from tmdb_assets.tables import Table
@@ -76,26 +75,26 @@ def upsert_rows(conn: Connection, table: "Table", data: DayData) -> UpsertResult
     )
 
 
-def record_rejected(conn: Connection, data: DayData) -> int:
+def record_rejected(conn: Connection, day: dt.date, rejected: list[Rejected]) -> int:
     """Quarantine what could not be parsed, with its reason (idempotent per day and reason)."""
-    if not data.rejected:
+    if not rejected:
         return 0
     stage(
         conn,
         "stg_quarantine",
         "raw.quarantine",
         ["partition_date", "source", "movie_id", "reason", "payload", "field"],
-        [(data.day, r.source, r.movie_id, r.reason, r.payload, r.field) for r in data.rejected],
+        [(day, r.source, r.movie_id, r.reason, r.payload, r.field) for r in rejected],
     )
     conn.execute(query("quarantine_insert"))
     conn.execute(text("DROP TABLE stg_quarantine"))
-    return len(data.rejected)
+    return len(rejected)
 
 
 def load_dim_movie(conn: Connection, table: "Table", data: DayData) -> UpsertResult:
     """dim_movie, and the day's quarantine (what its parse set aside, with the reasons)."""
     lock_day(conn, table.name, data.day)
-    record_rejected(conn, data)
+    record_rejected(conn, data.day, data.rejected)
     return upsert_rows(conn, table, data)
 
 
@@ -211,11 +210,15 @@ def replace_day(conn: Connection, table: "Table", data: DayData) -> dict[str, in
 # --- the catalogue (daily ID export) --------------------------------------------------------
 
 
+def month_after(day: dt.date) -> dt.date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 def month_partition(conn: Connection, table: str, day: dt.date) -> str:
     """The month partition of `table` (a RANGE-on-date_id table) holding `day`, created when
     missing; returns its name."""
-    first = day.replace(day=1)
-    after = (first + dt.timedelta(days=32)).replace(day=1)
+    first, after = day.replace(day=1), month_after(day)
     schema, name = table.split(".")
     partition = f"{name}_{first:%Y_%m}"
     exists = conn.execute(
@@ -233,14 +236,15 @@ def month_partition(conn: Connection, table: str, day: dt.date) -> str:
 
 def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str, Any]:
     """Replace the day's rows with the current export capture's, in one transaction: the
-    file's lines are decompressed, parsed and streamed into COPY as it reads them (no staging
-    table, no whole file in memory). Lines that cannot be read are quarantined with their line
-    numbers; the rest loads. The day's month partition and the next are created ahead."""
+    file's lines are decompressed and parsed into compact arrays (export.ExportRows), then fed
+    to COPY in movie id order (no staging table). Lines that cannot be read are quarantined with
+    their line numbers; the rest loads. The day's month partition and the next are created
+    ahead."""
     from tmdb_assets.export import EXPORT, ExportRows, stored_chunks
 
     capture = require_capture(conn, EXPORT, data.day)
     month_partition(conn, table.qualified, data.day)
-    month_partition(conn, table.qualified, (data.day.replace(day=1) + dt.timedelta(days=32)))
+    month_partition(conn, table.qualified, month_after(data.day))
     lock_day(conn, table.name, data.day)
     replaced = conn.execute(
         text(f"DELETE FROM {table.qualified} WHERE date_id = :d"), {"d": data.date_id}
@@ -250,20 +254,12 @@ def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str
     cursor.copy_expert(
         f"COPY {table.qualified} ({', '.join(table.columns)}) FROM STDIN", rows, size=1 << 16
     )
+    # The day's quarantine is the current capture's: a recaptured file's lines replace it.
     conn.execute(
         text("DELETE FROM raw.quarantine WHERE partition_date = :d AND source = 'export'"),
         {"d": data.day},
     )
-    if rows.rejected:
-        copy_into(
-            conn,
-            "raw.quarantine",
-            ["partition_date", "source", "movie_id", "reason", "payload", "field"],
-            (
-                (data.day, "export", None, f"line {n}: {reason}", {"line": n, "text": line}, None)
-                for n, reason, line in rows.rejected
-            ),
-        )
+    record_rejected(conn, data.day, rows.rejected)
     return {
         "rows": rows.rows,
         "replaced": replaced,

@@ -48,7 +48,7 @@ from sqlalchemy import create_engine, text
 
 from tmdb_assets.cli import Simulator
 from tmdb_assets.definitions import CATALOGUE, all_assets, defs
-from tmdb_assets.load import load_table_day
+from tmdb_assets.load import load_table_day, month_partition
 from tmdb_assets.raw_read import clear_cache, read_day
 from tmdb_assets.rebuild import recreate_warehouse_schema
 from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
@@ -687,8 +687,6 @@ def export_in_its_own_process(args: argparse.Namespace) -> dict[str, Any]:
 def export_copy_floor(wh, table: str, day: dt.date, path: Path) -> float:
     """The same rows COPY'd from a file into an empty table of the same definition (month
     partitions, key, index) in one transaction."""
-    first = day.replace(day=1)
-    after = (first + dt.timedelta(days=32)).replace(day=1)
     with wh.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS bench_export CASCADE"))
         conn.execute(text("CREATE SCHEMA bench_export"))
@@ -698,12 +696,7 @@ def export_copy_floor(wh, table: str, day: dt.date, path: Path) -> float:
                 "PARTITION BY RANGE (date_id)"
             )
         )
-        conn.execute(
-            text(
-                "CREATE TABLE bench_export.t_month PARTITION OF bench_export.t "
-                f"FOR VALUES FROM ({date_id(first)}) TO ({date_id(after)})"
-            )
-        )
+        month_partition(conn, "bench_export.t", day)  # as the load makes its month
     t0 = time.perf_counter()
     with wh.begin() as conn, open(path, "rb") as f:
         cursor = conn.connection.driver_connection.cursor()

@@ -145,12 +145,21 @@ def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 def _view_metadata(wh, name: str, latest: int | None, days: int) -> dict:
     preview_sql = VIEWS[name][2]
-    metadata = table_metadata(wh, f"warehouse.{name}", count=name == "vw_movie_latest")
+    metadata = table_metadata(wh, f"warehouse.{name}", count=False)
     with wh.begin() as conn:
-        date_col = "latest_date_id" if name == "vw_movie_latest" else "date_id"
-        on_latest = conn.execute(
-            text(f"SELECT count(*) FROM warehouse.{name} WHERE {date_col} = :d"), {"d": latest}
-        ).scalar_one()
+        if name == "vw_movie_latest":  # a row per movie: counted whole, in the same pass
+            total, on_latest = conn.execute(
+                text(
+                    "SELECT count(*), count(*) FILTER (WHERE latest_date_id = :d) "
+                    "FROM warehouse.vw_movie_latest"
+                ),
+                {"d": latest},
+            ).one()
+            metadata["dagster/row_count"] = dg.MetadataValue.int(int(total))
+        else:  # a row per day and key, over every day: only the latest day's are counted
+            on_latest = conn.execute(
+                text(f"SELECT count(*) FROM warehouse.{name} WHERE date_id = :d"), {"d": latest}
+            ).scalar_one()
         preview = None
         if preview_sql and latest is not None:
             result = conn.execute(text(preview_sql), {"d": latest})

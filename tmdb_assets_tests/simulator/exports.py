@@ -22,10 +22,6 @@ RETENTION_DAYS = 90
 FILE = re.compile(r"movie_ids_(\d\d)_(\d\d)_(\d{4})\.json\.gz")
 
 
-def file_name(day: dt.date) -> str:
-    return f"movie_ids_{day:%m_%d_%Y}.json.gz"
-
-
 def file_date(name: str) -> dt.date | None:
     m = FILE.fullmatch(name)
     if not m:
