@@ -338,15 +338,16 @@ def rebuild(args: argparse.Namespace) -> int:
     instance = get_instance()
     keep_instance_connections(instance)
     run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
-    # The discover days by the derived job; the catalogue's days (their export files) by the
-    # catalogue job without its raw asset: nothing is downloaded again.
+    # The discover days by the derived job; the catalogue's days (their export files and tail
+    # details) by the catalogue job without its raw assets: nothing is asked again.
     import dagster as dg
 
+    from tmdb_assets.catalogue import TAIL
     from tmdb_assets.definitions import CATALOGUE_ASSETS
     from tmdb_assets.export import EXPORT
 
     replays = [(defs.resolve_job_def("tmdb_derived"), None, r) for r in ranges]
-    catalogue = [dg.AssetKey(a) for a in CATALOGUE_ASSETS if a != EXPORT]
+    catalogue = [dg.AssetKey(a) for a in CATALOGUE_ASSETS if a not in (EXPORT, TAIL)]
     replays += [
         (defs.resolve_job_def("tmdb_catalogue"), catalogue, r)
         for r in captured_ranges(warehouse, EXPORT)

@@ -7,7 +7,8 @@ import warnings
 import dagster as dg
 
 from tmdb_assets.alerts import tmdb_run_failure_alert
-from tmdb_assets.assets import analytics, raw, seeds, warehouse
+from tmdb_assets.assets import analytics, catalogue, raw, seeds, warehouse
+from tmdb_assets.catalogue import tail_budget
 from tmdb_assets.export import DEFAULT_EXPORTS_BASE_URL
 from tmdb_assets.partitions import daily_partitions
 from tmdb_assets.resources.quality import QualityResource
@@ -42,7 +43,7 @@ with warnings.catch_warnings():
     all_assets = dg.with_source_code_references(
         dg.map_asset_specs(
             _describe,
-            dg.load_assets_from_modules([raw, seeds, warehouse, analytics]),
+            dg.load_assets_from_modules([raw, seeds, warehouse, catalogue, analytics]),
         )
     )
 
@@ -51,7 +52,14 @@ with warnings.catch_warnings():
 # a fresh deployment's first scheduled run then needs nothing done by hand.
 # The catalogue (TMDb's daily ID export) has its own job and schedule: TMDb builds day D's file
 # around 07:00-08:00 UTC on D+1, hours after the daily run.
-CATALOGUE_ASSETS = ("raw_movie_id_export", "fact_movie_popularity_daily", "fact_catalogue_daily")
+CATALOGUE_ASSETS = (
+    "raw_movie_id_export",
+    "fact_movie_popularity_daily",
+    "fact_catalogue_daily",
+    "catalogue_movies",
+    "raw_movie_tail_details",
+    "catalogue_movie_details",
+)
 CATALOGUE = dg.AssetSelection.assets(*CATALOGUE_ASSETS)
 daily_job = dg.define_asset_job(
     "tmdb_daily",
@@ -62,8 +70,9 @@ catalogue_job = dg.define_asset_job(
     "tmdb_catalogue",
     selection=CATALOGUE,
     description="Capture TMDb's daily ID export of a day (every movie's popularity, one "
-    "download) and load fact_movie_popularity_daily from it. Backfills within TMDb's "
-    "three-month retention record each day's true values.",
+    "download) and load fact_movie_popularity_daily from it; dim_movie learns every movie in it, "
+    "and the long tail's details arrive within TMDB_TAIL_DETAILS_PER_DAY requests. Backfills "
+    "within TMDb's three-month retention record each day's true values.",
 )
 derived_job = dg.define_asset_job(
     "tmdb_derived",
@@ -118,7 +127,11 @@ def tmdb_resource() -> TMDbResource:
         max_concurrency=env_int("TMDB_MAX_CONCURRENCY", 8, minimum=1, maximum=20),
         rate_limit_per_second=env_float("TMDB_RATE_LIMIT_PER_SECOND", 40.0, minimum=0.1),
         details_max_age_days=env_int("TMDB_DETAILS_MAX_AGE_DAYS", 30, minimum=1),
+        tail_details_per_day=tail_budget(),
         language=os.environ.get("TMDB_LANGUAGE", "").strip() or "en-US",
+        # Adult movies: in discover, and the daily export's adult ids' file (kept apart by TMDb).
+        include_adult=os.environ.get("TMDB_INCLUDE_ADULT", "").strip().lower()
+        in ("1", "true", "yes"),
         region=os.environ.get("TMDB_REGION", "").strip(),
     )
 

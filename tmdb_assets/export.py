@@ -30,7 +30,7 @@ from sqlalchemy import Engine, text
 
 from tmdb_assets.capture import _make_current, _open_capture
 from tmdb_assets.raw_read import CaptureInfo, current_capture
-from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.resources.warehouse import Warehouse, _text_value
 from tmdb_assets.transform import Rejected
 
 log = logging.getLogger(__name__)
@@ -62,13 +62,21 @@ def file_day(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=1)
 
 
-def file_name(day: dt.date) -> str:
-    return f"movie_ids_{file_day(day):%m_%d_%Y}.json.gz"
+def file_name(day: dt.date, adult: bool = False) -> str:
+    """Partition `day`'s file; `adult`: its adult ids' file (TMDb has kept them apart since
+    mid-2023: `adult_movie_ids_MM_DD_YYYY.json.gz`)."""
+    return f"{'adult_' if adult else ''}movie_ids_{file_day(day):%m_%d_%Y}.json.gz"
+
+
+def file_names(day: dt.date, include_adult: bool) -> list[str]:
+    """The files a capture of `day` holds, in this order (one gzip stream after the other)."""
+    return [file_name(day)] + ([file_name(day, adult=True)] if include_adult else [])
 
 
 class GzipLines:
     """Decompresses a gzip stream fed chunk by chunk and counts its lines; `close()` says
-    whether the stream ended where the gzip trailer says (a truncated file does not)."""
+    whether the stream ended where the gzip trailer says (a truncated file does not). Members
+    one after the other (a capture of two files) read as one stream, as gzip's own tools do."""
 
     def __init__(self) -> None:
         self._z = zlib.decompressobj(wbits=31)
@@ -76,10 +84,16 @@ class GzipLines:
         self.raw_bytes = 0
 
     def feed(self, chunk: bytes) -> bytes:
+        parts = []
         try:
-            out = self._z.decompress(chunk)
+            while chunk:
+                if self._z.eof:  # the next member
+                    self._z = zlib.decompressobj(wbits=31)
+                parts.append(self._z.decompress(chunk))
+                chunk = self._z.unused_data
         except zlib.error as exc:
             raise ExportCorruptError(f"not a gzip stream ({exc})") from None
+        out = parts[0] if len(parts) == 1 else b"".join(parts)
         self.raw_bytes += len(out)
         self.lines += out.count(b"\n")
         return out
@@ -98,58 +112,88 @@ def capture_export(
     day: dt.date,
     *,
     recapture: bool = False,
+    include_adult: bool = False,
     timeout_s: float = 60.0,
     logger: Any = log,
 ) -> CaptureInfo:
-    """Capture partition `day`'s export file, or reuse the current capture."""
+    """Capture partition `day`'s export file (and its adult ids' file with `include_adult`),
+    or reuse the current capture when it holds the same files."""
+    names = file_names(day, include_adult)
     with warehouse.begin() as conn:
         existing = current_capture(conn, EXPORT, day)
     if existing and not recapture:
-        existing.reused = True
-        logger.info(f"{EXPORT} {day}: reusing capture v{existing.version} (recapture=false)")
-        return existing
-    name = file_name(day)
-    url = f"{base_url.rstrip('/')}/{name}"
+        held = existing.stats.get("files") or [existing.stats.get("file")]
+        if held == names:
+            existing.reused = True
+            logger.info(f"{EXPORT} {day}: reusing capture v{existing.version} (recapture=false)")
+            return existing
+        logger.info(
+            f"{EXPORT} {day}: the current capture v{existing.version} holds {held}, this run "
+            f"wants {names} (TMDB_INCLUDE_ADULT): capturing a new version beside it"
+        )
     started = time.perf_counter()
-    # The files host takes no token: none is sent (a plain session, not the API client's).
+    capture_id = version = None
+    stats: dict[str, Any] = {"bytes": 0, "chunks": 0, "lines": 0, "files": names, "sha256": []}
     try:
-        resp = requests.get(url, stream=True, timeout=timeout_s)
-    except requests.RequestException as exc:
-        raise ExportUnreachableError(
-            f"{EXPORT} {day}: TMDb's files host cannot be reached at {url} ({exc}). Check the "
-            "network and TMDB_EXPORTS_BASE_URL; nothing was written, a rerun starts over."
-        ) from None
-    with resp:
-        if resp.status_code in (403, 404):
-            raise _missing(day, name, resp)
-        resp.raise_for_status()
-        captured_at = _built_at(resp)
-        with warehouse.begin() as conn:
-            opened = _open_capture(conn, EXPORT, day, {"file": name, "url": url})
-        assert not isinstance(opened, CaptureInfo)
-        capture_id, version = opened
-        try:
-            stats = _stream_chunks(
-                warehouse, capture_id, resp.raw.stream(CHUNK, decode_content=False)
-            )
-        except BaseException:
+        for name in names:
+            url = f"{base_url.rstrip('/')}/{name}"
+            # The files host takes no token: none is sent (a plain session, not the API's).
+            try:
+                resp = requests.get(url, stream=True, timeout=timeout_s)
+            except requests.RequestException as exc:
+                raise ExportUnreachableError(
+                    f"{EXPORT} {day}: TMDb's files host cannot be reached at {url} ({exc}). "
+                    "Check the network and TMDB_EXPORTS_BASE_URL; nothing was written, a rerun "
+                    "starts over."
+                ) from None
+            with resp:
+                if resp.status_code in (403, 404):
+                    raise _missing(day, name, resp)
+                resp.raise_for_status()
+                if capture_id is None:
+                    captured_at = _built_at(resp)
+                    with warehouse.begin() as conn:
+                        opened = _open_capture(
+                            conn, EXPORT, day, {"file": names[0], "files": names, "url": url}
+                        )
+                    assert not isinstance(opened, CaptureInfo)
+                    capture_id, version = opened
+                part = _stream_chunks(
+                    warehouse,
+                    capture_id,
+                    resp.raw.stream(CHUNK, decode_content=False),
+                    first_seq=stats["chunks"],
+                )
+            for key in ("bytes", "chunks", "lines"):
+                stats[key] += part[key]
+            stats["sha256"].append(part["sha256"])
+            stats.setdefault("lines_by_file", {})[name] = part["lines"]
+    except BaseException:
+        if capture_id is not None:
             _discard(warehouse, capture_id)
-            raise
-    stats.update(file=name, download_s=round(time.perf_counter() - started, 2))
+        raise
+    assert capture_id is not None and version is not None
+    stats.update(
+        file=names[0],
+        sha256=stats["sha256"][0] if len(names) == 1 else stats["sha256"],
+        download_s=round(time.perf_counter() - started, 2),
+    )
     with warehouse.begin() as conn:
         # Never late: the file is that day's own state, whenever it is downloaded.
         info = _make_current(conn, EXPORT, day, capture_id, version, captured_at, None, stats)
     logger.info(
-        f"{EXPORT} {day}: captured v{info.version}: {name}, {stats['lines']:,} lines, "
-        f"{stats['bytes']:,} bytes in {stats['download_s']}s"
+        f"{EXPORT} {day}: captured v{info.version}: {', '.join(names)}, {stats['lines']:,} "
+        f"lines, {stats['bytes']:,} bytes in {stats['download_s']}s"
     )
     return info
 
 
-def _stream_chunks(warehouse: Warehouse, capture_id: int, chunks: Iterator[bytes]) -> dict:
+def _stream_chunks(
+    warehouse: Warehouse, capture_id: int, chunks: Iterator[bytes], first_seq: int = 0
+) -> dict:
     gz = GzipLines()
     digest = hashlib.sha256()
-    seq = size = 0
+    seq, size = first_seq, 0
     for chunk in chunks:
         if not chunk:
             continue
@@ -163,7 +207,12 @@ def _stream_chunks(warehouse: Warehouse, capture_id: int, chunks: Iterator[bytes
         seq += 1
         size += len(chunk)
     gz.close()
-    return {"bytes": size, "chunks": seq, "lines": gz.lines, "sha256": digest.hexdigest()}
+    return {
+        "bytes": size,
+        "chunks": seq - first_seq,
+        "lines": gz.lines,
+        "sha256": digest.hexdigest(),
+    }
 
 
 def _discard(warehouse: Warehouse, capture_id: int) -> None:
@@ -307,23 +356,8 @@ class ExportRows:
         if not line.strip():
             return
         try:
-            obj = orjson.loads(line)
-            movie_id = obj["id"]
-            popularity = obj["popularity"]
-            adult = obj.get("adult", False)
-            video = obj.get("video", False)
-            if type(movie_id) is not int or not 0 < movie_id < 2**31:
-                raise ValueError(f"id is {movie_id!r}, not a positive integer")
-            if type(popularity) not in (int, float) or popularity != popularity or popularity < 0:
-                raise ValueError(f"popularity is {popularity!r}, not a number >= 0")
-            if type(adult) is not bool or type(video) is not bool:
-                raise ValueError(f"adult/video are {adult!r}/{video!r}, not booleans")
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            reason = (
-                str(exc)
-                if isinstance(exc, ValueError) and not isinstance(exc, orjson.JSONDecodeError)
-                else f"not a JSON object with id and popularity ({type(exc).__name__}: {exc})"
-            )
+            movie_id, popularity, adult, video, _ = parse_line(line)
+        except ValueError as exc:
             self.rejected_count += 1
             if len(self.rejected) < self.max_rejected:
                 text_ = line[:500].decode("utf-8", "replace")
@@ -331,11 +365,93 @@ class ExportRows:
                     Rejected(
                         "export",
                         None,
-                        f"line {self.line_no}: {reason}",
+                        f"line {self.line_no}: {exc}",
                         {"line": self.line_no, "text": text_},
                     )
                 )
             return
         self._ids.append(movie_id)
-        self._popularity.append(float(popularity))
+        self._popularity.append(popularity)
         self._flags.append(adult | video << 1)
+
+
+def parse_line(line: bytes) -> tuple[int, float, bool, bool, dict]:
+    """(id, popularity, adult, video, the object) of one export line; ValueError says why a
+    line cannot be read (the export's loaders quarantine it with its line number)."""
+    try:
+        obj = orjson.loads(line)
+        movie_id = obj["id"]
+        popularity = obj["popularity"]
+        adult = obj.get("adult", False)
+        video = obj.get("video", False)
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(
+            f"not a JSON object with id and popularity ({type(exc).__name__}: {exc})"
+        ) from None
+    if type(movie_id) is not int or not 0 < movie_id < 2**31:
+        raise ValueError(f"id is {movie_id!r}, not a positive integer")
+    if type(popularity) not in (int, float) or popularity != popularity or popularity < 0:
+        raise ValueError(f"popularity is {popularity!r}, not a number >= 0")
+    if type(adult) is not bool or type(video) is not bool:
+        raise ValueError(f"adult/video are {adult!r}/{video!r}, not booleans")
+    return movie_id, float(popularity), adult, video, obj
+
+
+class ExportTitles:
+    """COPY text of (movie_id, line, original_title, adult, video) for the readable lines of a
+    captured file, streamed (nothing held but a chunk); only the ids in `wanted` when given
+    (found without parsing the other lines). Unreadable lines are skipped: the fact's load
+    quarantines them."""
+
+    def __init__(self, chunks: Iterator[bytes], wanted: set[int] | None = None):
+        self._rows = self._generate(chunks, wanted)
+        self._out = bytearray()
+        self.rows = 0
+
+    def read(self, size: int = 65536) -> bytes:
+        while len(self._out) < size:
+            row = next(self._rows, None)
+            if row is None:
+                break
+            self._out += row
+        out = bytes(self._out[:size])
+        del self._out[:size]
+        return out
+
+    def _generate(self, chunks: Iterator[bytes], wanted: set[int] | None) -> Iterator[bytes]:
+        gz, rest, line_no = GzipLines(), b"", 0
+        for chunk in chunks:
+            lines = (rest + gz.feed(chunk)).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                line_no += 1
+                row = self._row(line, line_no, wanted)
+                if row is not None:
+                    yield row
+        gz.close()
+        if rest:
+            row = self._row(rest, line_no + 1, wanted)
+            if row is not None:
+                yield row
+
+    def _row(self, line: bytes, line_no: int, wanted: set[int] | None) -> bytes | None:
+        if wanted is not None:
+            at = line.find(b'"id":')
+            if at < 0:
+                return None
+            digits = line[at + 5 : at + 17].lstrip().split(b",")[0].split(b"}")[0]
+            if not digits.isdigit() or int(digits) not in wanted:
+                return None
+        try:
+            movie_id, _, adult, video, obj = parse_line(line)
+        except ValueError:
+            return None
+        title = obj.get("original_title")
+        self.rows += 1
+        return b"%d\t%d\t%s\t%s\t%s\n" % (
+            movie_id,
+            line_no,
+            _text_value(title).encode() if type(title) is str else b"\\N",
+            b"t" if adult else b"f",
+            b"t" if video else b"f",
+        )

@@ -72,6 +72,7 @@ def upsert_rows(conn: Connection, table: "Table", data: DayData) -> UpsertResult
         table.key,
         guard=table.guard,
         merge=dict(table.merge),
+        unless=table.guard_unless,
     )
 
 
@@ -109,6 +110,7 @@ def load_dim_country(conn: Connection, table: "Table", data: DayData) -> UpsertR
         table.key,
         guard=table.guard,
         merge=dict(table.merge),
+        unless=table.guard_unless,
     )
 
 

@@ -48,6 +48,14 @@ class DayData:
     def date_id(self) -> int:
         return date_id(self.day)
 
+    @property
+    def movie_ids(self) -> list[int]:
+        """The movies the day speaks of: its discovered movies, in rank order; a day of details
+        alone (the long tail's, catalogue.read_tail_day): those, in id order."""
+        if self.capture is None and not self.items:
+            return sorted(self.details)
+        return [i.movie_id for i in self.items]
+
     @classmethod
     def without_raw(cls, day: dt.date) -> "DayData":
         """A day for the tables that need only its date (dim_date)."""
@@ -80,6 +88,22 @@ def dim_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
                 item.video, None, None, None, None, item.poster_path, status, data.day, data.day,
                 fetched, data.day, None,
             ))  # fmt: skip
+    return rows
+
+
+def tail_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
+    """dim_movie rows of a day of details alone (the long tail's): never in the discover list
+    that day, so no first or last day seen (the upsert keeps the stored ones)."""
+    rows = []
+    for movie_id in sorted(data.details):
+        d = data.details[movie_id]
+        rows.append((
+            movie_id, d.title, d.original_title, d.original_language, d.overview,
+            d.release_date, d.runtime, d.budget, d.revenue, d.status, d.imdb_id, d.adult,
+            d.video, d.homepage, d.tagline, d.collection_id, d.collection_name, d.poster_path,
+            data.details_status[movie_id], None, None, data.fetched_at.get(movie_id), data.day,
+            credits_status(d),
+        ))  # fmt: skip
     return rows
 
 
@@ -196,14 +220,15 @@ def bridge_pairs(
 ) -> tuple[set[int], list[tuple[int, Any]]]:
     """(movies whose set this day asserts, their (movie, key) pairs)."""
     details = data.details
+    items = {i.movie_id: i for i in data.items} if discover_keys_of is not None else {}
     movies: set[int] = set()
     pairs: list[tuple[int, Any]] = []
-    for item in data.items:
-        movie_id = item.movie_id
+    for movie_id in data.movie_ids:
         d = details.get(movie_id)
         keys = keys_of(d) if d is not None else None
-        if keys is None and discover_keys_of is not None:
-            keys = discover_keys_of(item)
+        if keys is None and movie_id in items:
+            assert discover_keys_of is not None
+            keys = discover_keys_of(items[movie_id])
         if keys is None:
             continue  # the day says nothing about this movie's set: the stored one stays
         movies.add(movie_id)

@@ -41,6 +41,7 @@ class Table:
     group: str = "warehouse"
     foreign_keys: tuple[ForeignKey, ...] = ()
     guard: str | None = "source_date"  # upserts never let an older day overwrite a newer one
+    guard_unless: str | None = None  # ... except where this holds of the stored row
     merge: tuple[tuple[str, str], ...] = ()  # column -> SQL applied whatever the guard says
     reads_raw: bool = True  # False: the rows need only the date (dim_date)
     partitioned: bool = True  # loaded per day from raw (False: a seed)
@@ -125,11 +126,16 @@ TABLES: dict[str, Table] = {
                 "collection_name poster_path details_status first_seen_date last_seen_date "
                 "details_fetched_at source_date credits_status"
             ),
-            "One row per movie ever discovered: title, languages, release date, runtime, "
-            "budget, revenue, status, IMDb id, first/last day seen. Movies whose details are "
-            "gone (404) keep their discover attributes, flagged by details_status.",
+            "One row per movie ever discovered or listed in TMDb's daily ID export: title, "
+            "languages, release date, runtime, budget, revenue, status, IMDb id, first/last day "
+            "in the discover list. Movies whose details are gone (404) keep their discover "
+            "attributes, flagged by details_status; movies known only from the export are "
+            "'pending' (id, original title, adult, video) until their details arrive.",
             rows=rows.dim_movie_rows,
             load=load.load_dim_movie,
+            # A movie known only from the daily ID export (catalogue_movies) takes any day's
+            # discover or details values, whatever day it was learned on.
+            guard_unless="t.details_status = 'pending'",
             merge=(
                 ("first_seen_date", "LEAST(t.first_seen_date, EXCLUDED.first_seen_date)"),
                 ("last_seen_date", "GREATEST(t.last_seen_date, EXCLUDED.last_seen_date)"),

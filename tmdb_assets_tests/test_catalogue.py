@@ -42,8 +42,8 @@ def catalogue(resources, sim, day, served_on, **kwargs):
     return materialize_day(resources, day, None, selection=CATALOGUE, **kwargs)
 
 
-def served_ids(sim, day) -> dict[int, dict]:
-    url = sim.base_url.removesuffix("/3") + f"/p/exports/{file_name(day)}"
+def served_ids(sim, day, adult: bool = False) -> dict[int, dict]:
+    url = sim.base_url.removesuffix("/3") + f"/p/exports/{file_name(day, adult)}"
     with urllib.request.urlopen(url) as resp:
         lines = gzip.decompress(resp.read()).decode().splitlines()
     out: dict[int, dict] = {}
@@ -258,17 +258,19 @@ def test_rebuild_replays_the_catalogue_from_its_raw_files(
 
     materialize_seed(resources)
     materialize_day(resources, DAY1, simulator)
-    catalogue(resources, simulator, DAY1, DAY2)
+    catalogue(resources, simulator, DAY1, DAY2, run_config=tail_config(50))
+    assert warehouse.scalar("SELECT count(*) FROM warehouse.dim_movie") > 300
     before = table_checksums(warehouse)
+    requests_before = simulator.state.stats.as_dict()["requests"]
     exports_before = simulator.state.stats.as_dict()["by_route"]["exports"]
     done = run_cli(["rebuild", "--yes"], cli_env(database_url, tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "tmdb_catalogue 2025-03-01..2025-03-01: ok" in done.stdout
-    after = table_checksums(warehouse)
-    for table in ("fact_movie_popularity_daily", "fact_catalogue_daily", "fact_movie_daily"):
-        assert after[table] == before[table] and after[table][0] > 0, table
-    # Replayed from raw: the files host was not asked again.
+    # Every table, dim_movie's pending rows and the tail's details included, equal.
+    assert table_checksums(warehouse) == before
+    # Replayed from raw: neither the files host nor the API was asked again.
     assert simulator.state.stats.as_dict()["by_route"]["exports"] == exports_before
+    assert simulator.state.stats.as_dict()["requests"] == requests_before
 
 
 def test_a_day_whose_catalogue_shrinks_past_the_band_fails_its_check(
@@ -282,3 +284,242 @@ def test_a_day_whose_catalogue_shrinks_past_the_band_fails_its_check(
                                 "WHERE date_id = 20250301")  # fmt: skip
     assert not band.passed
     assert band.metadata["outside_band"].value == {str(DAY2): [previous, 4]}
+
+
+# --- dim_movie learns the whole catalogue; the long tail's details within a budget -------------
+
+
+# The simulator's clock for a catalogue day is the end of the next day (its file is built that
+# morning): a day later than the schedule's 09:15, so the tail's grace is widened to match.
+def tail_config(budget: int, **extra) -> dict:
+    return {
+        "ops": {
+            "raw_movie_tail_details": {
+                "config": {"late_grace_hours": 48, "budget": budget, **extra}
+            }
+        }
+    }
+
+
+def movie_rows(warehouse) -> dict[int, tuple]:
+    return {
+        r[0]: tuple(r[1:])
+        for r in warehouse.rows(
+            "SELECT movie_id, details_status, original_title, adult, video, title, "
+            "first_seen_date, source_date FROM warehouse.dim_movie"
+        )
+    }
+
+
+def tail_ids(warehouse, day) -> list[int]:
+    return [
+        r[0]
+        for r in warehouse.rows(
+            "SELECT md.movie_id FROM raw.movie_details md JOIN raw.capture c USING (capture_id) "
+            "WHERE c.asset = 'raw_movie_tail_details' AND c.is_current AND c.partition_date = :d "
+            "ORDER BY 1",
+            d=day,
+        )
+    ]
+
+
+def test_dim_movie_learns_every_export_movie_and_the_tail_arrives_within_its_budget(
+    resources, simulator, warehouse
+):
+    admin_post(simulator, "exports", {"tail": 60})  # ids discover never lists
+    materialize_seed(resources)
+    materialize_day(resources, DAY1, simulator)
+    discovered = {r[0] for r in warehouse.rows("SELECT movie_id FROM warehouse.dim_movie")}
+    requests_before = simulator.state.stats.as_dict()["by_route"]["details"]
+    result = catalogue(resources, simulator, DAY1, DAY2, run_config=tail_config(100))
+    served = served_ids(simulator, DAY1)
+    movies = movie_rows(warehouse)
+
+    # Every id of the file is a dim_movie row; the ones discover never showed are pending with
+    # the file's original title and flags, no discover days, learned on the day.
+    assert set(movies) == set(served) | discovered
+    learned = metadata(result, "catalogue_movies")
+    assert learned["new_movies"] == len(set(served) - discovered)
+    fetched = set(tail_ids(warehouse, DAY1))
+    pending = set(served) - discovered - fetched
+    assert len(pending) == len(set(served) - discovered) - 100
+    for movie_id in pending:
+        status, original_title, adult, video, title, first_seen, source = movies[movie_id]
+        line = served[movie_id]
+        assert (status, original_title, adult, video) == (
+            "pending",
+            line["original_title"],
+            line["adult"],
+            line["video"],
+        )
+        assert (title, first_seen, source) == (None, None, DAY1)
+    assert metadata(result, "catalogue_movie_details")["pending_movies"] == len(pending)
+
+    # The budget went to the pending movies, the most popular of the day first.
+    tail = metadata(result, "raw_movie_tail_details")
+    assert tail["planned"] == 100 and tail["fetch_reasons"] == {"new": 100}
+    new_ids = sorted(set(served) - discovered, key=lambda m: (-served[m]["popularity"], m))
+    assert fetched == set(new_ids[:100])
+    # One request per planned movie (and one for TMDb's clock): nothing else was asked.
+    details_requests = simulator.state.stats.as_dict()["by_route"]["details"] - requests_before
+    assert details_requests == 100 == tail["requests"] - 1
+    # Their details replaced the pending rows: titles from /movie/{id}, 404s flagged; their
+    # genres, companies and cast are in the bridges, whose keys all hold.
+    loaded = metadata(result, "catalogue_movie_details")
+    ok = [m for m in fetched if movies[m][0] == "ok"]
+    assert loaded["details_ok"] == len(ok) > 80
+    assert loaded["details_not_found"] == len(fetched) - len(ok)
+    assert {movies[m][0] for m in fetched} <= {"ok", "not_found"}
+    for movie_id in ok[:5]:
+        body = simulator.state.catalog.by_id.get(movie_id)
+        if body is not None:
+            assert movies[movie_id][4] == body.details["title"]
+    bridged = warehouse.scalar(
+        "SELECT count(DISTINCT movie_id) FROM warehouse.bridge_movie_genre WHERE movie_id = ANY(:ids)",
+        ids=ok,
+    )
+    cast = warehouse.scalar(
+        "SELECT count(DISTINCT movie_id) FROM warehouse.bridge_movie_cast WHERE movie_id = ANY(:ids)",
+        ids=ok,
+    )
+    assert bridged > 0.7 * len(ok) and cast > 0.7 * len(ok)
+    checks = check_results(result)
+    assert all(c.passed for c in checks.values()), {k: c.metadata for k, c in checks.items()}
+
+    # The next day: what is left of the pending ones (no movie asked twice, none stale yet).
+    budget = len(pending) + 50
+    day2 = catalogue(
+        resources, simulator, DAY2, DAY2 + dt.timedelta(days=1), run_config=tail_config(budget)
+    )
+    tail2 = metadata(day2, "raw_movie_tail_details")
+    in_day2 = set(served_ids(simulator, DAY2))
+    assert set(tail_ids(warehouse, DAY2)) == (pending & in_day2) | (
+        in_day2 - set(movies)  # ids new on day 2
+    )
+    assert set(tail["fetch_reasons"]) == {"new"} and not fetched & set(tail_ids(warehouse, DAY2))
+    assert tail2["planned"] < budget
+    assert metadata(day2, "catalogue_movie_details")["pending_movies"] == len(pending - in_day2)
+    # A rerun reuses the captures and leaves dim_movie as it was.
+    before = table_checksums(warehouse)
+    again = catalogue(
+        resources, simulator, DAY2, DAY2 + dt.timedelta(days=1), run_config=tail_config(budget)
+    )
+    assert metadata(again, "raw_movie_tail_details")["reused"] is True
+    assert table_checksums(warehouse) == before
+
+
+def test_the_tail_refreshes_the_oldest_details_once_the_pending_are_done(
+    resources, simulator, warehouse
+):
+    materialize_seed(resources)
+    day3 = DAY2 + dt.timedelta(days=1)
+    day4 = day3 + dt.timedelta(days=1)
+    catalogue(resources, simulator, DAY1, DAY2, run_config=tail_config(1000))
+    assert (
+        warehouse.scalar(
+            "SELECT count(*) FROM warehouse.dim_movie WHERE details_status = 'pending'"
+        )
+        == 0
+    )
+    fetched_at = dict(
+        warehouse.rows(
+            "SELECT movie_id, details_fetched_at FROM warehouse.dim_movie "
+            "WHERE details_status <> 'pending'"
+        )
+    )
+    # Within the max age nothing is asked again; past it, the oldest-fetched first.
+    quiet = catalogue(resources, simulator, DAY2, day3, run_config=tail_config(1000))
+    assert metadata(quiet, "raw_movie_tail_details")["planned"] == len(
+        set(served_ids(simulator, DAY2)) - set(fetched_at)
+    )
+    # Day 1's tail was fetched at the end of day 2 (the simulator's clock): on day 4, with a
+    # one-day max age, it is stale; day 2's (fetched at the end of day 3) is not yet.
+    tmdb = resources["tmdb"]
+    short = {
+        **resources,
+        "tmdb": TMDbResource(
+            api_token=tmdb.api_token,
+            base_url=tmdb.base_url,
+            exports_base_url=tmdb.exports_base_url,
+            details_max_age_days=1,
+        ),
+    }
+    stale = catalogue(
+        short, simulator, day4, day4 + dt.timedelta(days=1), run_config=tail_config(25)
+    )
+    tail = metadata(stale, "raw_movie_tail_details")
+    assert tail["fetch_reasons"] == {"stale": 25}
+    oldest = sorted(
+        (m for m in fetched_at if m in served_ids(simulator, day4)),
+        key=lambda m: (fetched_at[m], m),
+    )
+    assert tail_ids(warehouse, day4) == sorted(oldest[:25])
+
+
+def test_a_pending_movie_takes_an_earlier_days_discover_values(resources, simulator, warehouse):
+    """Learned from day 2's export first, then day 1's discover backfilled: the discover row
+    replaces the pending one (a pending row never holds back a day's details)."""
+    materialize_seed(resources)
+    catalogue(resources, simulator, DAY2, DAY2 + dt.timedelta(days=1), run_config=tail_config(0))
+    assert (
+        warehouse.scalar(
+            "SELECT count(*) FROM warehouse.dim_movie WHERE details_status <> 'pending'"
+        )
+        == 0
+    )
+    result = materialize_day(resources, DAY1, simulator)
+    discovered = warehouse.rows(
+        "SELECT f.movie_id, m.details_status, m.title IS NOT NULL, m.first_seen_date, "
+        "m.source_date FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m USING (movie_id)"
+    )
+    assert (
+        len(discovered) == warehouse.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") > 50
+    )
+    assert {(r[1] in ("ok", "not_found"), r[2], r[3], r[4]) for r in discovered} == {
+        (True, True, DAY1, DAY1)
+    }
+    # And their bridges hold day 1's sets (the set of a movie whose state is day 1's).
+    assert (
+        warehouse.scalar("SELECT count(DISTINCT movie_id) FROM warehouse.bridge_movie_genre") > 50
+    )
+    checks = check_results(result)
+    # Every ERROR check passes (the simulator's far-off release dates warn, as on any day).
+    failed = {
+        k: c.metadata
+        for k, c in checks.items()
+        if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
+    }
+    assert not failed and checks, failed
+
+
+def test_the_adult_ids_file_joins_the_capture_when_adult_movies_are_included(
+    resources, simulator, warehouse
+):
+    tmdb = resources["tmdb"]
+    with_adult = {
+        **resources,
+        "tmdb": TMDbResource(
+            api_token=tmdb.api_token,
+            base_url=tmdb.base_url,
+            exports_base_url=tmdb.exports_base_url,
+            include_adult=True,
+        ),
+    }
+    result = catalogue(with_adult, simulator, DAY1, DAY2, run_config=tail_config(0))
+    served, adult = served_ids(simulator, DAY1), served_ids(simulator, DAY1, adult=True)
+    assert adult and not set(adult) & set(served)
+    assert all(line["adult"] for line in adult.values())
+    raw = metadata(result, "raw_movie_id_export")
+    assert raw["files"] == [file_name(DAY1), file_name(DAY1, adult=True)]
+    assert raw["lines"] == len(served) + len(adult)
+    # One stream of two gzip members: every id of both files, the adult ones flagged.
+    rows = day_rows(warehouse, DAY1)
+    assert [r[0] for r in rows] == sorted({**served, **adult})
+    assert {r[0] for r in rows if r[2]} == set(adult)
+    assert warehouse.scalar(
+        "SELECT count(*) FROM warehouse.dim_movie WHERE adult AND details_status = 'pending'"
+    ) == len(adult)
+    # Without adult movies the setting's files differ: a new version of the main file alone.
+    plain = catalogue(resources, simulator, DAY1, DAY2, run_config=tail_config(0))
+    assert metadata(plain, "raw_movie_id_export")["capture_version"] == 2
+    assert [r[0] for r in day_rows(warehouse, DAY1)] == sorted(served)

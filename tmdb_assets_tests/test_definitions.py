@@ -11,9 +11,17 @@ from tmdb_assets.definitions import defs
 from tmdb_assets.partitions import daily_partitions
 from tmdb_assets.tables import SEED, TABLES
 
-RAW = {"raw_discover_pages", "raw_movie_details", "raw_movie_id_export"}
-CATALOGUE = {"raw_movie_id_export", "fact_movie_popularity_daily", "fact_catalogue_daily"}
-PARTITIONED = RAW | set(TABLES)
+RAW = {"raw_discover_pages", "raw_movie_details", "raw_movie_id_export", "raw_movie_tail_details"}
+# The catalogue's own steps: they write into registry tables (dim_movie, dims, bridges).
+TAIL = {"catalogue_movies", "catalogue_movie_details"}
+CATALOGUE = {
+    "raw_movie_id_export",
+    "fact_movie_popularity_daily",
+    "fact_catalogue_daily",
+    "raw_movie_tail_details",
+    *TAIL,
+}
+PARTITIONED = RAW | set(TABLES) | TAIL
 # Live SQL views: one object each, not a day; kept current by an automation condition.
 VIEWS = {"vw_movie_latest", "vw_genre_popularity", "vw_top_movies", "vw_continent_popularity"}
 

@@ -224,7 +224,8 @@ class ExportCaptureConfig(dg.Config):
     export.EXPORT,
     "TMDb's daily ID export for the day: every movie's id, original title, popularity and "
     "flags (about a million lines), from the file TMDb builds the morning after the day ended "
-    "(movie_ids_MM_DD_YYYY.json.gz, no token). Stored whole as downloaded, never overwritten; "
+    "(movie_ids_MM_DD_YYYY.json.gz, no token; with TMDB_INCLUDE_ADULT also the adult ids' "
+    "file, adult_movie_ids_MM_DD_YYYY.json.gz). Stored whole as downloaded, never overwritten; "
     "a day within TMDb's three-month retention can be captured at any time with its true values.",
     deps=[],
     pool=None,  # TMDb's files host, not the API: no API budget to share
@@ -241,6 +242,10 @@ def raw_movie_id_export(
     yield from evaluate_checks(context, export.EXPORT, warehouse.get(), quality)
 
 
+def _joined(value) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
 def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, warehouse):
     wh = warehouse.get()
     infos = []
@@ -248,7 +253,12 @@ def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, wa
         try:
             infos.append(
                 export.capture_export(
-                    wh, tmdb.exports_base_url, day, recapture=config.recapture, logger=context.log
+                    wh,
+                    tmdb.exports_base_url,
+                    day,
+                    recapture=config.recapture,
+                    include_adult=tmdb.include_adult,
+                    logger=context.log,
                 )
             )
         except export.ExportNotYetError as exc:
@@ -265,9 +275,10 @@ def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, wa
             "reused": i.reused,
             "capture_version": i.version,
             "file": str(i.stats.get("file", "")),
+            "files": dg.MetadataValue.json(i.stats.get("files") or [i.stats.get("file", "")]),
             "lines": int(i.stats.get("lines", 0)),
             "bytes": int(i.stats.get("bytes", 0)),
-            "sha256": str(i.stats.get("sha256", "")),
+            "sha256": _joined(i.stats.get("sha256", "")),
             "download_s": 0.0 if i.reused else float(i.stats.get("download_s", 0.0)),
             "built_at": str(i.captured_at),
             "late_capture": False,

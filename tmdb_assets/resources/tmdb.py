@@ -526,6 +526,9 @@ class TMDbResource(dg.ConfigurableResource):
     backoff_max_s: float = 30.0
     read_timeout_s: float = 30.0
     details_max_age_days: int = 30
+    # The long tail's details (movies of the daily ID export outside the discover window): at
+    # most this many /movie/{id} requests a day (TMDB_TAIL_DETAILS_PER_DAY; 0: none).
+    tail_details_per_day: int = 2000
     language: str = "en-US"
     region: str = ""
     include_adult: bool = False

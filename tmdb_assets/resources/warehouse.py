@@ -346,18 +346,21 @@ def upsert(
     *,
     guard: str | None = "source_date",
     merge: dict[str, str] | None = None,
+    unless: str | None = None,
 ) -> UpsertResult:
     """Set-based upsert: one INSERT ... SELECT ... ON CONFLICT over the whole batch.
 
     `guard` names a date column: a row last set from a later date is never overwritten by an
     older one (SCD1 that never regresses during out-of-order backfills). `merge` maps columns to
     SQL expressions over `t` (the target) and `EXCLUDED` that apply whatever the guard says
-    (for example first_seen_date = LEAST(...)). Rows with an equal key in one batch must be
-    de-duplicated by the caller.
+    (for example first_seen_date = LEAST(...)). `unless` is a condition on `t` under which the
+    guard does not hold (dim_movie: a row known only from the export is replaced by any day's
+    details). Rows with an equal key in one batch must be de-duplicated by the caller.
     """
     if not rows:
         return UpsertResult()
     merge = merge or {}
+    newer = f"EXCLUDED.{guard} >= t.{guard}" + (f" OR {unless}" if unless else "")
     assignments = []
     for col in columns:
         if col in key:
@@ -365,9 +368,7 @@ def upsert(
         if col in merge:
             assignments.append(f"{col} = {merge[col]}")
         elif guard:
-            assignments.append(
-                f"{col} = CASE WHEN EXCLUDED.{guard} >= t.{guard} THEN EXCLUDED.{col} ELSE t.{col} END"
-            )
+            assignments.append(f"{col} = CASE WHEN {newer} THEN EXCLUDED.{col} ELSE t.{col} END")
         else:
             assignments.append(f"{col} = EXCLUDED.{col}")
     changed = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns if c not in key)
@@ -378,7 +379,7 @@ def upsert(
     if data_cols:
         join = " AND ".join(f"t.{k} = s.{k}" for k in key)
         differs = " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in data_cols)
-        guard_ok = f" AND s.{guard} >= t.{guard}" if guard else ""
+        guard_ok = f" AND ({newer.replace('EXCLUDED.', 's.')})" if guard else ""
         diff = f"SELECT count(*) FROM s JOIN {table} t ON {join} WHERE ({differs}){guard_ok}"
     on_conflict = (
         f"DO UPDATE SET {', '.join(assignments)} WHERE {changed}" if assignments else "DO NOTHING"

@@ -16,27 +16,51 @@ import re
 
 import orjson
 
-from tmdb_assets_tests.simulator.catalog import ADJECTIVES, NOUNS, Catalog, _stable_int
+from tmdb_assets_tests.simulator.catalog import (
+    ADJECTIVES,
+    EPOCH,
+    NOUNS,
+    Catalog,
+    Movie,
+    _stable_int,
+)
 
 RETENTION_DAYS = 90
-FILE = re.compile(r"movie_ids_(\d\d)_(\d\d)_(\d{4})\.json\.gz")
+FILE = re.compile(r"(adult_)?movie_ids_(\d\d)_(\d\d)_(\d{4})\.json\.gz")
 
 
 def file_date(name: str) -> dt.date | None:
     m = FILE.fullmatch(name)
     if not m:
         return None
-    month, day, year = (int(g) for g in m.groups())
+    month, day, year = (int(g) for g in m.groups()[1:])
     try:
         return dt.date(year, month, day)
     except ValueError:
         return None
 
 
-def export_lines(catalog: Catalog, file_day: dt.date, tail: int = 0) -> list[bytes]:
-    """The file's lines: the state of `file_day - 1` (the day that ended before it was built)."""
+def export_lines(
+    catalog: Catalog, file_day: dt.date, tail: int = 0, adult: bool = False
+) -> list[bytes]:
+    """The file's lines: the state of `file_day - 1` (the day that ended before it was built).
+    `adult`: the adult ids' file (TMDb has kept them apart since mid-2023), no tail."""
     day = file_day - dt.timedelta(days=1)
     state = catalog.state(day)
+    if adult:
+        return [
+            orjson.dumps(
+                {
+                    "adult": True,
+                    "id": m.id,
+                    "original_title": m.details.get("original_title") or m.details.get("title"),
+                    "popularity": state.popularity[m.id],
+                    "video": bool(m.details.get("video")),
+                }
+            )
+            for m in catalog.visible(day, include_adult=True)
+            if m.details.get("adult")
+        ]
     lines = [
         orjson.dumps(
             {
@@ -68,7 +92,7 @@ def _tail(seed: int, size: int) -> list[tuple[bytes, float, bytes]]:
     """The tail's fixed parts: each line's text before and after its popularity, and a base."""
     out = []
     for i in range(size):
-        movie_id = 2_000_000 + (i * 7919) % max(size, 1)  # scrambled, not in id order
+        movie_id = TAIL_FIRST_ID + (i * 7919) % max(size, 1)  # scrambled, not in id order
         words = _stable_int(seed, "t", movie_id)
         head = b'{"adult":false,"id":%d,"original_title":"%s %s","popularity":' % (
             movie_id,
@@ -78,6 +102,27 @@ def _tail(seed: int, size: int) -> list[tuple[bytes, float, bytes]]:
         video = b"true" if words % 97 == 0 else b"false"
         out.append((head, 0.6 + (words % 1000) / 250, b',"video":%s}' % video))
     return out
+
+
+TAIL_FIRST_ID = 2_000_000
+
+
+def tail_movie(catalog: Catalog, movie_id: int, size: int) -> Movie | None:
+    """The /movie/{id} of a long-tail id of the exports (None: not one of them): a synthetic
+    movie whose original title and flags are the export's."""
+    if not TAIL_FIRST_ID <= movie_id < TAIL_FIRST_ID + size:
+        return None
+    return _tail_movie(catalog, movie_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tail_movie(catalog: Catalog, movie_id: int) -> Movie:
+    m = catalog._synthetic(random.Random(_stable_int(catalog.seed, "tail", movie_id)), movie_id)
+    words = _stable_int(catalog.seed, "t", movie_id)
+    title = f"{ADJECTIVES[words % len(ADJECTIVES)]} {NOUNS[(words >> 8) % len(NOUNS)]}"
+    m.details.update(title=title, original_title=title, adult=False, video=words % 97 == 0)
+    m.added = EPOCH
+    return m
 
 
 def gzip_lines(lines: list[bytes], truncate: bool = False) -> bytes:

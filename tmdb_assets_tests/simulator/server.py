@@ -482,8 +482,11 @@ class Handler(BaseHTTPRequestHandler):
         built_at = dt.datetime.combine(day, dt.time(7, 30), dt.UTC)
         if built_at > now or (now.date() - day).days > exports.RETENTION_DAYS:
             return None
+        adult = name.startswith("adult_")
         body = exports.gzip_lines(
-            exports.export_lines(self.state.catalog, day, self.state.config.export_tail)
+            exports.export_lines(
+                self.state.catalog, day, 0 if adult else self.state.config.export_tail, adult
+            )
         )
         with self.state.lock:
             # Built files are kept up to about 600 MB (a benchmark's month of million-line files).
@@ -591,7 +594,9 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(6)
         cat = self.state.catalog
         day = self.state.day()
-        movie = cat.by_id.get(int(raw_id))
+        movie = cat.by_id.get(int(raw_id)) or exports.tail_movie(
+            cat, int(raw_id), self.state.config.export_tail
+        )
         if movie is None or movie.deleted or movie.added > day:
             raise ApiError(34)
         if credits_only:

@@ -1,0 +1,28 @@
+-- dim_movie learns every movie of the daily ID export, and the long tail's details arrive over
+-- time within a daily request budget (issue 16). Idempotent.
+
+-- 'pending': known from the export only (id, original title, adult, video); its details are
+-- fetched by raw_movie_tail_details as the budget allows. A movie never discovered has no
+-- first/last day in the discover list.
+ALTER TABLE warehouse.dim_movie DROP CONSTRAINT IF EXISTS dim_movie_details_status_check;
+ALTER TABLE warehouse.dim_movie ADD CONSTRAINT dim_movie_details_status_check
+    CHECK (details_status IN ('ok', 'not_found', 'invalid', 'missing', 'pending'));
+ALTER TABLE warehouse.dim_movie ALTER COLUMN first_seen_date DROP NOT NULL;
+ALTER TABLE warehouse.dim_movie ALTER COLUMN last_seen_date DROP NOT NULL;
+
+-- The tail's plan: pending movies (newest learned first) and the oldest-fetched ones.
+CREATE INDEX IF NOT EXISTS dim_movie_pending
+    ON warehouse.dim_movie (source_date DESC, movie_id) WHERE details_status = 'pending';
+CREATE INDEX IF NOT EXISTS dim_movie_details_fetched
+    ON warehouse.dim_movie (details_fetched_at) WHERE details_status <> 'pending';
+
+COMMENT ON COLUMN warehouse.dim_movie.details_status IS 'ok: details parsed; not_found: TMDb answers 404 (deleted or merged); invalid: details unreadable, quarantined; missing: discovered, details not fetched yet; pending: known from the daily ID export only (id, original title, adult, video), details to come within TMDB_TAIL_DETAILS_PER_DAY';
+COMMENT ON COLUMN warehouse.dim_movie.first_seen_date IS 'First day the movie was in the discover list (NULL: never discovered, known from the export)';
+COMMENT ON COLUMN warehouse.dim_movie.last_seen_date IS 'Last day the movie was in the discover list (NULL: never discovered)';
+COMMENT ON COLUMN warehouse.dim_movie.source_date IS 'Partition day the row''s values come from (a pending row: the first export day that listed it)';
+
+-- The long tail's details: a fourth kind of raw capture, rows in raw.movie_details.
+ALTER TABLE raw.capture DROP CONSTRAINT IF EXISTS capture_asset_check;
+ALTER TABLE raw.capture ADD CONSTRAINT capture_asset_check
+    CHECK (asset IN ('raw_discover_pages', 'raw_movie_details', 'raw_movie_id_export',
+                     'raw_movie_tail_details'));

@@ -1,0 +1,137 @@
+"""The long tail of the catalogue: dim_movie learns every movie of the daily ID export, and
+their details arrive over time within a daily request budget (catalogue.py)."""
+
+import dagster as dg
+from pydantic import Field
+
+from tmdb_assets import catalogue
+from tmdb_assets.assets.common import per_day_events
+from tmdb_assets.assets.raw import RawCaptureConfig, _client_metadata
+from tmdb_assets.partitions import daily_partitions, partition_days
+from tmdb_assets.resources.tmdb import TMDbResource
+from tmdb_assets.resources.warehouse import WarehouseResource
+
+
+def _partitioned(**kwargs):
+    return dg.asset(
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        **kwargs,
+    )
+
+
+@_partitioned(
+    group_name="warehouse",
+    kinds={"postgres"},
+    deps=["fact_movie_popularity_daily"],
+    description="dim_movie learns every movie of the day's daily ID export that it does not "
+    "hold: id, original title, adult and video flags, details_status 'pending' (their details "
+    "come from raw_movie_tail_details within TMDB_TAIL_DETAILS_PER_DAY). About a million rows "
+    "the first day, the day's new ids after.",
+)
+def catalogue_movies(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    wh = warehouse.get()
+    days = partition_days(context)
+    per_day = {}
+    for day in days:
+        figures = catalogue.learn_movies(wh, day, context.log)
+        figures["dagster/row_count"] = figures["rows"]
+        per_day[day] = figures
+    yield from per_day_events(
+        context, days, per_day, {"pending_movies": catalogue.pending_movies(wh)}
+    )
+
+
+class TailCaptureConfig(RawCaptureConfig):
+    budget: int | None = Field(
+        default=None,
+        ge=0,
+        description="Details requests for the day's long tail (default: the resource's "
+        "tail_details_per_day / TMDB_TAIL_DETAILS_PER_DAY; 0: none).",
+    )
+
+
+@_partitioned(
+    group_name="raw",
+    kinds={"python", "postgres"},
+    deps=["catalogue_movies"],
+    pool="tmdb_api",
+    description="TMDb details (/movie/{id}, with credits) of the long tail: movies of the day's "
+    "export outside the discover window, at most TMDB_TAIL_DETAILS_PER_DAY (default 2,000) a "
+    "day: pending movies first (newest learned, most popular first), then the oldest-fetched "
+    "once older than details_max_age_days. Stored whole, never overwritten; a day that ended "
+    "more than late_grace_hours ago is skipped unless a late capture is asked for.",
+)
+def raw_movie_tail_details(
+    context: dg.AssetExecutionContext,
+    config: TailCaptureConfig,
+    tmdb: TMDbResource,
+    warehouse: WarehouseResource,
+):
+    wh = warehouse.get()
+    client = tmdb.client(context.log)
+    budget = tmdb.tail_details_per_day if config.budget is None else config.budget
+    days = partition_days(context)
+    per_day = {}
+    try:
+        for day in days:
+            info = catalogue.capture_tail(
+                wh,
+                client,
+                day,
+                budget=budget,
+                max_age_days=tmdb.details_max_age_days,
+                grace_hours=config.late_grace_hours,
+                recapture=config.recapture,
+                allow_late=config.allow_late_capture,
+                logger=context.log,
+            )
+            if isinstance(info, str):
+                per_day[day] = {"captured": False, "skipped": info, "dagster/row_count": 0}
+                continue
+            st = info.stats
+            rows = st.get("fetched", 0) + st.get("not_found", 0) + st.get("invalid", 0)
+            per_day[day] = {
+                "captured": True,
+                "reused": info.reused,
+                "capture_version": info.version,
+                "late_capture": bool(info.late_capture),
+                "budget": st.get("budget", budget),
+                "planned": st.get("planned", 0),
+                "fetch_reasons": dg.MetadataValue.json(st.get("reasons") or {}),
+                "details_fetched": st.get("fetched", 0),
+                "details_not_found": st.get("not_found", 0),
+                "details_invalid": st.get("invalid", 0),
+                "details_resumed": 0 if info.reused else st.get("resumed", 0),
+                "requests": 0 if info.reused else st.get("requests", 0),
+                "dagster/row_count": rows,
+            }
+    finally:
+        client.close()
+    yield from per_day_events(context, days, per_day, _client_metadata(client))
+
+
+@_partitioned(
+    group_name="warehouse",
+    kinds={"postgres"},
+    deps=["raw_movie_tail_details"],
+    description="The long tail's details of the day into dim_movie (details_status from "
+    "'pending' to 'ok', or 'not_found' for a 404), the genres, companies, countries, languages "
+    "and people they name, and the bridges, in one transaction. A day without a tail capture "
+    "loads nothing.",
+)
+def catalogue_movie_details(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    wh = warehouse.get()
+    days = partition_days(context)
+    per_day = {}
+    for day in days:
+        figures = catalogue.load_tail_day(wh, day, context.log)
+        figures["dagster/row_count"] = figures["rows"]
+        per_day[day] = figures
+        context.log.info(
+            f"catalogue_movie_details {day}: "
+            + ", ".join(f"{k} {v}" for k, v in figures.items() if type(v) is int)
+        )
+    yield from per_day_events(
+        context, days, per_day, {"pending_movies": catalogue.pending_movies(wh)}
+    )
