@@ -617,16 +617,23 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
         clear_cache()
         instance = dg.DagsterInstance.ephemeral()
         t0 = time.perf_counter()
-        run = defs.resolve_job_def("tmdb_catalogue").execute_in_process(
-            resources=resources,
-            instance=instance,
-            asset_selection=selection,
-            run_config=run_config,
-            tags={
-                "dagster/asset_partition_range_start": start.isoformat(),
-                "dagster/asset_partition_range_end": end.isoformat(),
-            },
-        )
+        tags = {
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+        }
+        if selection is None:
+            run = defs.resolve_job_def("tmdb_catalogue").execute_in_process(
+                resources=resources, instance=instance, tags=tags
+            )
+        else:
+            run = dg.materialize(
+                all_assets,
+                selection=selection,
+                resources=resources,
+                instance=instance,
+                run_config=run_config,
+                tags=tags,
+            )
         assert run.success
         took = time.perf_counter() - t0
         if name:

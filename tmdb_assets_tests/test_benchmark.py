@@ -63,5 +63,10 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
     assert 2900 < export["rows"] <= export["lines"] <= 3000 and export["backfill_days"] == 2
     for key in ("download_s", "load_s", "copy_floor_s", "backfill_s", "peak_rss_mb"):
         assert export[key] > 0, key
+    # The long tail: every export id learned on day 1, then one budget of details requests (and
+    # one for TMDb's clock) loaded into dim_movie.
+    assert export["pending_movies"] > 2000 and export["learn_first_day_s"] > 0
+    assert export["tail_requests"] == export["tail_budget"] + 1 == 2001
+    assert export["tail_movies_loaded"] == export["tail_budget"]
     assert figures["peak_rss_mb"] > 0 and figures["machine"]["cores"] >= 1
     assert figures["machine"]["postgresql"]
