@@ -74,15 +74,15 @@ def learn_movies(warehouse: Warehouse, day: dt.date, logger: Any = log) -> dict[
         with warehouse.begin() as conn, gc_paused():
             lock_day(conn, "catalogue_movies", day)
             capture = require_capture(conn, EXPORT, day)
-            new = (
-                conn.execute(query("catalogue_new_movies"), {"d": date_id(day), "day": day})
-                .scalars()
-                .all()
+            new = set(
+                conn.execute(
+                    query("catalogue_new_movies"),
+                    {"d": date_id(day), "day": day, "cap": WANTED_SET_MAX + 1},
+                ).scalars()
             )
             if not new:
                 return {"rows": 0, "new_movies": 0, "inserted": 0, "relearned": 0}
-            wanted = set(new) if len(new) <= WANTED_SET_MAX else None
-            del new
+            wanted = new if len(new) <= WANTED_SET_MAX else None
             conn.execute(
                 text(
                     "CREATE TEMP TABLE stg_export_movie (movie_id integer, line integer, "

@@ -43,8 +43,12 @@ def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | N
     not_found = warehouse.scalar(
         "SELECT count(*) FROM warehouse.dim_movie WHERE details_status = 'not_found'"
     )
+    pending = warehouse.scalar(
+        "SELECT count(*) FROM warehouse.dim_movie WHERE details_status = 'pending'"
+    )
     lines.append(
         f"  {last}: {facts} movies{' (late capture)' if late else ''}; details 404: {not_found}; quarantined payloads: {quarantined}"
+        + (f"; known from the export only, details pending: {pending}" if pending else "")
     )
     lines.append(f"Top 5 movies on {last} (vw_top_movies):")
     for rank, title, pop, vote, votes in warehouse.rows(

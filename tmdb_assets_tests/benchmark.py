@@ -610,6 +610,7 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
         "quality": QualityResource(freshness_hours=1e9),
     }
     steps: dict[str, dict[str, float]] = {}
+    peaks: dict[str, float] = {}  # the process's peak RSS after each named run (what raised it)
 
     def catalogue_run(
         start: dt.date, end: dt.date, selection=None, run_config=None, name: str = ""
@@ -637,6 +638,7 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
         assert run.success
         took = time.perf_counter() - t0
         if name:
+            peaks[name] = peak_rss_mb()
             steps[name] = {
                 s.step_key: round(s.end_time - s.start_time, 2)
                 for s in instance.get_run_step_stats(run.run_id)
@@ -672,7 +674,9 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
             loads.append(time.perf_counter() - t0)
             floors.append(export_copy_floor(wh, table.qualified, day1, floor_file))
         floor_file.unlink()
+        peaks["loads"] = peak_rss_mb()
         backfill = catalogue_run(days[2], days[-1])
+        peaks["backfill"] = peak_rss_mb()
         load_s, floor_s = median(loads), median(floors)
         # The long tail on the last day: TMDB_TAIL_DETAILS_PER_DAY's default of details
         # requests (the pending movies, the most popular first) and their load into dim_movie,
@@ -727,6 +731,7 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
                 "SELECT count(*) FROM warehouse.dim_movie WHERE details_status = 'pending'"
             ),
             "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_after_mb": peaks,
         }
     finally:
         sim.stop()

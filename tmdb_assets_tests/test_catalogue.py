@@ -8,6 +8,7 @@ import urllib.request
 
 import dagster as dg
 import pytest
+from sqlalchemy import text
 
 from tmdb_assets.definitions import CATALOGUE
 from tmdb_assets.export import file_name
@@ -399,6 +400,37 @@ def test_dim_movie_learns_every_export_movie_and_the_tail_arrives_within_its_bud
     assert set(tail["fetch_reasons"]) == {"new"} and not fetched & set(tail_ids(warehouse, DAY2))
     assert tail2["planned"] < budget
     assert metadata(day2, "catalogue_movie_details")["pending_movies"] == len(pending - in_day2)
+    # The checks fail when a learned movie or a loaded tail movie goes missing.
+    gone, waiting = sorted(pending - in_day2)[0], sorted(fetched)[0]
+    with warehouse.begin() as conn:
+        for sql, m in (
+            (
+                "UPDATE warehouse.dim_movie SET details_status = 'pending' WHERE movie_id = :m",
+                waiting,
+            ),
+        ):
+            conn.execute(text(sql), {"m": m})
+        conn.execute(text("DELETE FROM warehouse.dim_movie WHERE movie_id = :m"), {"m": gone})
+    broken = check_results(
+        materialize_day(
+            resources,
+            DAY1,
+            selection=dg.AssetSelection.checks_for_assets(
+                "catalogue_movies", "catalogue_movie_details"
+            ),
+        )
+    )
+    learned_check = broken["catalogue_movies:every_export_movie_in_dim_movie"]
+    loaded_check = broken["catalogue_movie_details:tail_details_loaded"]
+    assert not learned_check.passed and not loaded_check.passed
+    assert learned_check.metadata["missing_by_day"].value == {str(DAY1): 1}
+    assert loaded_check.metadata["still_pending_by_day"].value == {str(DAY1): 1}
+    # Rematerialized, the day heals: the movie learned again, the details loaded again.
+    healed = catalogue(resources, simulator, DAY1, DAY2, run_config=tail_config(100))
+    assert all(c.passed for c in check_results(healed).values())
+    assert warehouse.scalar(
+        "SELECT details_status FROM warehouse.dim_movie WHERE movie_id = :m", m=waiting
+    ) in ("ok", "not_found")
     # A rerun reuses the captures and leaves dim_movie as it was.
     before = table_checksums(warehouse)
     again = catalogue(

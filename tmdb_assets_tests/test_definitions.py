@@ -99,6 +99,8 @@ SPECIFIC_CHECKS = {
     "dim_country": {"every_country_has_a_continent"},
     "fact_movie_popularity_daily": {"export_agrees_with_discover"},
     "fact_catalogue_daily": {"catalogue_count_within_band"},
+    "catalogue_movies": {"every_export_movie_in_dim_movie"},
+    "catalogue_movie_details": {"tail_details_loaded"},
     "bridge_movie_cast": {"cast_order_unique"},
     "bridge_movie_crew": {"every_movie_with_details_has_credits"},
     "fact_movie_daily": {

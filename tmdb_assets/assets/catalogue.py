@@ -7,30 +7,54 @@ from pydantic import Field
 from tmdb_assets import catalogue
 from tmdb_assets.assets.common import per_day_events
 from tmdb_assets.assets.raw import RawCaptureConfig, _client_metadata
+from tmdb_assets.checks import check_specs, evaluate_checks
 from tmdb_assets.partitions import daily_partitions, partition_days
+from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource
 
 
-def _partitioned(**kwargs):
-    return dg.asset(
+def _partitioned(name: str, description: str, group: str, deps: list[str], pool=None):
+    """A daily, single-run-backfill asset with its checks in the same step (subsettable: the
+    checks also run on their own, and the step then does nothing else)."""
+    return dg.multi_asset(
+        name=name,
+        specs=[
+            dg.AssetSpec(
+                name,
+                description=description,
+                group_name=group,
+                kinds={"python", "postgres"} if group == "raw" else {"postgres"},
+                deps=deps,
+            )
+        ],
+        check_specs=check_specs(name),
+        can_subset=True,
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        **kwargs,
+        pool=pool,
     )
 
 
 @_partitioned(
-    group_name="warehouse",
-    kinds={"postgres"},
+    "catalogue_movies",
+    group="warehouse",
     deps=["fact_movie_popularity_daily"],
     description="dim_movie learns every movie of the day's daily ID export that it does not "
     "hold: id, original title, adult and video flags, details_status 'pending' (their details "
     "come from raw_movie_tail_details within TMDB_TAIL_DETAILS_PER_DAY). About a million rows "
     "the first day, the day's new ids after.",
 )
-def catalogue_movies(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def catalogue_movies(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, quality: QualityResource
+):
     wh = warehouse.get()
+    if context.selected_asset_keys:
+        yield from _learn(context, wh)
+    yield from evaluate_checks(context, "catalogue_movies", wh, quality)
+
+
+def _learn(context: dg.AssetExecutionContext, wh):
     days = partition_days(context)
     per_day = {}
     for day in days:
@@ -52,8 +76,8 @@ class TailCaptureConfig(RawCaptureConfig):
 
 
 @_partitioned(
-    group_name="raw",
-    kinds={"python", "postgres"},
+    catalogue.TAIL,
+    group="raw",
     deps=["catalogue_movies"],
     pool="tmdb_api",
     description="TMDb details (/movie/{id}, with credits) of the long tail: movies of the day's "
@@ -112,16 +136,24 @@ def raw_movie_tail_details(
 
 
 @_partitioned(
-    group_name="warehouse",
-    kinds={"postgres"},
-    deps=["raw_movie_tail_details"],
+    "catalogue_movie_details",
+    group="warehouse",
+    deps=[catalogue.TAIL],
     description="The long tail's details of the day into dim_movie (details_status from "
     "'pending' to 'ok', or 'not_found' for a 404), the genres, companies, countries, languages "
     "and people they name, and the bridges, in one transaction. A day without a tail capture "
     "loads nothing.",
 )
-def catalogue_movie_details(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def catalogue_movie_details(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, quality: QualityResource
+):
     wh = warehouse.get()
+    if context.selected_asset_keys:
+        yield from _load_tail(context, wh)
+    yield from evaluate_checks(context, "catalogue_movie_details", wh, quality)
+
+
+def _load_tail(context: dg.AssetExecutionContext, wh):
     days = partition_days(context)
     per_day = {}
     for day in days:
