@@ -24,6 +24,7 @@ from array import array
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import orjson
 import requests
 from sqlalchemy import Engine, text
@@ -282,8 +283,8 @@ class ExportRows:
     number popularity and boolean flags is set aside with its line number (`rejected`), the
     rest loads. An id seen before in the file is kept once, its first line (`duplicates`).
 
-    The file is read whole into compact arrays first (17 bytes a movie: 17 MB for a million)
-    and written out sorted by id: TMDb's files are not in id order, and inserting in id order
+    The file is read whole into compact arrays first (17 bytes a movie: 17 MB for a million,
+    and 8 more for the order) and written out sorted by id: TMDb's files are not in id order, and inserting in id order
     keeps the index on (movie_id, date_id) from being written all over (a month holds 30
     million entries by its end).
     """
@@ -329,27 +330,30 @@ class ExportRows:
 
     def _sorted_rows(self) -> Iterator[bytes]:
         ids, popularity, flags = self._ids, self._popularity, self._flags
-        previous = None
-        # Each line as one integer, id then line index (ids < 2**31, lines < 2**24): sorted,
-        # an id's lines follow the file's order, and its first is the one kept.
-        if len(ids) >= 1 << 24:
-            raise ExportCorruptError(f"{len(ids):,} lines: more than this loader sorts (16.7 M)")
-        order = sorted(movie_id << 24 | i for i, movie_id in enumerate(ids))
-        for key in order:
-            movie_id, i = key >> 24, key & 0xFFFFFF
-            if movie_id == previous:
-                self.duplicates += 1
-                continue
-            previous = movie_id
-            self.rows += 1
-            flag = flags[i]
-            yield b"%s%d\t%r\t%s\t%s\n" % (
-                self._prefix,
-                movie_id,
-                popularity[i],
-                b"t" if flag & 1 else b"f",
-                b"t" if flag & 2 else b"f",
-            )
+        # Line indexes in id order; stable, so an id's lines keep the file's order and its
+        # first is the one kept. numpy's argsort holds 8 bytes a line (a sorted list of Python
+        # ints held 40).
+        as_array = np.frombuffer(ids, dtype=np.int64) if ids else np.empty(0, np.int64)
+        order = np.argsort(as_array, kind="stable")
+        in_order = as_array[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = in_order[1:] != in_order[:-1]
+        del in_order
+        self.duplicates = int(len(order) - np.count_nonzero(first))
+        order = order[first]
+        del first, as_array
+        prefix = self._prefix
+        for start in range(0, len(order), 65536):
+            for i in order[start : start + 65536].tolist():
+                self.rows += 1
+                flag = flags[i]
+                yield b"%s%d\t%r\t%s\t%s\n" % (
+                    prefix,
+                    ids[i],
+                    popularity[i],
+                    b"t" if flag & 1 else b"f",
+                    b"t" if flag & 2 else b"f",
+                )
 
     def _line(self, line: bytes) -> None:
         self.line_no += 1
