@@ -26,3 +26,36 @@ ALTER TABLE raw.capture DROP CONSTRAINT IF EXISTS capture_asset_check;
 ALTER TABLE raw.capture ADD CONSTRAINT capture_asset_check
     CHECK (asset IN ('raw_discover_pages', 'raw_movie_details', 'raw_movie_id_export',
                      'raw_movie_tail_details'));
+
+-- vw_movie_latest: each discovered movie's latest day. The movies known only from the export
+-- (a million, never in the discover list: last_seen_date NULL) have no fact_movie_daily row; the
+-- view no longer probes the fact once for each of them. Same columns.
+CREATE INDEX IF NOT EXISTS dim_movie_discovered
+    ON warehouse.dim_movie (movie_id) WHERE last_seen_date IS NOT NULL;
+CREATE OR REPLACE VIEW warehouse.vw_movie_latest AS
+SELECT
+    m.movie_id,
+    m.title,
+    m.original_title,
+    m.original_language,
+    m.release_date,
+    m.runtime,
+    m.status,
+    d.full_date AS latest_date,
+    f.date_id   AS latest_date_id,
+    f.popularity,
+    f.vote_average,
+    f.vote_count,
+    f.discover_rank,
+    f.captured_at,
+    (SELECT string_agg(g.name, ', ' ORDER BY g.name)
+       FROM warehouse.bridge_movie_genre bg
+       JOIN warehouse.dim_genre g ON g.genre_id = bg.genre_id
+      WHERE bg.movie_id = m.movie_id) AS genres
+FROM warehouse.dim_movie m
+CROSS JOIN LATERAL (
+    SELECT * FROM warehouse.fact_movie_daily f
+    WHERE f.movie_id = m.movie_id ORDER BY f.date_id DESC LIMIT 1
+) f
+JOIN warehouse.dim_date d ON d.date_id = f.date_id
+WHERE m.last_seen_date IS NOT NULL;
