@@ -685,7 +685,7 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
             "SELECT count(*) FROM warehouse.dim_movie WHERE details_status = 'pending'"
         )
         requests_before = sim.stats()["requests"]
-        tail_budget = 2000
+        tail_budget = args.tail_budget
         tail_s = catalogue_run(
             days[-1],
             days[-1],
@@ -745,6 +745,7 @@ def export_in_its_own_process(args: argparse.Namespace) -> dict[str, Any]:
         sys.executable, "-m", "tmdb_assets_tests.benchmark", "--only-export",
         "--movies", str(args.movies), "--export-lines", str(args.export_lines),
         "--export-backfill-days", str(args.export_backfill_days),
+        "--tail-budget", str(args.tail_budget),
         "--load-repeats", str(args.load_repeats), "--json", str(path),
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=7200)
@@ -930,6 +931,13 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=30,
         help="days of the catalogue backfill (one run of tmdb_catalogue)",
+    )
+    p.add_argument(
+        "--tail-budget",
+        type=int,
+        default=2000,
+        help="details requests of the catalogue's long-tail run (TMDB_TAIL_DETAILS_PER_DAY's "
+        "default)",
     )
     p.add_argument(
         "--only-export", action="store_true", help="only the catalogue section (export.*)"
