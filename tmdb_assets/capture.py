@@ -343,10 +343,15 @@ class DetailsPlan:
 
     @property
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for reason in self.reasons.values():
-            out[reason] = out.get(reason, 0) + 1
-        return out
+        return reason_counts(self.reasons)
+
+
+def reason_counts(reasons: dict[int, str]) -> dict[str, int]:
+    """How many movies are fetched for each reason (new, changed, stale)."""
+    out: dict[str, int] = {}
+    for reason in reasons.values():
+        out[reason] = out.get(reason, 0) + 1
+    return out
 
 
 def plan_capture(

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tmdb_assets.capture import _make_current, _open_capture, fetch_details_into
+from tmdb_assets.capture import _make_current, _open_capture, fetch_details_into, reason_counts
 from tmdb_assets.export import EXPORT, ExportTitles, stored_chunks
 from tmdb_assets.load import lock_day, record_rejected
 from tmdb_assets.partitions import end_of_day, is_late
@@ -135,10 +135,7 @@ class TailPlan:
 
     @property
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for reason in self.reasons.values():
-            out[reason] = out.get(reason, 0) + 1
-        return out
+        return reason_counts(self.reasons)
 
 
 def plan_tail(warehouse: Warehouse, day: dt.date, budget: int, max_age_days: int) -> TailPlan:

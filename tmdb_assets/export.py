@@ -276,40 +276,35 @@ def stored_chunks(engine: Engine, capture_id: int) -> Iterator[bytes]:
             yield bytes(data)
 
 
-class ExportRows:
-    """The COPY text of a captured file's rows for one date, in movie id order.
+def file_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Every line of a captured file (its gzip bytes chunk by chunk), the last one also without
+    its newline; a stream cut short raises ExportCorruptError at its end."""
+    gz, rest = GzipLines(), b""
+    for chunk in chunks:
+        lines = (rest + gz.feed(chunk)).split(b"\n")
+        rest = lines.pop()
+        yield from lines
+    gz.close()
+    if rest:
+        yield rest
 
-    Each line is parsed on its own: a line that is not a JSON object with an integer id, a
-    number popularity and boolean flags is set aside with its line number (`rejected`), the
-    rest loads. An id seen before in the file is kept once, its first line (`duplicates`).
 
-    The file is read whole into compact arrays first (17 bytes a movie: 17 MB for a million,
-    and 8 more for the order) and written out sorted by id: TMDb's files are not in id order, and inserting in id order
-    keeps the index on (movie_id, date_id) from being written all over (a month holds 30
-    million entries by its end).
-    """
+class CopySource:
+    """A file-like object psycopg2's copy_expert reads COPY text from: `_rows()`'s rows,
+    started on the first read."""
 
-    def __init__(self, chunks: Iterator[bytes], date_id: int, max_rejected: int = 1000):
-        self._chunks = chunks
-        self._prefix = f"{date_id}\t".encode()
-        self._ids = array("q")
-        self._popularity = array("d")
-        self._flags = bytearray()  # adult | video << 1
+    def __init__(self) -> None:
+        self._iter: Iterator[bytes] | None = None
         self._out = bytearray()
-        self._rows: Iterator[bytes] | None = None
-        self.line_no = 0
-        self.rows = 0
-        self.duplicates = 0
-        self.rejected: list[Rejected] = []  # the first max_rejected, with their line numbers
-        self.rejected_count = 0
-        self.max_rejected = max_rejected
+
+    def _rows(self) -> Iterator[bytes]:
+        raise NotImplementedError
 
     def read(self, size: int = 65536) -> bytes:
-        if self._rows is None:
-            self._parse()
-            self._rows = self._sorted_rows()
+        if self._iter is None:
+            self._iter = self._rows()
         while len(self._out) < size:
-            row = next(self._rows, None)
+            row = next(self._iter, None)
             if row is None:
                 break
             self._out += row
@@ -317,18 +312,37 @@ class ExportRows:
         del self._out[:size]
         return out
 
-    def _parse(self) -> None:
-        gz, rest = GzipLines(), b""
-        for chunk in self._chunks:
-            lines = (rest + gz.feed(chunk)).split(b"\n")
-            rest = lines.pop()
-            for line in lines:
-                self._line(line)
-        gz.close()
-        if rest:  # a last line without its newline: still a line
-            self._line(rest)
 
-    def _sorted_rows(self) -> Iterator[bytes]:
+class ExportRows(CopySource):
+    """The COPY text of a captured file's rows for one date, in movie id order.
+
+    Each line is parsed on its own: a line that is not a JSON object with an integer id, a
+    number popularity and boolean flags is set aside with its line number (`rejected`), the
+    rest loads. An id seen before in the file is kept once, its first line (`duplicates`).
+
+    The file is read whole into compact arrays first (17 bytes a movie, and 8 more for the
+    order: 25 MB for a million) and written out sorted by id: TMDb's files are not in id order,
+    and inserting in id order keeps the index on (movie_id, date_id) from being written all over
+    (a month holds 30 million entries by its end).
+    """
+
+    def __init__(self, chunks: Iterator[bytes], date_id: int, max_rejected: int = 1000):
+        super().__init__()
+        self._chunks = chunks
+        self._prefix = f"{date_id}\t".encode()
+        self._ids = array("q")
+        self._popularity = array("d")
+        self._flags = bytearray()  # adult | video << 1
+        self.line_no = 0
+        self.rows = 0
+        self.duplicates = 0
+        self.rejected: list[Rejected] = []  # the first max_rejected, with their line numbers
+        self.rejected_count = 0
+        self.max_rejected = max_rejected
+
+    def _rows(self) -> Iterator[bytes]:
+        for line in file_lines(self._chunks):
+            self._line(line)
         ids, popularity, flags = self._ids, self._popularity, self._flags
         # Line indexes in id order; stable, so an id's lines keep the file's order and its
         # first is the one kept. numpy's argsort holds 8 bytes a line (a sorted list of Python
@@ -401,40 +415,21 @@ def parse_line(line: bytes) -> tuple[int, float, bool, bool, dict]:
     return movie_id, float(popularity), adult, video, obj
 
 
-class ExportTitles:
+class ExportTitles(CopySource):
     """COPY text of (movie_id, line, original_title, adult, video) for the readable lines of a
     captured file, streamed (nothing held but a chunk); only the ids in `wanted` when given
     (found without parsing the other lines). Unreadable lines are skipped: the fact's load
     quarantines them."""
 
     def __init__(self, chunks: Iterator[bytes], wanted: set[int] | None = None):
-        self._rows = self._generate(chunks, wanted)
-        self._out = bytearray()
+        super().__init__()
+        self._chunks = chunks
+        self._wanted = wanted
         self.rows = 0
 
-    def read(self, size: int = 65536) -> bytes:
-        while len(self._out) < size:
-            row = next(self._rows, None)
-            if row is None:
-                break
-            self._out += row
-        out = bytes(self._out[:size])
-        del self._out[:size]
-        return out
-
-    def _generate(self, chunks: Iterator[bytes], wanted: set[int] | None) -> Iterator[bytes]:
-        gz, rest, line_no = GzipLines(), b"", 0
-        for chunk in chunks:
-            lines = (rest + gz.feed(chunk)).split(b"\n")
-            rest = lines.pop()
-            for line in lines:
-                line_no += 1
-                row = self._row(line, line_no, wanted)
-                if row is not None:
-                    yield row
-        gz.close()
-        if rest:
-            row = self._row(rest, line_no + 1, wanted)
+    def _rows(self) -> Iterator[bytes]:
+        for line_no, line in enumerate(file_lines(self._chunks), start=1):
+            row = self._row(line, line_no, self._wanted)
             if row is not None:
                 yield row
 

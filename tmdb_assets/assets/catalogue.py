@@ -5,38 +5,16 @@ import dagster as dg
 from pydantic import Field
 
 from tmdb_assets import catalogue
-from tmdb_assets.assets.common import per_day_events
+from tmdb_assets.assets.common import partitioned_asset, per_day_events
 from tmdb_assets.assets.raw import RawCaptureConfig, _client_metadata
-from tmdb_assets.checks import check_specs, evaluate_checks
-from tmdb_assets.partitions import daily_partitions, partition_days
+from tmdb_assets.checks import evaluate_checks
+from tmdb_assets.partitions import partition_days
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource
 
 
-def _partitioned(name: str, description: str, group: str, deps: list[str], pool=None):
-    """A daily, single-run-backfill asset with its checks in the same step (subsettable: the
-    checks also run on their own, and the step then does nothing else)."""
-    return dg.multi_asset(
-        name=name,
-        specs=[
-            dg.AssetSpec(
-                name,
-                description=description,
-                group_name=group,
-                kinds={"python", "postgres"} if group == "raw" else {"postgres"},
-                deps=deps,
-            )
-        ],
-        check_specs=check_specs(name),
-        can_subset=True,
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=pool,
-    )
-
-
-@_partitioned(
+@partitioned_asset(
     "catalogue_movies",
     group="warehouse",
     deps=["fact_movie_popularity_daily"],
@@ -50,17 +28,22 @@ def catalogue_movies(
 ):
     wh = warehouse.get()
     if context.selected_asset_keys:
-        yield from _learn(context, wh)
+        yield from _each_day(context, wh, "catalogue_movies", catalogue.learn_movies)
     yield from evaluate_checks(context, "catalogue_movies", wh, quality)
 
 
-def _learn(context: dg.AssetExecutionContext, wh):
+def _each_day(context: dg.AssetExecutionContext, wh, name: str, load_one):
+    """`load_one(wh, day, logger)` for the run's days in order: each day's figures on its own
+    partition, the dim_movie rows still pending on the run."""
     days = partition_days(context)
     per_day = {}
     for day in days:
-        figures = catalogue.learn_movies(wh, day, context.log)
+        figures = load_one(wh, day, context.log)
         figures["dagster/row_count"] = figures["rows"]
         per_day[day] = figures
+        context.log.info(
+            f"{name} {day}: " + ", ".join(f"{k} {v}" for k, v in figures.items() if type(v) is int)
+        )
     yield from per_day_events(
         context, days, per_day, {"pending_movies": catalogue.pending_movies(wh)}
     )
@@ -75,7 +58,7 @@ class TailCaptureConfig(RawCaptureConfig):
     )
 
 
-@_partitioned(
+@partitioned_asset(
     catalogue.TAIL,
     group="raw",
     deps=["catalogue_movies"],
@@ -135,7 +118,7 @@ def raw_movie_tail_details(
     yield from per_day_events(context, days, per_day, _client_metadata(client))
 
 
-@_partitioned(
+@partitioned_asset(
     "catalogue_movie_details",
     group="warehouse",
     deps=[catalogue.TAIL],
@@ -149,21 +132,5 @@ def catalogue_movie_details(
 ):
     wh = warehouse.get()
     if context.selected_asset_keys:
-        yield from _load_tail(context, wh)
+        yield from _each_day(context, wh, "catalogue_movie_details", catalogue.load_tail_day)
     yield from evaluate_checks(context, "catalogue_movie_details", wh, quality)
-
-
-def _load_tail(context: dg.AssetExecutionContext, wh):
-    days = partition_days(context)
-    per_day = {}
-    for day in days:
-        figures = catalogue.load_tail_day(wh, day, context.log)
-        figures["dagster/row_count"] = figures["rows"]
-        per_day[day] = figures
-        context.log.info(
-            f"catalogue_movie_details {day}: "
-            + ", ".join(f"{k} {v}" for k, v in figures.items() if type(v) is int)
-        )
-    yield from per_day_events(
-        context, days, per_day, {"pending_movies": catalogue.pending_movies(wh)}
-    )

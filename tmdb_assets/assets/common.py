@@ -92,6 +92,30 @@ def per_day_events(
         )
 
 
+def partitioned_asset(
+    name: str, description: str, group: str, deps: list[str], pool: str | None = None
+):
+    """A daily asset whose ranges run as one run, with its checks in the same step
+    (subsettable: the checks also run on their own, and the step then does nothing else)."""
+    return dg.multi_asset(
+        name=name,
+        specs=[
+            dg.AssetSpec(
+                name,
+                description=description,
+                group_name=group,
+                kinds={"python", "postgres"} if group == "raw" else {"postgres"},
+                deps=deps,
+            )
+        ],
+        check_specs=check_specs(name),
+        can_subset=True,
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=pool,
+    )
+
+
 def warehouse_table_asset(
     table: Table, day_extra: Callable[[Warehouse, Any], dict[str, Any]] | None = None
 ) -> dg.AssetsDefinition:

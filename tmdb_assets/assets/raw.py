@@ -6,9 +6,9 @@ import dagster as dg
 from pydantic import Field
 
 from tmdb_assets import capture, export
-from tmdb_assets.assets.common import per_day_events
-from tmdb_assets.checks import check_specs, evaluate_checks
-from tmdb_assets.partitions import daily_partitions, partition_days
+from tmdb_assets.assets.common import partitioned_asset, per_day_events
+from tmdb_assets.checks import evaluate_checks
+from tmdb_assets.partitions import partition_days
 from tmdb_assets.raw_read import DETAILS, DISCOVER, CaptureInfo
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
@@ -87,25 +87,8 @@ def _discover_day(i: CaptureInfo) -> dict:
 
 
 def raw_asset(name: str, description: str, deps: list[str], pool: str | None = "tmdb_api"):
-    """A raw capture asset with its checks in the same step (subsettable: the checks also run
-    on their own, and the step then asks TMDb nothing)."""
-    return dg.multi_asset(
-        name=name,
-        specs=[
-            dg.AssetSpec(
-                name,
-                description=description,
-                group_name="raw",
-                kinds={"python", "postgres"},
-                deps=deps,
-            )
-        ],
-        check_specs=check_specs(name),
-        can_subset=True,
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=pool,
-    )
+    """A raw capture asset (group raw, the API's pool unless said otherwise)."""
+    return partitioned_asset(name, description, "raw", deps, pool)
 
 
 @raw_asset(

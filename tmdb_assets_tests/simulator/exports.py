@@ -47,32 +47,21 @@ def export_lines(
     `adult`: the adult ids' file (TMDb has kept them apart since mid-2023), no tail."""
     day = file_day - dt.timedelta(days=1)
     state = catalog.state(day)
-    if adult:
-        return [
-            orjson.dumps(
-                {
-                    "adult": True,
-                    "id": m.id,
-                    "original_title": m.details.get("original_title") or m.details.get("title"),
-                    "popularity": state.popularity[m.id],
-                    "video": bool(m.details.get("video")),
-                }
-            )
-            for m in catalog.visible(day, include_adult=True)
-            if m.details.get("adult")
-        ]
-    lines = [
-        orjson.dumps(
+
+    def line(m: Movie) -> bytes:
+        return orjson.dumps(
             {
-                "adult": False,
+                "adult": adult,
                 "id": m.id,
                 "original_title": m.details.get("original_title") or m.details.get("title"),
                 "popularity": state.popularity[m.id],
                 "video": bool(m.details.get("video")),
             }
         )
-        for m in catalog.visible(day, include_adult=False)
-    ]
+
+    if adult:
+        return [line(m) for m in catalog.visible(day, include_adult=True) if m.details.get("adult")]
+    lines = [line(m) for m in catalog.visible(day, include_adult=False)]
     # Not in id order, as TMDb's files are not: the catalogue's movies shuffled per day, the
     # tail after them in a fixed scrambled order.
     random.Random(_stable_int(catalog.seed, "order", day.isoformat())).shuffle(lines)
