@@ -275,7 +275,8 @@ def _open_tail_capture(
 
 # --- loading the tail's details ---------------------------------------------------------------
 
-# After dim_movie, in the daily run's order: the dimensions the details name, then the bridges.
+# In the daily run's order: the dimensions the details name (loaded before dim_movie), then the
+# bridges (after it: they replace the sets of movies whose latest state is the day's).
 TAIL_TABLES = (
     "dim_genre",
     "dim_company",

@@ -475,15 +475,17 @@ def test_sigkill_during_the_details_capture_then_a_rerun_resumes(
     with frozen_simulator() as sim:
         env = cli_env(database_url, sim, tmp_path / "home", TMDB_DETAILS_WRITE_BATCH="20")
         # The simulator holds every details request past the 45th: the run is mid-capture,
-        # with two batches of 20 written, when the test kills it.
+        # with at least one batch of 20 written, when the test kills it. (Responses are used in
+        # the order asked, and 8 workers can reach the server out of that order: which 45 got
+        # through decides whether a second batch of 20 is complete, so the test waits for one.)
         admin_post(sim, "faults", {"hold_details_after": 45})
         proc = start_cli(env)
         try:
             _wait_for(lambda: admin_state(sim)["held"] > 0, 120, "the capture to reach the hook")
             _wait_for(
-                lambda: warehouse.scalar("SELECT count(*) FROM raw.movie_details") >= 40,
+                lambda: warehouse.scalar("SELECT count(*) FROM raw.movie_details") >= 20,
                 60,
-                "two batches to be written",
+                "a batch to be written",
             )
         finally:
             proc.send_signal(signal.SIGKILL)
