@@ -524,6 +524,30 @@ def fetch_details_into(
         persist_details(warehouse, capture_id, batch, logger)
 
 
+def held_details(
+    conn: Connection, what: str, capture_id: int, version: int, planned: Iterable[int]
+) -> tuple[list[Any], int, int]:
+    """A pending details capture's rows (movie_id, http_status, unreadable, fetched_at), checked
+    to hold every planned movie, and how many are 404s and unreadable bodies."""
+    rows = conn.execute(
+        text(
+            "SELECT movie_id, http_status, payload IS NULL AND body IS NOT NULL, "
+            "fetched_at FROM raw.movie_details WHERE capture_id = :c"
+        ),
+        {"c": capture_id},
+    ).all()
+    held = {r[0] for r in rows}
+    missing = [m for m in planned if m not in held]
+    if missing:
+        raise RuntimeError(
+            f"{what}: capture v{version} lacks {len(missing)} planned movies "
+            f"(e.g. {missing[:5]}); rerun to fetch them"
+        )
+    not_found = sum(1 for r in rows if r[1] == 404)
+    invalid = sum(1 for r in rows if r[2])
+    return list(rows), not_found, invalid
+
+
 def make_details_current(
     warehouse: Warehouse,
     plan: DetailsPlan,
@@ -553,22 +577,9 @@ def make_details_current(
                 )
                 current.reused = True
                 return current
-            rows = conn.execute(
-                text(
-                    "SELECT movie_id, http_status, payload IS NULL AND body IS NOT NULL, "
-                    "fetched_at FROM raw.movie_details WHERE capture_id = :c"
-                ),
-                {"c": capture_id},
-            ).all()
-            held = {r[0] for r in rows}
-            missing = [m for m in [*plan.reasons, *plan.copies] if m not in held]
-            if missing:
-                raise RuntimeError(
-                    f"{DETAILS} {day}: capture v{version} lacks {len(missing)} planned movies "
-                    f"(e.g. {missing[:5]}); rerun to fetch them"
-                )
-            not_found = sum(1 for r in rows if r[1] == 404)
-            invalid = sum(1 for r in rows if r[2])
+            rows, not_found, invalid = held_details(
+                conn, f"{DETAILS} {day}", capture_id, version, [*plan.reasons, *plan.copies]
+            )
             copied = len(plan.copies)
             earliest = min((r[3] for r in rows), default=None)
             captured_at = earliest or plan.discover.captured_at or dt.datetime.now(dt.UTC)

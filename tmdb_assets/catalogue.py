@@ -26,7 +26,13 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tmdb_assets.capture import _make_current, _open_capture, fetch_details_into, reason_counts
+from tmdb_assets.capture import (
+    _make_current,
+    _open_capture,
+    fetch_details_into,
+    held_details,
+    reason_counts,
+)
 from tmdb_assets.export import EXPORT, ExportTitles, stored_chunks
 from tmdb_assets.load import lock_day, record_rejected
 from tmdb_assets.partitions import end_of_day, is_late
@@ -207,22 +213,9 @@ def capture_tail(
     def close() -> CaptureInfo:
         with warehouse.begin() as conn:
             partition_lock(conn, f"{TAIL}:{day.isoformat()}")
-            rows = conn.execute(
-                text(
-                    "SELECT movie_id, http_status, payload IS NULL AND body IS NOT NULL, "
-                    "fetched_at FROM raw.movie_details WHERE capture_id = :c"
-                ),
-                {"c": capture_id},
-            ).all()
-            held = {r[0] for r in rows}
-            missing = [m for m in plan.reasons if m not in held]
-            if missing:
-                raise RuntimeError(
-                    f"{TAIL} {day}: capture v{version} lacks {len(missing)} planned movies "
-                    f"(e.g. {missing[:5]}); rerun to fetch them"
-                )
-            not_found = sum(1 for r in rows if r[1] == 404)
-            invalid = sum(1 for r in rows if r[2])
+            rows, not_found, invalid = held_details(
+                conn, f"{TAIL} {day}", capture_id, version, plan.reasons
+            )
             stats = {
                 "budget": budget,
                 "planned": len(plan.reasons),
