@@ -297,9 +297,11 @@ def test_an_unreadable_details_body_is_kept_and_only_its_movie_quarantined(
 
 def test_a_stalled_response_times_out_and_is_retried(reference, database_url, warehouse):
     with frozen_simulator() as sim:
-        resources = make_resources(sim, database_url, read_timeout_s=1.0)
+        # A 3 s read timeout against an 8 s stall: a normal response on a loaded slow machine
+        # stays well inside it (with 1 s, one took longer and was retried a second time).
+        resources = make_resources(sim, database_url, read_timeout_s=3.0)
         materialize_seed(resources)
-        admin_post(sim, "faults", {"hang_next": 1, "hang_s": 3})
+        admin_post(sim, "faults", {"hang_next": 1, "hang_s": 8})
         result = materialize_day(resources, DAY1, sim)
     all_checks_pass(result)
     assert metadata(result, "raw_movie_details")["requests"] == reference.details_requests + 1
