@@ -2,7 +2,7 @@
 #   app   the code location, the Dagster webserver and the daemon: the package, its SQL and seed
 #         data, the exact versions of requirements.lock; no tests, no simulator; runs as a
 #         non-root user.
-#   demo  app plus tmdb_assets_tests (the TMDb simulator), for `docker compose --profile demo`.
+#   demo  app plus tmdb_simulator (the local TMDb; no tests), for `docker compose --profile demo`.
 #   viz   app plus the dashboard (Streamlit), for `docker compose --profile viz`.
 FROM python:3.11-slim AS app
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -26,7 +26,7 @@ USER tmdb
 ENTRYPOINT ["tmdb-entrypoint"]
 
 FROM app AS demo
-COPY --chown=tmdb:tmdb tmdb_assets_tests ./tmdb_assets_tests
+COPY --chown=tmdb:tmdb tmdb_simulator ./tmdb_simulator
 ENV PYTHONPATH=/opt/tmdb-assets
 
 # The analysts' dashboard (`docker compose --profile viz`): app plus Streamlit and pandas.

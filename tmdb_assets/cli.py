@@ -45,11 +45,11 @@ def prepare_dagster_home() -> Path:
 
 
 class Simulator:
-    """The TMDb simulator as a child process (`python -m tmdb_assets_tests.simulator`)."""
+    """The TMDb simulator as a child process (`python -m tmdb_simulator`)."""
 
     def __init__(self, movies: int, seed: int, rate_limit: float, *extra: str):
         cmd = [
-            sys.executable, "-m", "tmdb_assets_tests.simulator", "--port", "0",
+            sys.executable, "-m", "tmdb_simulator", "--port", "0",
             "--movies", str(movies), "--seed", str(seed), "--rate-limit", str(rate_limit), *extra,
         ]  # fmt: skip
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)

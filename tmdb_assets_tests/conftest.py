@@ -26,7 +26,7 @@ from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, w
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "tmdb"
 DAY1 = dt.date(2025, 3, 1)

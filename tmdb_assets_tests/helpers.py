@@ -8,7 +8,7 @@ from tmdb_assets.definitions import CATALOGUE, all_assets
 from tmdb_assets.raw_read import clear_cache
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.summary import TABLES
-from tmdb_assets_tests.simulator.server import RunningSimulator
+from tmdb_simulator.server import RunningSimulator
 
 DEFS = all_assets  # each asset carries its checks
 # A day as the daily job runs it (the catalogue has its own job: its file comes hours later).

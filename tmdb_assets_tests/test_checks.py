@@ -16,7 +16,7 @@ from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
 from tmdb_assets.tables import TABLES
 from tmdb_assets_tests.conftest import DAY1, DAY2
 from tmdb_assets_tests.helpers import DEFS, check_results, materialize_day, materialize_seed
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 # The fixture data are from 2025: freshness is tested on its own.
 LENIENT = QualityResource(freshness_hours=1e9)
@@ -367,7 +367,7 @@ def test_stale_data_fails_freshness(db):
 
 
 def test_a_blocking_failure_stops_downstream_assets(db):
-    from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+    from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
     execute(
         db,

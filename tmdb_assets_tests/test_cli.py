@@ -12,7 +12,7 @@ from tmdb_assets.definitions import CATALOGUE_ASSETS, defs
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets_tests.conftest import DAY1
 from tmdb_assets_tests.helpers import table_checksums
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 
 def cli_env(database_url: str, tmp_path, **extra) -> dict:

@@ -13,7 +13,7 @@ from tmdb_assets.resources.tmdb import (
     TMDbUnavailableError,
 )
 from tmdb_assets_tests.conftest import DAY1, admin_post, admin_state
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 SECRET = "s3cr3t-token-value"
 

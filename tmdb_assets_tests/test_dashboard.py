@@ -18,7 +18,7 @@ from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
 from tmdb_assets_tests.conftest import DAY1, DAY2
 from tmdb_assets_tests.helpers import materialize_day, materialize_seed
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 APP = str(Path(__file__).resolve().parents[1] / "tmdb_assets_viz" / "app.py")
 READER = f"dash_{uuid.uuid4().hex[:8]}"

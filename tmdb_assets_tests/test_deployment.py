@@ -21,7 +21,7 @@ import pytest
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.settings import project_root
 from tmdb_assets_tests.dagster_dev import free_port, graphql
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 DAY = dt.date(2025, 3, 1)
 BIN = Path(sys.executable).parent

@@ -38,7 +38,7 @@ from tmdb_assets_tests.helpers import (
     metadata,
     table_checksums,
 )
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 MOVIES, PAGES = 300, 3
 

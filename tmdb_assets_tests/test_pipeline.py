@@ -4,7 +4,7 @@ import datetime as dt
 
 from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post
 from tmdb_assets_tests.helpers import materialize_day, materialize_seed, metadata, table_checksums
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 RAW_IDS = """
     SELECT DISTINCT (r->>'id')::int FROM raw.discover_page p

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post, load_sample
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 
 def get(sim_url: str, path: str, token: str | None = "x") -> tuple[int, dict, dict]:
@@ -30,7 +30,7 @@ def test_console_script_serves_a_real_shaped_page():
         [
             sys.executable,
             "-m",
-            "tmdb_assets_tests.simulator",
+            "tmdb_simulator",
             "--port",
             "0",
             "--movies",

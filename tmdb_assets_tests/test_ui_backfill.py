@@ -13,7 +13,7 @@ from tmdb_assets.settings import project_root
 from tmdb_assets.tables import TABLES
 from tmdb_assets_tests.conftest import DAY1
 from tmdb_assets_tests.dagster_dev import dagster_dev, graphql
-from tmdb_assets_tests.simulator.server import RunningSimulator, SimulatorConfig
+from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 DAYS = ["2025-03-01", "2025-03-02", "2025-03-03"]
 

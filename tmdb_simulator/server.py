@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tmdb_assets_tests.simulator import exports
-from tmdb_assets_tests.simulator.catalog import Catalog
+from tmdb_simulator import exports
+from tmdb_simulator.catalog import Catalog
 
 log = logging.getLogger("tmdb_simulator")
 

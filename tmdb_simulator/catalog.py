@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "data" / "tmdb"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "tmdb"
 EPOCH = dt.date(2020, 1, 1)
 APPEND_KEYS = {
     "alternative_titles", "credits", "images", "keywords", "releases", "release_dates", "trailers",

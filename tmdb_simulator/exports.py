@@ -16,7 +16,7 @@ import re
 
 import orjson
 
-from tmdb_assets_tests.simulator.catalog import (
+from tmdb_simulator.catalog import (
     ADJECTIVES,
     EPOCH,
     NOUNS,

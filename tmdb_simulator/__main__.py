@@ -1,4 +1,4 @@
-"""`tmdb-simulator` / `python -m tmdb_assets_tests.simulator`: serve a local TMDb API."""
+"""`tmdb-simulator` / `python -m tmdb_simulator`: serve a local TMDb API."""
 
 import argparse
 import datetime as dt
@@ -6,7 +6,7 @@ import logging
 import signal
 import sys
 
-from tmdb_assets_tests.simulator.server import SimulatorConfig, make_server
+from tmdb_simulator.server import SimulatorConfig, make_server
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

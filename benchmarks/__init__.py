@@ -1,0 +1,1 @@
+"""The project's benchmark: `python -m benchmarks` (also `python -m tmdb_assets_tests.benchmark`)."""
