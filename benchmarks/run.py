@@ -885,9 +885,7 @@ def print_table(out: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks", description=__doc__.splitlines()[0]
-    )
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     p.add_argument("--movies", type=int, default=2000)
     p.add_argument("--pages", type=int, default=100)
     p.add_argument("--days", type=int, default=5, help="days of the backfill comparison (>= 2)")

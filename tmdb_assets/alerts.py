@@ -8,10 +8,11 @@ partition tags and the failing step's error message, which name settings, never 
 
 import json
 import logging
-import os
 import urllib.request
 
 import dagster as dg
+
+from tmdb_assets.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,7 @@ def failure_summary(run: dg.DagsterRun, error: str | None) -> dict:
         if "dagster/asset_partition_range_start" in tags
         else ""
     )
-    base = (os.environ.get("TMDB_DAGSTER_UI_URL", "").strip() or "http://127.0.0.1:3000").rstrip(
-        "/"
-    )
+    base = get_settings().dagster_ui_url.rstrip("/")
     first_line = (error or "no error message").strip().splitlines()[0][:500]
     text = (
         f"tmdb-assets: run {run.run_id[:8]} of {run.job_name}"
@@ -74,7 +73,7 @@ def tmdb_run_failure_alert(context: dg.RunFailureSensorContext) -> None:
             error = f"{step_failures[0].step_key}: {cause.message.strip()}"
     summary = failure_summary(context.dagster_run, error)
     context.log.error(summary["text"])
-    url = os.environ.get("TMDB_ALERT_WEBHOOK_URL", "").strip()
+    url = get_settings().alert_webhook_url
     if url:
         try:
             post_webhook(url, summary)

@@ -42,7 +42,7 @@ from tmdb_assets.resources.warehouse import (
     stage,
     with_reconnect,
 )
-from tmdb_assets.settings import env_int
+from tmdb_assets.settings import get_settings
 from tmdb_assets.transform import discover_items
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,6 @@ log = logging.getLogger(__name__)
 DETAILS_FLUSH_S = 2.0
 # Appended to every details request: the credits come in the same response (no request added).
 DETAILS_APPEND = ("credits",)
-
-
-def details_batch() -> int:
-    return env_int("TMDB_DETAILS_WRITE_BATCH", 200, minimum=1)
 
 
 class LateCaptureError(RuntimeError):
@@ -494,7 +490,7 @@ def fetch_details_into(
 ) -> None:
     """Fetch `todo` outside any transaction, persisting as responses arrive."""
     batch: list[tuple[Any, ...]] = []
-    batch_size = details_batch()
+    batch_size = get_settings().details_write_batch
     flushed = time.monotonic()
     logged = 0
     for n, (movie_id, resp) in enumerate(client.fetch_details(todo, DETAILS_APPEND), start=1):

@@ -53,7 +53,6 @@ from tmdb_assets.resources.warehouse import (
     with_reconnect,
 )
 from tmdb_assets.rows import DayData, tail_movie_rows
-from tmdb_assets.settings import env_int
 from tmdb_assets.transform import date_id
 
 log = logging.getLogger(__name__)
@@ -62,10 +61,6 @@ TAIL = "raw_movie_tail_details"
 # Above this many new ids (a first day: the whole catalogue), every line is sent to PostgreSQL
 # and filtered there, rather than held as a set in memory.
 WANTED_SET_MAX = 100_000
-
-
-def tail_budget() -> int:
-    return env_int("TMDB_TAIL_DETAILS_PER_DAY", 2000, minimum=0)
 
 
 # --- dim_movie learns the export's movies -----------------------------------------------------

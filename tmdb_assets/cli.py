@@ -17,7 +17,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tmdb_assets.settings import project_root, state_dir
+from pydantic import SecretStr
+
+from tmdb_assets.settings import get_settings, project_root, state_dir
 
 log = logging.getLogger("tmdb_assets")
 SIMULATOR_TOKEN = "simulator-token"
@@ -32,14 +34,16 @@ class CliError(RuntimeError):
 
 def prepare_dagster_home() -> Path:
     """DAGSTER_HOME with the project's dagster.yaml, and the instance's PostgreSQL URL."""
-    home = Path(os.environ.get("DAGSTER_HOME") or state_dir() / "dagster_home").resolve()
+    home = Path(get_settings().dagster_home or state_dir() / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     source = project_root() / "dagster.yaml"
     if source.exists() and source.resolve() != (home / "dagster.yaml").resolve():
         shutil.copyfile(source, home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(home)
     from tmdb_assets.instance import dagster_postgres_url
 
+    # Dagster's own variables, for this process's instance and the processes it starts (the
+    # UI's code server and run workers): the home, and the instance's resolved database.
+    os.environ["DAGSTER_HOME"] = str(home)
     os.environ["DAGSTER_POSTGRES_URL"] = dagster_postgres_url()
     return home
 
@@ -190,31 +194,37 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--pages {args.pages} is outside 1..500 (20 movies a page)")
     days = pick_days(args)  # before anything starts: a bad key costs nothing
     simulator = None
+    settings = get_settings()
+    if args.pages:
+        settings = settings.model_copy(update={"discover_pages": args.pages})
     if args.simulator:
         simulator = Simulator(args.movies, args.seed, args.rate_limit)
-        os.environ["TMDB_API_BASE_URL"] = simulator.base_url
-        os.environ["TMDB_EXPORTS_BASE_URL"] = simulator.base_url.removesuffix("/3") + "/p/exports"
-        os.environ["TMDB_API_TOKEN"] = SIMULATOR_TOKEN
+        settings = settings.model_copy(
+            update={
+                "api_base_url": simulator.base_url,
+                "exports_base_url": simulator.base_url.removesuffix("/3") + "/p/exports",
+                "api_token": SecretStr(SIMULATOR_TOKEN),
+            }
+        )
         print(f"TMDb simulator: {simulator.base_url} ({args.movies} movies, seed {args.seed})")
-    elif not os.environ.get("TMDB_API_TOKEN", "").strip():
+    elif not settings.api_token.get_secret_value():
         raise CliError(
             "TMDB_API_TOKEN is not set: export your TMDb v4 API Read Access Token, or pass "
             "--simulator to run against the local TMDb simulator."
         )
-    if args.pages:
-        os.environ["TMDB_DISCOVER_PAGES"] = str(args.pages)
     exit_code = EXIT_OK
     try:
         home = prepare_dagster_home()
         import dagster as dg
 
-        from tmdb_assets.definitions import defs
+        from tmdb_assets.definitions import build_defs
         from tmdb_assets.resources.warehouse import WarehouseResource
         from tmdb_assets.runs import close_dead_runs
 
+        defs = build_defs(settings)
         instance = get_instance()
         keep_instance_connections(instance)
-        warehouse = WarehouseResource(database_url=os.environ.get("TMDB_DATABASE_URL", "")).get()
+        warehouse = WarehouseResource(database_url=settings.database_url).get()
         print(f"warehouse: {warehouse.display_url}\nDagster home: {home}")
         for run_id in close_dead_runs(instance, logger=log):
             print(f"closed a dead run left STARTED by a killed process: {run_id}")
@@ -328,7 +338,7 @@ def rebuild(args: argparse.Namespace) -> int:
 
     from tmdb_assets.definitions import defs
 
-    warehouse = WarehouseResource(database_url=os.environ.get("TMDB_DATABASE_URL", "")).get()
+    warehouse = WarehouseResource(database_url=get_settings().database_url).get()
     ranges = captured_ranges(warehouse)
     if not ranges:
         raise CliError("raw holds no captured day: nothing to rebuild from")
@@ -418,44 +428,51 @@ def stop(args: argparse.Namespace) -> int:
     return 0
 
 
-def dashboard_url(url: str, embedded: bool) -> tuple[str, str | None]:
-    """The URL the dashboard reads with: the read-only login when there is one, and a note
-    when it reads as the warehouse's own user."""
+def dashboard_url(url: str, embedded: bool) -> tuple[str, str, str | None, str | None]:
+    """(URL, login, password) the dashboard reads with: the read-only login when there is
+    one; and a note when it reads as the warehouse's own user."""
     from sqlalchemy.engine import make_url
 
-    user = os.environ.get("TMDB_READER_USER", "").strip()
+    settings = get_settings()
+    user = settings.reader_user
+    password = settings.reader_password.get_secret_value() or None
     if not user and embedded:
         # The embedded server trusts local connections: its reader login needs no password.
-        user = os.environ["TMDB_READER_USER"] = "tmdb_dashboard"
+        user = "tmdb_dashboard"
     if not user:
-        return url, (
-            "reading with the warehouse's own user: set TMDB_READER_USER and "
-            "TMDB_READER_PASSWORD to read through the read-only role tmdb_reader"
+        return (
+            url,
+            "",
+            None,
+            (
+                "reading with the warehouse's own user: set TMDB_READER_USER and "
+                "TMDB_READER_PASSWORD to read through the read-only role tmdb_reader"
+            ),
         )
-    password = os.environ.get("TMDB_READER_PASSWORD") or None
     reader = make_url(url).set(username=user, password=password)
-    return reader.render_as_string(hide_password=False), None
+    return reader.render_as_string(hide_password=False), user, password, None
 
 
 def viz(args: argparse.Namespace) -> int:
     """The analysts' dashboard (Streamlit) on ADDRESS:PORT, over the analytics views."""
-    try:
-        import streamlit  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("streamlit") is None:
         raise CliError(
             "the dashboard needs the viz extra: pip install -e '.[viz]' (make installs it)"
-        ) from None
+        )
     from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url, safe_url
 
-    embedded = not os.environ.get("TMDB_DATABASE_URL", "").strip()
-    url = resolve_database_url(os.environ.get("TMDB_DATABASE_URL"))
-    reader_url, note = dashboard_url(url, embedded)
-    Warehouse(url).migrate()  # the views, the role and its login (TMDB_READER_USER)
+    embedded = not get_settings().database_url
+    url = resolve_database_url(get_settings().database_url)
+    reader_url, user, password, note = dashboard_url(url, embedded)
+    # The views, the role and its login.
+    Warehouse(url).migrate(reader_user=user or None, reader_password=password)
     if note:
         print(f"note: {note}")
-    import tmdb_assets_viz
-
-    app = Path(tmdb_assets_viz.__file__).resolve().parent / "app.py"
+    # The dashboard is a package of its own (it imports nothing from tmdb_assets): found, not
+    # imported, and started with its URL.
+    app = Path(importlib.util.find_spec("tmdb_assets_viz").origin).resolve().parent / "app.py"
     env = {**os.environ, "TMDB_DASHBOARD_DATABASE_URL": reader_url}
     print(
         f"dashboard on http://{args.address}:{args.port} (reading {safe_url(reader_url)}); "
@@ -470,7 +487,7 @@ def viz(args: argparse.Namespace) -> int:
 def migrate(args: argparse.Namespace) -> int:
     from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url
 
-    warehouse = Warehouse(resolve_database_url(os.environ.get("TMDB_DATABASE_URL")))
+    warehouse = Warehouse(resolve_database_url(get_settings().database_url))
     applied = warehouse.migrate()
     print(f"{warehouse.display_url}: applied {applied or 'nothing (up to date)'}")
     return 0
@@ -480,7 +497,7 @@ def summary(args: argparse.Namespace) -> int:
     from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url
     from tmdb_assets.summary import print_summary
 
-    warehouse = Warehouse(resolve_database_url(os.environ.get("TMDB_DATABASE_URL")))
+    warehouse = Warehouse(resolve_database_url(get_settings().database_url))
     warehouse.migrate()
     print_summary(warehouse, [], None)
     return 0

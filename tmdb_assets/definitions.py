@@ -1,22 +1,19 @@
 """The one dg.Definitions of tmdb-assets: assets, checks, jobs, schedules, resources."""
 
 import datetime as dt
-import os
 import warnings
 
 import dagster as dg
 
 from tmdb_assets.alerts import tmdb_run_failure_alert
 from tmdb_assets.assets import analytics, catalogue, raw, seeds, warehouse
-from tmdb_assets.catalogue import tail_budget
-from tmdb_assets.export import DEFAULT_EXPORTS_BASE_URL
 from tmdb_assets.partitions import daily_partitions
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource
-from tmdb_assets.settings import DEFAULT_BASE_URL, env_float, env_int
+from tmdb_assets.settings import Settings, get_settings
 
-OWNER = os.environ.get("TMDB_ASSET_OWNER", "").strip() or "team:data-engineering"
+SETTINGS = get_settings()
 # How fresh a reader may expect the day's numbers: the schedule loads each day at 00:30 UTC.
 FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=dt.timedelta(hours=48), warn_window=dt.timedelta(hours=30)
@@ -28,7 +25,7 @@ def _describe(spec: dg.AssetSpec) -> dg.AssetSpec:
     name = spec.key.path[-1]
     source = "seed_csv" if name == "country_continent" else "tmdb"
     attributes = {
-        "owners": [OWNER],
+        "owners": [SETTINGS.asset_owner],
         "tags": {**spec.tags, "layer": spec.group_name or "", "source": source, "pii": "none"},
     }
     if name == "fact_movie_daily" or name.startswith("vw_"):
@@ -92,7 +89,7 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
     hour_of_day=0,
     minute_of_hour=30,
     default_status=dg.DefaultScheduleStatus.RUNNING
-    if (os.environ.get("TMDB_SCHEDULE_DEFAULT", "").strip().lower() or "running") == "running"
+    if SETTINGS.schedule_default == "running"
     else dg.DefaultScheduleStatus.STOPPED,
 )
 
@@ -111,62 +108,65 @@ views_automation = dg.AutomationConditionSensorDefinition(
     "tmdb_views_automation",
     target=dg.AssetSelection.groups("analytics"),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=env_int("TMDB_VIEWS_AUTOMATION_INTERVAL_SECONDS", 30, minimum=5),
+    minimum_interval_seconds=SETTINGS.views_automation_interval_seconds,
     description="Records the analytics views after the tables they read were loaded.",
 )
 
 
-def tmdb_resource() -> TMDbResource:
-    """Settings from the environment so operators tune without code; the token via EnvVar."""
-    return TMDbResource(
-        api_token=dg.EnvVar("TMDB_API_TOKEN"),
-        base_url=os.environ.get("TMDB_API_BASE_URL", "").strip() or DEFAULT_BASE_URL,
-        exports_base_url=os.environ.get("TMDB_EXPORTS_BASE_URL", "").strip()
-        or DEFAULT_EXPORTS_BASE_URL,
-        discover_pages=env_int("TMDB_DISCOVER_PAGES", 5, minimum=1, maximum=500),
-        max_concurrency=env_int("TMDB_MAX_CONCURRENCY", 8, minimum=1, maximum=20),
-        rate_limit_per_second=env_float("TMDB_RATE_LIMIT_PER_SECOND", 40.0, minimum=0.1),
-        details_max_age_days=env_int("TMDB_DETAILS_MAX_AGE_DAYS", 30, minimum=1),
-        tail_details_per_day=tail_budget(),
-        language=os.environ.get("TMDB_LANGUAGE", "").strip() or "en-US",
-        # Adult movies: in discover, and the daily export's adult ids' file (kept apart by TMDb).
-        include_adult=os.environ.get("TMDB_INCLUDE_ADULT", "").strip().lower()
-        in ("1", "true", "yes"),
-        region=os.environ.get("TMDB_REGION", "").strip(),
+def resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    """The resources, from the settings. The token and a database URL from the environment go
+    through EnvVar, so the UI shows their names, never their values."""
+    token = (
+        dg.EnvVar("TMDB_API_TOKEN")
+        if settings.api_token.get_secret_value() == get_settings().api_token.get_secret_value()
+        else settings.api_token.get_secret_value()
+    )
+    database_url = (
+        dg.EnvVar("TMDB_DATABASE_URL")
+        if settings.database_url and settings.database_url == get_settings().database_url
+        else settings.database_url
+    )
+    return {
+        "tmdb": TMDbResource(
+            api_token=token,
+            base_url=settings.api_base_url,
+            exports_base_url=settings.exports_base_url,
+            discover_pages=settings.discover_pages,
+            max_concurrency=settings.max_concurrency,
+            rate_limit_per_second=settings.rate_limit_per_second,
+            details_max_age_days=settings.details_max_age_days,
+            tail_details_per_day=settings.tail_details_per_day,
+            language=settings.language,
+            include_adult=settings.include_adult,
+            region=settings.region,
+        ),
+        "warehouse": WarehouseResource(database_url=database_url),
+        "quality": QualityResource(
+            max_details_failure_share=settings.check_max_details_failure_share,
+            movie_count_band=settings.check_movie_count_band,
+            catalogue_count_band=settings.check_catalogue_count_band,
+            vote_drop_tolerance=settings.check_vote_drop_tolerance,
+            vote_drop_min=settings.check_vote_drop_min,
+            release_future_days=settings.check_release_future_days,
+            freshness_hours=settings.check_freshness_hours,
+        ),
+    }
+
+
+def build_defs(settings: Settings) -> dg.Definitions:
+    """The Definitions with resources built from `settings` (the CLI passes its flags so)."""
+    return dg.Definitions(
+        assets=all_assets,
+        jobs=[daily_job, catalogue_job, derived_job, seed_job],
+        schedules=[daily_schedule, catalogue_schedule],
+        sensors=[tmdb_run_failure_alert, views_automation],
+        resources=resources(settings),
+        # The steps are I/O-bound, sequential by their dependencies, and share parsed raw data
+        # in memory: one process per step would only add start-up time (about 0.5 s a step).
+        executor=dg.in_process_executor,
     )
 
 
-def warehouse_resource() -> WarehouseResource:
-    # An EnvVar keeps a password in the URL out of the UI; unset means the embedded server.
-    if os.environ.get("TMDB_DATABASE_URL", "").strip():
-        return WarehouseResource(database_url=dg.EnvVar("TMDB_DATABASE_URL"))
-    return WarehouseResource()
+defs = build_defs(SETTINGS)
 
-
-def quality_resource() -> QualityResource:
-    return QualityResource(
-        max_details_failure_share=env_float("TMDB_CHECK_MAX_DETAILS_FAILURE_SHARE", 0.05),
-        movie_count_band=env_float("TMDB_CHECK_MOVIE_COUNT_BAND", 0.5),
-        catalogue_count_band=env_float("TMDB_CHECK_CATALOGUE_COUNT_BAND", 0.05),
-        vote_drop_tolerance=env_float("TMDB_CHECK_VOTE_DROP_TOLERANCE", 0.01),
-        release_future_days=env_int("TMDB_CHECK_RELEASE_FUTURE_DAYS", 365, minimum=0),
-        freshness_hours=env_float("TMDB_CHECK_FRESHNESS_HOURS", 36.0),
-    )
-
-
-defs = dg.Definitions(
-    assets=all_assets,
-    jobs=[daily_job, catalogue_job, derived_job, seed_job],
-    schedules=[daily_schedule, catalogue_schedule],
-    sensors=[tmdb_run_failure_alert, views_automation],
-    resources={
-        "tmdb": tmdb_resource(),
-        "warehouse": warehouse_resource(),
-        "quality": quality_resource(),
-    },
-    # The steps are I/O-bound, sequential by their dependencies, and share parsed raw data in
-    # memory: one process per step would only add start-up time (about 0.5 s a step).
-    executor=dg.in_process_executor,
-)
-
-__all__ = ["daily_partitions", "defs"]
+__all__ = ["build_defs", "daily_partitions", "defs"]

@@ -37,7 +37,6 @@ from tmdb_assets.transform import Rejected
 log = logging.getLogger(__name__)
 
 EXPORT = "raw_movie_id_export"
-DEFAULT_EXPORTS_BASE_URL = "https://files.tmdb.org/p/exports"
 CHUNK = 1 << 20
 RETENTION_DAYS = 90  # TMDb keeps the files "about three months"
 

@@ -6,14 +6,13 @@ TMDB_DATABASE_URL's database (the instance's tables live in its public schema, b
 and `warehouse`), else the embedded server's `dagster` database.
 """
 
-import os
-
 import yaml
 from dagster import Field, StringSource
 from dagster._serdes import ConfigurableClassData
 from dagster_postgres import DagsterPostgresStorage
 
 from tmdb_assets.resources.embedded import embedded_database_url, normalize_url
+from tmdb_assets.settings import get_settings
 
 
 class InstanceDatabaseError(RuntimeError):
@@ -22,9 +21,9 @@ class InstanceDatabaseError(RuntimeError):
 
 def instance_url_source() -> str:
     """Which setting the instance's database URL comes from (for messages)."""
-    if os.environ.get("DAGSTER_POSTGRES_URL", "").strip():
+    if get_settings().dagster_postgres_url:
         return "DAGSTER_POSTGRES_URL"
-    if os.environ.get("TMDB_DATABASE_URL", "").strip():
+    if get_settings().database_url:
         return "TMDB_DATABASE_URL (DAGSTER_POSTGRES_URL unset)"
     return "the embedded PostgreSQL (DAGSTER_POSTGRES_URL and TMDB_DATABASE_URL unset)"
 
@@ -70,10 +69,10 @@ def probe_instance_database(url: str, timeout_s: int = 5) -> bool:
 
 
 def dagster_postgres_url() -> str:
-    url = os.environ.get("DAGSTER_POSTGRES_URL", "").strip()
+    url = get_settings().dagster_postgres_url
     if url:
         return normalize_url(url)
-    external = os.environ.get("TMDB_DATABASE_URL", "").strip()
+    external = get_settings().database_url
     # psycopg2 explicitly: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3.
     return normalize_url(external) if external else embedded_database_url("dagster")
 

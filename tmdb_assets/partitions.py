@@ -1,23 +1,17 @@
 """The one daily partitioning every partitioned asset shares."""
 
 import datetime as dt
-import os
 
 import dagster as dg
 
-# The first partition a deployment offers. TMDb has no history API: a day before a deployment's
-# first capture can only be captured late (today's state, flagged), which needs asking for. So
-# the default is recent, and a deployment sets TMDB_PARTITIONS_START to its own first day.
-DEFAULT_START = "2026-11-01"
+from tmdb_assets.settings import get_settings
 
 
+# The first partition a deployment offers (TMDB_PARTITIONS_START). TMDb has no history API: a
+# day before a deployment's first capture can only be captured late (today's state, flagged),
+# which needs asking for. So the default is recent, and a deployment sets its own first day.
 def partitions_start() -> str:
-    raw = os.environ.get("TMDB_PARTITIONS_START", "").strip() or DEFAULT_START
-    try:
-        dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"TMDB_PARTITIONS_START={raw!r} is not a date; use YYYY-MM-DD") from None
-    return raw
+    return get_settings().partitions_start.isoformat()
 
 
 # Partition D = the state of TMDb at the end of day D (UTC), captured shortly after D ends.

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 from tmdb_assets.queries import query
 from tmdb_assets.resources.warehouse import Warehouse
 from tmdb_assets.rows import DayData
-from tmdb_assets.settings import env_int
+from tmdb_assets.settings import get_settings
 from tmdb_assets.transform import (
     MovieDetails,
     PageShape,
@@ -186,9 +186,6 @@ _cache: dict[tuple[Any, ...], DayData] = {}
 _cache_lock = threading.Lock()
 
 
-CACHE_MAX_MOVIES = env_int("TMDB_LOAD_CACHE_MOVIES", 30_000, minimum=0)
-
-
 # Parsed details by the raw row they come from. A details row never changes once captured, and a
 # movie's latest details stay the same row for days, so a range run parses each row once
 # (about 3% of a day's movies are new or changed). Keyed by database URL and fetch time too, so a
@@ -227,7 +224,10 @@ def read_day_on(conn: Connection, url: str, day: dt.date) -> DayData:
     with _cache_lock:
         # Fill up to the budget, then stop caching: a range run reads its days once per asset,
         # in the same order, and an LRU would then evict every day just before it is needed.
-        if sum(len(d.items) for d in _cache.values()) + len(data.items) <= CACHE_MAX_MOVIES:
+        if (
+            sum(len(d.items) for d in _cache.values()) + len(data.items)
+            <= get_settings().load_cache_movies
+        ):
             _cache[key] = data
     return data
 
@@ -282,7 +282,7 @@ def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> D
         for _capture, m, payload, body in details_payloads(conn, need)
     }
     with _cache_lock:
-        for key in list(fresh)[: max(CACHE_MAX_MOVIES - len(memo), 0)]:
+        for key in list(fresh)[: max(get_settings().load_cache_movies - len(memo), 0)]:
             memo[key] = fresh[key]
     # Applied in movie order whatever came from the memo: the dims take names from the first or
     # last movie that mentions a company, genre or country, so the order must not vary.

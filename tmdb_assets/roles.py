@@ -7,11 +7,11 @@ table or view added later is readable without another migration.
 """
 
 import logging
-import os
 
 from sqlalchemy import Connection, text
 
 from tmdb_assets.queries import identifier
+from tmdb_assets.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,9 @@ def ensure_reader_login(conn: Connection, user: str, password: str | None) -> No
     conn.execute(text(f"GRANT {READER_ROLE} TO {name}"))
 
 
-def setup_reader(conn: Connection) -> None:
-    """After the migrations: grants, and the login user when TMDB_READER_USER is set."""
+def setup_reader(conn: Connection, user: str | None = None, password: str | None = None) -> None:
+    """After the migrations: grants, and the login `user` (default TMDB_READER_USER, with
+    TMDB_READER_PASSWORD) when there is one."""
     if not grant_reader(conn):
         log.warning(
             "role %s does not exist (the migrating user may not create roles): the dashboard's "
@@ -93,6 +94,9 @@ def setup_reader(conn: Connection) -> None:
             READER_ROLE,
         )
         return
-    user = os.environ.get("TMDB_READER_USER", "").strip()
+    settings = get_settings()
+    if user is None:
+        user = settings.reader_user
+        password = settings.reader_password.get_secret_value() or None
     if user:
-        ensure_reader_login(conn, user, os.environ.get("TMDB_READER_PASSWORD") or None)
+        ensure_reader_login(conn, user, password)

@@ -26,7 +26,7 @@ from dagster import DagsterInstance, DagsterRun
 from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
-from tmdb_assets.settings import env_int
+from tmdb_assets.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,11 @@ LIVE_STATUSES = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRun
 
 
 def heartbeat_seconds() -> int:
-    return env_int("TMDB_RUN_HEARTBEAT_SECONDS", 15, minimum=1)
+    return get_settings().run_heartbeat_seconds
 
 
 def dead_after_seconds() -> int:
-    return env_int("TMDB_RUN_DEAD_AFTER_SECONDS", 120, minimum=5)
+    return get_settings().run_dead_after_seconds
 
 
 def _now() -> dt.datetime:

@@ -1,7 +1,5 @@
 """Raw captures of TMDb: discover pages (with reference lists) and movie details."""
 
-import os
-
 import dagster as dg
 from pydantic import Field
 
@@ -13,7 +11,7 @@ from tmdb_assets.raw_read import DETAILS, DISCOVER, CaptureInfo
 from tmdb_assets.resources.quality import QualityResource
 from tmdb_assets.resources.tmdb import TMDbResource
 from tmdb_assets.resources.warehouse import WarehouseResource
-from tmdb_assets.settings import env_int
+from tmdb_assets.settings import get_settings
 
 
 class RawCaptureConfig(dg.Config):
@@ -34,9 +32,7 @@ class RawCaptureConfig(dg.Config):
         description="A capture later than the end of its day plus this is flagged late_capture.",
     )
     allow_late_capture: bool = Field(
-        default_factory=lambda: (
-            os.environ.get("TMDB_ALLOW_LATE_CAPTURE", "").strip().lower() in ("1", "true", "yes")
-        ),
+        default_factory=lambda: get_settings().allow_late_capture,
         description="Capture a day that ended more than late_grace_hours ago (TMDb has no "
         "history: the capture records TMDb as it is now, flagged late_capture). Off by default "
         "(TMDB_ALLOW_LATE_CAPTURE=1 turns it on) so a backfill never invents history by accident.",
@@ -248,8 +244,8 @@ def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, wa
             context.log.warning(str(exc))
             # Retried in this run after a wait; a missing file is never an empty catalogue.
             raise dg.RetryRequested(
-                max_retries=env_int("TMDB_EXPORT_RETRIES", 6, minimum=0),
-                seconds_to_wait=env_int("TMDB_EXPORT_RETRY_SECONDS", 1800, minimum=0),
+                max_retries=get_settings().export_retries,
+                seconds_to_wait=get_settings().export_retry_seconds,
             ) from exc
         except export.ExportGoneError as exc:
             raise dg.Failure(str(exc), allow_retries=False) from exc

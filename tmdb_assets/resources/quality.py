@@ -2,14 +2,16 @@
 
 import dagster as dg
 
+from tmdb_assets.settings import default
+
 
 class QualityResource(dg.ConfigurableResource):
-    """What the asset checks tolerate before they warn or fail."""
+    """What the asset checks tolerate before they warn or fail (defaults: TMDB_CHECK_*)."""
 
-    max_details_failure_share: float = 0.05  # ERROR above: share of a day's movies without details
-    movie_count_band: float = 0.5  # WARN when a day's movie count moves more than ±50%
-    catalogue_count_band: float = 0.05  # ERROR when the export's rows move more than ±5%
-    vote_drop_tolerance: float = 0.01  # WARN when vote_count drops more than 1% ...
-    vote_drop_min: int = 2  # ... and more than this many votes, day over day
-    release_future_days: int = 365  # WARN: release_date this far after the day it was seen
-    freshness_hours: float = 36.0  # ERROR: latest fact day ended longer ago than this
+    max_details_failure_share: float = default("check_max_details_failure_share")
+    movie_count_band: float = default("check_movie_count_band")
+    catalogue_count_band: float = default("check_catalogue_count_band")
+    vote_drop_tolerance: float = default("check_vote_drop_tolerance")
+    vote_drop_min: int = default("check_vote_drop_min")
+    release_future_days: int = default("check_release_future_days")
+    freshness_hours: float = default("check_freshness_hours")

@@ -25,7 +25,7 @@ from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from tmdb_assets.resources.ratelimit import RateLimiter
-from tmdb_assets.settings import DEFAULT_BASE_URL
+from tmdb_assets.settings import DEFAULT_API_BASE_URL, DEFAULT_EXPORTS_BASE_URL, default
 from tmdb_assets.transform import expected_pages, page_problem, page_shape
 
 log = logging.getLogger(__name__)
@@ -183,10 +183,10 @@ class TMDbClient:
     def __init__(
         self,
         token: str,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str = DEFAULT_API_BASE_URL,
         *,
-        rate_limit_per_second: float = 40.0,
-        max_concurrency: int = 8,
+        rate_limit_per_second: float = default("rate_limit_per_second"),
+        max_concurrency: int = default("max_concurrency"),
         connect_timeout_s: float = 5.0,
         read_timeout_s: float = 30.0,
         max_retries: int = 5,
@@ -516,22 +516,22 @@ class TMDbResource(dg.ConfigurableResource):
     """The TMDb API (or the local simulator: only base_url and token differ)."""
 
     api_token: str = Field(description="v4 API Read Access Token (from TMDB_API_TOKEN)")
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = DEFAULT_API_BASE_URL
     # TMDb's files host (daily ID exports): no token is sent there.
-    exports_base_url: str = "https://files.tmdb.org/p/exports"
-    discover_pages: int = 5
-    max_concurrency: int = 8
-    rate_limit_per_second: float = 40.0
+    exports_base_url: str = DEFAULT_EXPORTS_BASE_URL
+    discover_pages: int = default("discover_pages")
+    max_concurrency: int = default("max_concurrency")
+    rate_limit_per_second: float = default("rate_limit_per_second")
     max_retries: int = 5
     backoff_max_s: float = 30.0
     read_timeout_s: float = 30.0
-    details_max_age_days: int = 30
+    details_max_age_days: int = default("details_max_age_days")
     # The long tail's details (movies of the daily ID export outside the discover window): at
     # most this many /movie/{id} requests a day (TMDB_TAIL_DETAILS_PER_DAY; 0: none).
-    tail_details_per_day: int = 2000
-    language: str = "en-US"
-    region: str = ""
-    include_adult: bool = False
+    tail_details_per_day: int = default("tail_details_per_day")
+    language: str = default("language")
+    region: str = default("region")
+    include_adult: bool = default("include_adult")
 
     def client(self, logger: Any = None) -> TMDbClient:
         return TMDbClient(

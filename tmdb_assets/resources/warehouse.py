@@ -5,7 +5,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -26,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tmdb_assets.queries import query
 from tmdb_assets.resources.embedded import embedded_database_url, normalize_url
-from tmdb_assets.settings import sql_dir
+from tmdb_assets.settings import get_settings, sql_dir
 
 log = logging.getLogger(__name__)
 
@@ -411,10 +410,14 @@ class Warehouse:
     def display_url(self) -> str:
         return safe_url(self.url)
 
-    def migrate(self) -> list[str]:
+    def migrate(
+        self, reader_user: str | None = None, reader_password: str | None = None
+    ) -> list[str]:
         from tmdb_assets.roles import setup_reader
 
-        return apply_migrations(self.engine, after=setup_reader)
+        return apply_migrations(
+            self.engine, after=lambda conn: setup_reader(conn, reader_user, reader_password)
+        )
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -483,7 +486,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def get(self) -> Warehouse:
         if self._warehouse is None:
-            url = resolve_database_url(self.database_url or os.environ.get("TMDB_DATABASE_URL"))
+            url = resolve_database_url(self.database_url or get_settings().database_url)
             try:
                 warehouse = Warehouse(url)
                 with _engines_lock:
