@@ -46,19 +46,19 @@ import dagster as dg
 from dagster_postgres import DagsterPostgresStorage
 from sqlalchemy import create_engine, text
 
+from tmdb_assets.capture.read import clear_cache, read_day
 from tmdb_assets.cli import Simulator
+from tmdb_assets.db.bulk import copy_into, copy_text
+from tmdb_assets.db.embedded import embedded_server_uri, normalize_url, with_database
+from tmdb_assets.db.warehouse import dispose_engine
 from tmdb_assets.definitions import CATALOGUE, all_assets, defs
-from tmdb_assets.load import load_table_day, month_partition
-from tmdb_assets.raw_read import clear_cache, read_day
-from tmdb_assets.rebuild import recreate_warehouse_schema
-from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
-from tmdb_assets.resources.quality import QualityResource
-from tmdb_assets.resources.tmdb import TMDbResource
-from tmdb_assets.resources.warehouse import WarehouseResource, copy_into, copy_text
-from tmdb_assets.seeds import load_country_continent
+from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
 from tmdb_assets.settings import data_dir, project_root
-from tmdb_assets.tables import TABLES as REGISTRY
-from tmdb_assets.transform import date_id
+from tmdb_assets.transform.payloads import date_id
+from tmdb_assets.warehouse.load import load_table_day, month_partition
+from tmdb_assets.warehouse.rebuild import recreate_warehouse_schema
+from tmdb_assets.warehouse.seeds import load_country_continent
+from tmdb_assets.warehouse.tables import TABLES as REGISTRY
 
 DEFS = all_assets  # each asset carries its checks
 PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent") - CATALOGUE
@@ -252,11 +252,7 @@ class ScratchDatabase:
         self.url = with_database(server, self.name)
 
     def close(self, keep: bool = False) -> None:
-        from tmdb_assets.resources import warehouse as wh_module
-
-        engine = wh_module._engines.pop(self.url, None)
-        if engine is not None:
-            engine.dispose()
+        dispose_engine(self.url)
         if not keep:
             with self.admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
@@ -445,8 +441,8 @@ def measure_cli_runs(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
 def synthesize_history(url: str, day1: dt.date, days: int) -> None:
     """Days 2..N of discover captures cloned from day 1's (sql/queries/bench_clone_discover_day.sql):
     a year of history without a year of extraction. Details come from day 1's capture."""
-    from tmdb_assets.partitions import end_of_day
-    from tmdb_assets.queries import query
+    from tmdb_assets.db.queries import query
+    from tmdb_assets.transform.days import end_of_day
 
     warehouse = WarehouseResource(database_url=url).get()
     with warehouse.begin() as conn:
@@ -583,7 +579,7 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
     the --export-backfill-days days after those in one run of the job (backfill_s), against that
     many single days. Run in a process of its own (`--only-export`): peak_rss_mb is this
     section's."""
-    from tmdb_assets.export import ExportRows, capture_export, file_name, stored_chunks
+    from tmdb_assets.capture.export import ExportRows, capture_export, file_name, stored_chunks
 
     n = max(1, args.export_backfill_days)
     # Day 1 (every id new), day 2 (the single day: a day after a loaded one, as every day of

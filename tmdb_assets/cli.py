@@ -39,7 +39,7 @@ def prepare_dagster_home() -> Path:
     source = project_root() / "dagster.yaml"
     if source.exists() and source.resolve() != (home / "dagster.yaml").resolve():
         shutil.copyfile(source, home / "dagster.yaml")
-    from tmdb_assets.instance import dagster_postgres_url
+    from tmdb_assets.defs.instance import dagster_postgres_url
 
     # Dagster's own variables, for this process's instance and the processes it starts (the
     # UI's code server and run workers): the home, and the instance's resolved database.
@@ -125,7 +125,7 @@ CONFIGURATION_ERRORS = {"TMDbAuthError", "SeedError", "LateCaptureError"}
 
 
 def pick_days(args: argparse.Namespace) -> list[dt.date]:
-    from tmdb_assets.partitions import parse_partition_key
+    from tmdb_assets.transform.days import parse_partition_key
 
     if args.date:
         return sorted({parse_partition_key(d) for d in args.date})
@@ -218,8 +218,8 @@ def run(args: argparse.Namespace) -> int:
         import dagster as dg
 
         from tmdb_assets.definitions import build_defs
-        from tmdb_assets.resources.warehouse import WarehouseResource
-        from tmdb_assets.runs import close_dead_runs
+        from tmdb_assets.defs.resources import WarehouseResource
+        from tmdb_assets.defs.runs import close_dead_runs
 
         defs = build_defs(settings)
         instance = get_instance()
@@ -264,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
                 if step_failure(result)[0] in CONFIGURATION_ERRORS:
                     raise CliError(failure_report(result, day))
                 raise RunFailed(failure_report(result, day))
-        from tmdb_assets.summary import print_summary
+        from tmdb_assets.warehouse.summary import print_summary
 
         print_summary(warehouse, days, time.monotonic() - started)
         verdict = "every check passed" if not failed else f"FAILED checks: {', '.join(failed)}"
@@ -309,7 +309,7 @@ def get_instance():
     """The Dagster instance, or one clear line when its database cannot be reached."""
     import dagster as dg
 
-    from tmdb_assets.instance import InstanceDatabaseError
+    from tmdb_assets.defs.instance import InstanceDatabaseError
 
     try:
         return dg.DagsterInstance.get()
@@ -329,8 +329,8 @@ def get_instance():
 
 def rebuild(args: argparse.Namespace) -> int:
     """Drop the warehouse schema and replay every captured day from raw."""
-    from tmdb_assets.rebuild import captured_ranges, recreate_warehouse_schema
-    from tmdb_assets.resources.warehouse import WarehouseResource
+    from tmdb_assets.defs.resources import WarehouseResource
+    from tmdb_assets.warehouse.rebuild import captured_ranges, recreate_warehouse_schema
 
     if not args.yes:
         raise CliError("rebuild drops schema `warehouse` (raw is kept): pass --yes to go ahead")
@@ -352,9 +352,9 @@ def rebuild(args: argparse.Namespace) -> int:
     # details) by the catalogue job without its raw assets: nothing is asked again.
     import dagster as dg
 
-    from tmdb_assets.catalogue import TAIL
+    from tmdb_assets.capture.export import EXPORT
+    from tmdb_assets.capture.tail import TAIL
     from tmdb_assets.definitions import CATALOGUE_ASSETS
-    from tmdb_assets.export import EXPORT
 
     replays = [(defs.resolve_job_def("tmdb_derived"), None, r) for r in ranges]
     catalogue = [dg.AssetKey(a) for a in CATALOGUE_ASSETS if a not in (EXPORT, TAIL)]
@@ -385,7 +385,7 @@ def rebuild(args: argparse.Namespace) -> int:
     days = [
         d for s, e in ranges for d in (s + dt.timedelta(days=i) for i in range((e - s).days + 1))
     ]
-    from tmdb_assets.summary import print_summary
+    from tmdb_assets.warehouse.summary import print_summary
 
     print_summary(warehouse, days, time.monotonic() - started)
     return 0
@@ -461,13 +461,14 @@ def viz(args: argparse.Namespace) -> int:
         raise CliError(
             "the dashboard needs the viz extra: pip install -e '.[viz]' (make installs it)"
         )
-    from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url, safe_url
+    from tmdb_assets.db.warehouse import Warehouse, resolve_database_url, safe_url
+    from tmdb_assets.warehouse.schema import migrate as migrate_schema
 
     embedded = not get_settings().database_url
     url = resolve_database_url(get_settings().database_url)
     reader_url, user, password, note = dashboard_url(url, embedded)
     # The views, the role and its login.
-    Warehouse(url).migrate(reader_user=user or None, reader_password=password)
+    migrate_schema(Warehouse(url), reader_user=user or None, reader_password=password)
     if note:
         print(f"note: {note}")
     # The dashboard is a package of its own (it imports nothing from tmdb_assets): found, not
@@ -485,20 +486,22 @@ def viz(args: argparse.Namespace) -> int:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url
+    from tmdb_assets.db.warehouse import Warehouse, resolve_database_url
+    from tmdb_assets.warehouse.schema import migrate as migrate_schema
 
     warehouse = Warehouse(resolve_database_url(get_settings().database_url))
-    applied = warehouse.migrate()
+    applied = migrate_schema(warehouse)
     print(f"{warehouse.display_url}: applied {applied or 'nothing (up to date)'}")
     return 0
 
 
 def summary(args: argparse.Namespace) -> int:
-    from tmdb_assets.resources.warehouse import Warehouse, resolve_database_url
-    from tmdb_assets.summary import print_summary
+    from tmdb_assets.db.warehouse import Warehouse, resolve_database_url
+    from tmdb_assets.warehouse.schema import migrate as migrate_schema
+    from tmdb_assets.warehouse.summary import print_summary
 
     warehouse = Warehouse(resolve_database_url(get_settings().database_url))
-    warehouse.migrate()
+    migrate_schema(warehouse)
     print_summary(warehouse, [], None)
     return 0
 
@@ -565,8 +568,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from tmdb_assets.resources.tmdb import TMDbError
-        from tmdb_assets.resources.warehouse import WarehouseError
+        from tmdb_assets.db.warehouse import WarehouseError
+        from tmdb_assets.tmdb.client import TMDbError
 
         if isinstance(exc, TMDbError | WarehouseError):
             print(f"error: {exc}", file=sys.stderr)

@@ -5,12 +5,14 @@ import warnings
 
 import dagster as dg
 
-from tmdb_assets.alerts import tmdb_run_failure_alert
-from tmdb_assets.assets import analytics, catalogue, raw, seeds, warehouse
-from tmdb_assets.partitions import daily_partitions
-from tmdb_assets.resources.quality import QualityResource
-from tmdb_assets.resources.tmdb import TMDbResource
-from tmdb_assets.resources.warehouse import WarehouseResource
+from tmdb_assets.defs.alerts import tmdb_run_failure_alert
+from tmdb_assets.defs.analytics import assets as analytics
+from tmdb_assets.defs.catalogue import assets as catalogue
+from tmdb_assets.defs.partitions import daily_partitions
+from tmdb_assets.defs.raw import assets as raw
+from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
+from tmdb_assets.defs.warehouse import assets as warehouse
+from tmdb_assets.defs.warehouse import seeds
 from tmdb_assets.settings import Settings, get_settings
 
 SETTINGS = get_settings()

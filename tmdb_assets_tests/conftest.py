@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
-from tmdb_assets.resources.quality import QualityResource
-from tmdb_assets.resources.tmdb import TMDbResource
-from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
+from tmdb_assets.db.embedded import embedded_server_uri, normalize_url, with_database
+from tmdb_assets.db.warehouse import Warehouse, dispose_engine
+from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
+from tmdb_assets.warehouse.schema import forget as forget_migrated
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "tmdb"
@@ -64,12 +64,8 @@ def scratch_database(pg_server_url: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        from tmdb_assets.resources import warehouse as wh_module
-
-        engine = wh_module._engines.pop(url, None)
-        if engine is not None:
-            engine.dispose()
-        wh_module._migrated.discard(url)
+        dispose_engine(url)
+        forget_migrated(url)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -4,10 +4,10 @@ import datetime as dt
 
 import dagster as dg
 
+from tmdb_assets.capture.read import clear_cache
+from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.definitions import CATALOGUE, all_assets
-from tmdb_assets.raw_read import clear_cache
-from tmdb_assets.resources.warehouse import Warehouse
-from tmdb_assets.summary import TABLES
+from tmdb_assets.warehouse.summary import TABLES
 from tmdb_simulator.server import RunningSimulator
 
 DEFS = all_assets  # each asset carries its checks

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tmdb_assets.resources.embedded import embedded_server_uri, normalize_url, with_database
+from tmdb_assets.db.embedded import embedded_server_uri, normalize_url, with_database
 from tmdb_assets.settings import project_root
 from tmdb_assets_tests.dagster_dev import dagster_dev
 

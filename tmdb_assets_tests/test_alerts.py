@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import pytest
 
-from tmdb_assets.alerts import tmdb_run_failure_alert
+from tmdb_assets.defs.alerts import tmdb_run_failure_alert
 
 SECRET = "alert-test-secret-token"
 

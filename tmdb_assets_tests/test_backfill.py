@@ -6,10 +6,10 @@ import threading
 import dagster as dg
 import pytest
 
-from tmdb_assets import rebuild
+from tmdb_assets.capture.read import clear_cache
+from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.definitions import CATALOGUE, defs
-from tmdb_assets.raw_read import clear_cache
-from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.warehouse import rebuild
 from tmdb_assets_tests.conftest import DAY1, admin_state
 from tmdb_assets_tests.helpers import materialize_day, materialize_seed, metadata, table_checksums
 
@@ -285,7 +285,7 @@ def test_two_runs_racing_on_one_partition_leave_one_capture(resources, simulator
 def test_a_range_parses_each_details_row_once(resources, simulator, warehouse, monkeypatch):
     """Later days reuse the parse of details rows an earlier day already read; the result is
     the same as a fresh parse, and a recapture is read anew."""
-    from tmdb_assets import raw_read
+    from tmdb_assets.capture import read as raw_read
 
     capture_raw(resources, simulator, DAYS[:3])
     parsed: list[int] = []

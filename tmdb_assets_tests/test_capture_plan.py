@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from tmdb_assets.capture import DetailsPlan, changed_since, days_after, plan_details
-from tmdb_assets.partitions import end_of_day, is_late
+from tmdb_assets.capture.details import DetailsPlan, changed_since, days_after, plan_details
+from tmdb_assets.transform.days import end_of_day, is_late
 
 DAY = dt.date(2025, 3, 10)
 

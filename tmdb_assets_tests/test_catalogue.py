@@ -10,9 +10,9 @@ import dagster as dg
 import pytest
 from sqlalchemy import text
 
+from tmdb_assets.capture.export import file_name
 from tmdb_assets.definitions import CATALOGUE
-from tmdb_assets.export import file_name
-from tmdb_assets.resources.tmdb import TMDbResource
+from tmdb_assets.defs.resources import TMDbResource
 from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post
 from tmdb_assets_tests.helpers import (
     DEFS,

@@ -7,13 +7,13 @@ import dagster as dg
 import pytest
 from sqlalchemy import create_engine, text
 
-from tmdb_assets.checks import CHECKS
+from tmdb_assets.db.embedded import with_database
+from tmdb_assets.db.warehouse import Warehouse, dispose_engine
 from tmdb_assets.definitions import CATALOGUE_ASSETS
-from tmdb_assets.resources.embedded import with_database
-from tmdb_assets.resources.quality import QualityResource
-from tmdb_assets.resources.tmdb import TMDbResource
-from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
-from tmdb_assets.tables import TABLES
+from tmdb_assets.defs.checks import CHECKS
+from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
+from tmdb_assets.warehouse.schema import forget as forget_migrated
+from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import DAY1, DAY2
 from tmdb_assets_tests.helpers import DEFS, check_results, materialize_day, materialize_seed
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
@@ -33,8 +33,6 @@ def _admin(server_url):
 @pytest.fixture(scope="module")
 def template_db(pg_server_url) -> Iterator[str]:
     """Two loaded days, kept as a template database that each test copies."""
-    from tmdb_assets.resources import warehouse as wh_module
-
     name = f"tmdb_tpl_{uuid.uuid4().hex[:10]}"
     admin = _admin(pg_server_url)
     with admin.connect() as conn:
@@ -52,8 +50,8 @@ def template_db(pg_server_url) -> Iterator[str]:
         materialize_seed(resources)
         materialize_day(resources, DAY1, sim)
         materialize_day(resources, DAY2, sim)
-    wh_module._engines.pop(url).dispose()
-    wh_module._migrated.discard(url)
+    dispose_engine(url)
+    forget_migrated(url)
     yield name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -61,8 +59,6 @@ def template_db(pg_server_url) -> Iterator[str]:
 
 @pytest.fixture
 def db(pg_server_url, template_db) -> Iterator[Warehouse]:
-    from tmdb_assets.resources import warehouse as wh_module
-
     name = f"tmdb_chk_{uuid.uuid4().hex[:10]}"
     admin = _admin(pg_server_url)
     with admin.connect() as conn:
@@ -71,8 +67,8 @@ def db(pg_server_url, template_db) -> Iterator[Warehouse]:
     url = with_database(pg_server_url, name)
     warehouse = WarehouseResource(database_url=url).get()
     yield warehouse
-    wh_module._engines.pop(url).dispose()
-    wh_module._migrated.discard(url)
+    dispose_engine(url)
+    forget_migrated(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

@@ -7,9 +7,9 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from tmdb_assets.checks import CHECKS
+from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.definitions import CATALOGUE_ASSETS, defs
-from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.defs.checks import CHECKS
 from tmdb_assets_tests.conftest import DAY1
 from tmdb_assets_tests.helpers import table_checksums
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
@@ -168,7 +168,7 @@ def test_stop_stops_the_embedded_postgresql(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "DAGSTER_"))}
     env["TMDB_DATA_DIR"] = str(tmp_path / "data")
     start = subprocess.run(
-        [sys.executable, "-c", "from tmdb_assets.resources.embedded import embedded_server_uri; "
+        [sys.executable, "-c", "from tmdb_assets.db.embedded import embedded_server_uri; "
          "print(embedded_server_uri())"],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tmdb_assets.resources.tmdb import (
+from tmdb_assets.tmdb.client import (
     TMDbAuthError,
     TMDbClient,
     TMDbRequestError,

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tmdb_assets.resources.embedded import normalize_url, with_database
-from tmdb_assets.resources.quality import QualityResource
-from tmdb_assets.resources.tmdb import TMDbResource
-from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
+from tmdb_assets.db.embedded import normalize_url, with_database
+from tmdb_assets.db.warehouse import Warehouse, dispose_engine
+from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
+from tmdb_assets.warehouse.schema import forget as forget_migrated
+from tmdb_assets.warehouse.schema import migrate
 from tmdb_assets_tests.conftest import DAY1, DAY2
 from tmdb_assets_tests.helpers import materialize_day, materialize_seed
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
@@ -33,8 +34,6 @@ def _admin(server_url: str):
 @pytest.fixture(scope="module")
 def loaded(pg_server_url) -> Iterator[str]:
     """Two days loaded by the pipeline; yields the database URL (the warehouse's own user)."""
-    from tmdb_assets.resources import warehouse as wh_module
-
     name = f"tmdb_dash_{uuid.uuid4().hex[:10]}"
     admin = _admin(pg_server_url)
     with admin.connect() as conn:
@@ -58,8 +57,8 @@ def loaded(pg_server_url) -> Iterator[str]:
             materialize_day(resources, DAY2, sim)
     finally:
         del os.environ["TMDB_READER_USER"]
-    wh_module._engines.pop(url).dispose()
-    wh_module._migrated.discard(url)
+    dispose_engine(url)
+    forget_migrated(url)
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -191,7 +190,7 @@ def test_people_page_matches_sql(loaded, monkeypatch):
 
 
 def test_an_empty_warehouse_says_how_to_load_a_day(database_url, monkeypatch):
-    Warehouse(normalize_url(database_url)).migrate()
+    migrate(Warehouse(normalize_url(database_url)))
     at = run_app(database_url, monkeypatch)
     assert "no loaded day yet" in at.info[0].value and "tmdb-assets run" in at.info[0].value
     assert not at.metric

@@ -6,10 +6,10 @@ import sys
 import dagster as dg
 import pytest
 
-from tmdb_assets.checks import CHECKS
 from tmdb_assets.definitions import defs
-from tmdb_assets.partitions import daily_partitions
-from tmdb_assets.tables import SEED, TABLES
+from tmdb_assets.defs.checks import CHECKS
+from tmdb_assets.defs.partitions import daily_partitions
+from tmdb_assets.warehouse.tables import SEED, TABLES
 
 RAW = {"raw_discover_pages", "raw_movie_details", "raw_movie_id_export", "raw_movie_tail_details"}
 # The catalogue's own steps: they write into registry tables (dim_movie, dims, bridges).

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.settings import project_root
 from tmdb_assets_tests.dagster_dev import free_port, graphql
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig

@@ -24,12 +24,11 @@ from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 from dagster._daemon.monitoring.run_monitoring import monitor_started_run
 from sqlalchemy import create_engine, text
 
-from tmdb_assets.raw_read import DETAILS, DISCOVER
-from tmdb_assets.resources.embedded import with_database
-from tmdb_assets.resources.quality import QualityResource
-from tmdb_assets.resources.tmdb import TMDbResource
-from tmdb_assets.resources.warehouse import Warehouse, WarehouseResource
-from tmdb_assets.runs import HEARTBEAT_TAG, HOST_TAG, PID_TAG, ProjectRunLauncher
+from tmdb_assets.capture.read import DETAILS, DISCOVER
+from tmdb_assets.db.embedded import with_database
+from tmdb_assets.db.warehouse import Warehouse
+from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
+from tmdb_assets.defs.runs import HEARTBEAT_TAG, HOST_TAG, PID_TAG, ProjectRunLauncher
 from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post, admin_state, scratch_database
 from tmdb_assets_tests.helpers import (
     check_results,
@@ -551,7 +550,7 @@ def test_run_monitoring_fails_a_run_whose_process_died():
     now = dt.datetime.now(dt.UTC)
     stale = (now - dt.timedelta(minutes=30)).isoformat(timespec="seconds")
     fresh = now.isoformat(timespec="seconds")
-    launcher = {"module": "tmdb_assets.runs", "class": "ProjectRunLauncher"}
+    launcher = {"module": "tmdb_assets.defs.runs", "class": "ProjectRunLauncher"}
     with dg.instance_for_test(overrides={"run_launcher": launcher}) as instance:
         assert isinstance(instance.run_launcher, ProjectRunLauncher)
         runs = {

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from tmdb_assets import capture
-from tmdb_assets.rows import DayData
-from tmdb_assets.tables import TABLES
-from tmdb_assets.transform import Credits, movie_details
+from tmdb_assets.capture import details as capture
+from tmdb_assets.transform.payloads import Credits, movie_details
+from tmdb_assets.transform.rows import DayData
+from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import (
     DAY1,
     DAY2,
@@ -206,7 +206,7 @@ def test_credits_cost_no_request_and_old_details_are_not_refetched_for_them(
     # The same two days where DAY1's details were stored before credits were asked for: the
     # request counts are the same, and DAY2 refetches only what the incremental rules say.
     with scratch_database(pg_server_url) as url:
-        from tmdb_assets.resources.warehouse import WarehouseResource
+        from tmdb_assets.defs.resources import WarehouseResource
 
         other = {**resources, "warehouse": WarehouseResource(database_url=url)}
         before = _capture_two_days(other, simulator, credits=False)

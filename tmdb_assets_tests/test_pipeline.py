@@ -79,9 +79,9 @@ def test_a_partition_loads_the_star_schema(resources, simulator, warehouse):
 def test_a_bridge_load_replaces_sets_and_skips_unknown_keys(resources, simulator, warehouse):
     import dataclasses
 
-    from tmdb_assets.load import load_bridge
-    from tmdb_assets.raw_read import clear_cache, read_day
-    from tmdb_assets.tables import TABLES
+    from tmdb_assets.capture.read import clear_cache, read_day
+    from tmdb_assets.warehouse.load import load_bridge
+    from tmdb_assets.warehouse.tables import TABLES
 
     load(resources, simulator, DAY1)
     clear_cache()
@@ -238,9 +238,7 @@ def test_two_consecutive_days(resources, simulator, warehouse):
 
 
 def test_edge_cases_from_real_responses(database_url, warehouse):
-    from tmdb_assets.resources.quality import QualityResource
-    from tmdb_assets.resources.tmdb import TMDbResource
-    from tmdb_assets.resources.warehouse import WarehouseResource
+    from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
 
     # A catalog small enough that every recorded real movie is discovered.
     with RunningSimulator(SimulatorConfig(movies=60, seed=3, rate_limit=0, date=DAY1)) as sim:
@@ -303,7 +301,7 @@ def test_malformed_details_are_quarantined_not_fatal(resources, simulator, wareh
     admin_post(simulator, "faults", {"malformed_ids": [victim]})
     simulator.state.set_date(DAY1)
     # Make sure the victim is discovered: ask for enough pages.
-    from tmdb_assets.resources.tmdb import TMDbResource
+    from tmdb_assets.defs.resources import TMDbResource
 
     resources["tmdb"] = TMDbResource(
         api_token="t", base_url=simulator.base_url, discover_pages=20, rate_limit_per_second=500

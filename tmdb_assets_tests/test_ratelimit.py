@@ -3,7 +3,7 @@
 import threading
 import time
 
-from tmdb_assets.resources.ratelimit import RateLimiter
+from tmdb_assets.tmdb.ratelimit import RateLimiter
 
 
 class FakeClock:

@@ -7,8 +7,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from tmdb_assets.resources.embedded import normalize_url
-from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.db.embedded import normalize_url
+from tmdb_assets.db.warehouse import Warehouse
+from tmdb_assets.warehouse.schema import migrate
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def reader(database_url, monkeypatch):
     monkeypatch.setenv("TMDB_READER_USER", user)
     monkeypatch.setenv("TMDB_READER_PASSWORD", "pw-" + uuid.uuid4().hex)
     warehouse = Warehouse(normalize_url(database_url))
-    warehouse.migrate()
+    migrate(warehouse)
     url = make_url(normalize_url(database_url)).set(username=user)
     engine = create_engine(url)
     yield warehouse, engine, user
@@ -56,6 +57,6 @@ def test_a_view_added_later_is_granted_by_the_next_migrate(reader):
         conn.execute(text("CREATE VIEW warehouse.vw_later AS SELECT 1 AS x"))
     with engine.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
         conn.execute(text("SELECT x FROM warehouse.vw_later"))
-    warehouse.migrate()
+    migrate(warehouse)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT x FROM warehouse.vw_later")).scalar_one() == 1

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from tmdb_assets import rows
-from tmdb_assets.rows import DayData
-from tmdb_assets.tables import TABLES
-from tmdb_assets.transform import discover_items, genre_list, movie_details
+from tmdb_assets.transform import rows
+from tmdb_assets.transform.payloads import discover_items, genre_list, movie_details
+from tmdb_assets.transform.rows import DayData
+from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import load_sample
 
 DAY = dt.date(2022, 8, 15)

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from tmdb_assets.resources.warehouse import Warehouse
-from tmdb_assets.seeds import CONTINENT_CODES, SeedError, parse_country_continent
+from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.settings import data_dir
+from tmdb_assets.warehouse.seeds import CONTINENT_CODES, SeedError, parse_country_continent
 
 
 def test_the_shipped_csv_parses_with_every_continent():
@@ -50,8 +50,8 @@ def test_bad_csv_is_explained(content, message):
 def test_bad_csv_keeps_the_loaded_mapping(database_url, tmp_path):
     import dagster as dg
 
-    from tmdb_assets.assets.seeds import country_continent
-    from tmdb_assets.resources.warehouse import WarehouseResource
+    from tmdb_assets.defs.resources import WarehouseResource
+    from tmdb_assets.defs.warehouse.seeds import country_continent
 
     resources = {"warehouse": WarehouseResource(database_url=database_url)}
     assert dg.materialize([country_continent], resources=resources).success

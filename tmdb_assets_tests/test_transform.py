@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tmdb_assets.transform import (
+from tmdb_assets.transform.payloads import (
     PageShape,
     PayloadError,
     clean_text,

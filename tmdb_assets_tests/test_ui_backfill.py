@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from tmdb_assets.checks import CHECKS
+from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.definitions import CATALOGUE_ASSETS
-from tmdb_assets.resources.warehouse import Warehouse
+from tmdb_assets.defs.checks import CHECKS
 from tmdb_assets.settings import project_root
-from tmdb_assets.tables import TABLES
+from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import DAY1
 from tmdb_assets_tests.dagster_dev import dagster_dev, graphql
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig

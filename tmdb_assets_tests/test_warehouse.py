@@ -9,19 +9,12 @@ import sys
 import pytest
 from sqlalchemy import create_engine, text
 
-from tmdb_assets.resources.embedded import normalize_url
-from tmdb_assets.resources.warehouse import (
-    Warehouse,
-    WarehouseError,
-    WarehouseResource,
-    apply_migrations,
-    batch_rows,
-    batch_source,
-    copy_into,
-    discover_migrations,
-    upsert,
-)
-from tmdb_assets.tables import TABLES
+from tmdb_assets.db.bulk import batch_rows, batch_source, copy_into, upsert
+from tmdb_assets.db.embedded import normalize_url
+from tmdb_assets.db.migrations import apply_migrations, discover_migrations
+from tmdb_assets.db.warehouse import Warehouse, WarehouseError
+from tmdb_assets.defs.resources import WarehouseResource
+from tmdb_assets.warehouse.tables import TABLES
 
 
 def test_migrations_applied_twice_equal_once(database_url):
@@ -50,7 +43,7 @@ def test_concurrent_migration_from_two_processes(database_url):
     # worker's __main__, which another test in this worker may have replaced).
     script = (
         "import json, sys; from sqlalchemy import create_engine; "
-        "from tmdb_assets.resources.warehouse import apply_migrations; "
+        "from tmdb_assets.db.migrations import apply_migrations; "
         "print(json.dumps(apply_migrations(create_engine(sys.argv[1]))))"
     )
     procs = [
@@ -149,7 +142,7 @@ def test_upsert_round_trips_awkward_text(warehouse: Warehouse):
 def test_the_table_registry_matches_the_schema(warehouse):
     """Each table is declared once (tmdb_assets/tables.py): its key is the table's primary key
     in the migrated schema, and its foreign-key columns exist on both sides."""
-    from tmdb_assets.tables import SEED, TABLES
+    from tmdb_assets.warehouse.tables import SEED, TABLES
 
     for table in [*TABLES.values(), SEED]:
         primary_key = [

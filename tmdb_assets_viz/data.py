@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from tmdb_assets.resources.embedded import normalize_url
+from tmdb_assets.db.embedded import normalize_url
 
 
 def database_url() -> str:
@@ -23,7 +23,7 @@ def database_url() -> str:
     if url:
         return normalize_url(url)
     # Only without `tmdb-assets viz`: resolving the embedded server imports the pipeline.
-    from tmdb_assets.resources.warehouse import resolve_database_url
+    from tmdb_assets.db.warehouse import resolve_database_url
 
     return resolve_database_url(os.environ.get("TMDB_DATABASE_URL"))
 

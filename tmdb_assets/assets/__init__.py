@@ -1,1 +1,0 @@
-"""Software-defined assets: raw captures, warehouse tables, analytics views, seeds."""

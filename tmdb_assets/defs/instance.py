@@ -1,0 +1,109 @@
+"""The Dagster instance's storage: dagster-postgres on the project's PostgreSQL.
+
+dagster.yaml names this class so that `dagster dev`, the CLI and run workers find their
+PostgreSQL without any variable set: DAGSTER_POSTGRES_URL if given (Docker Compose), else
+TMDB_DATABASE_URL's database (the instance's tables live in its public schema, beside `raw`
+and `warehouse`), else the embedded server's `dagster` database.
+"""
+
+import yaml
+from dagster import Field, StringSource
+from dagster._serdes import ConfigurableClassData
+from dagster_postgres import DagsterPostgresStorage
+
+from tmdb_assets.db.embedded import embedded_database_url, normalize_url
+from tmdb_assets.settings import get_settings
+
+
+class InstanceDatabaseError(RuntimeError):
+    """The Dagster instance's PostgreSQL cannot be reached; the message names the setting."""
+
+
+def instance_url_source() -> str:
+    """Which setting the instance's database URL comes from (for messages)."""
+    if get_settings().dagster_postgres_url:
+        return "DAGSTER_POSTGRES_URL"
+    if get_settings().database_url:
+        return "TMDB_DATABASE_URL (DAGSTER_POSTGRES_URL unset)"
+    return "the embedded PostgreSQL (DAGSTER_POSTGRES_URL and TMDB_DATABASE_URL unset)"
+
+
+# The tables dagster-postgres creates (run, event log and schedule storage): when all are there,
+# it need not inspect the database three times on every instance load.
+INSTANCE_TABLES = ("runs", "instance_info", "event_logs", "jobs", "alembic_version")
+
+
+def probe_instance_database(url: str, timeout_s: int = 5) -> bool:
+    """Connect once, quickly: an unreachable database is one clear line, not a long traceback
+    from dagster-postgres' own retries. Returns whether the instance's tables exist."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    try:
+        conn = psycopg2.connect(
+            dbname=parsed.database,
+            user=parsed.username,
+            password=parsed.password,
+            host=parsed.host or parsed.query.get("host"),
+            port=parsed.port,
+            connect_timeout=timeout_s,
+        )
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename = ANY(%s)",
+                    (list(INSTANCE_TABLES),),
+                )
+                return cur.fetchone()[0] == len(INSTANCE_TABLES)
+        finally:
+            conn.close()
+    except psycopg2.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InstanceDatabaseError(
+            f"the Dagster instance database {parsed.render_as_string(hide_password=True)} "
+            f"(from {instance_url_source()}) cannot be reached: {first}. Start that PostgreSQL "
+            "or fix DAGSTER_POSTGRES_URL."
+        ) from None
+
+
+def dagster_postgres_url() -> str:
+    url = get_settings().dagster_postgres_url
+    if url:
+        return normalize_url(url)
+    external = get_settings().database_url
+    # psycopg2 explicitly: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3.
+    return normalize_url(external) if external else embedded_database_url("dagster")
+
+
+class ProjectPostgresStorage(DagsterPostgresStorage):
+    """DagsterPostgresStorage whose URL is resolved when the instance loads."""
+
+    @classmethod
+    def config_type(cls):
+        return {"postgres_url": Field(StringSource, is_required=False)}
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        url = normalize_url(config_value.get("postgres_url") or dagster_postgres_url())
+        created = probe_instance_database(url)
+        return cls(postgres_url=url, should_autocreate_tables=not created, inst_data=inst_data)
+
+    def _part(self, class_name: str) -> ConfigurableClassData:
+        # Run workers and the daemon rebuild each storage from this: pass the resolved URL.
+        return ConfigurableClassData(
+            "dagster_postgres", class_name, yaml.safe_dump({"postgres_url": self.postgres_url})
+        )
+
+    @property
+    def event_storage_data(self) -> ConfigurableClassData:
+        return self._part("PostgresEventLogStorage")
+
+    @property
+    def run_storage_data(self) -> ConfigurableClassData:
+        return self._part("PostgresRunStorage")
+
+    @property
+    def schedule_storage_data(self) -> ConfigurableClassData:
+        return self._part("PostgresScheduleStorage")

@@ -1,0 +1,267 @@
+"""Raw captures of TMDb: discover pages (with reference lists) and movie details."""
+
+import dagster as dg
+from pydantic import Field
+
+from tmdb_assets.capture import details as capture
+from tmdb_assets.capture import export
+from tmdb_assets.capture.read import DETAILS, DISCOVER, CaptureInfo
+from tmdb_assets.defs.checks import evaluate_checks
+from tmdb_assets.defs.common import partitioned_asset, per_day_events
+from tmdb_assets.defs.partitions import partition_days
+from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
+from tmdb_assets.settings import get_settings
+
+
+class RawCaptureConfig(dg.Config):
+    recapture: bool = Field(
+        default=False,
+        description="Capture again even if the partition is already captured (the old "
+        "capture is kept as an earlier version).",
+    )
+    pages: int | None = Field(
+        default=None,
+        ge=1,
+        le=500,
+        description="Discover pages to capture (default: the resource's discover_pages / TMDB_DISCOVER_PAGES).",
+    )
+    late_grace_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="A capture later than the end of its day plus this is flagged late_capture.",
+    )
+    allow_late_capture: bool = Field(
+        default_factory=lambda: get_settings().allow_late_capture,
+        description="Capture a day that ended more than late_grace_hours ago (TMDb has no "
+        "history: the capture records TMDb as it is now, flagged late_capture). Off by default "
+        "(TMDB_ALLOW_LATE_CAPTURE=1 turns it on) so a backfill never invents history by accident.",
+    )
+
+
+def _capture_days(context, tmdb: TMDbResource, warehouse: WarehouseResource, capture_one):
+    """Run `capture_one(warehouse, client, day)` for the run's days in order, with one client."""
+    wh = warehouse.get()
+    client = tmdb.client(context.log)
+    try:
+        return [capture_one(wh, client, day) for day in partition_days(context)], client
+    finally:
+        client.close()
+
+
+def _client_metadata(client) -> dict:
+    s = client.stats.as_dict()
+    return {
+        "requests": s["requests"],
+        "retries": s["retries"],
+        "http_429": s["http_429"],
+        "http_5xx": s["http_5xx"],
+        "not_found": s["not_found"],
+        "rate_limit_wait_s": s["rate_wait_s"],
+    }
+
+
+def _discover_day(i: CaptureInfo) -> dict:
+    st = i.stats
+    return {
+        "reused": i.reused,
+        "capture_version": i.version,
+        "captured_at": str(i.captured_at),
+        "late_capture": bool(i.late_capture),
+        "pages": st.get("pages_captured", 0),
+        "movies": st.get("movies", 0),
+        "duplicates_across_pages": st.get("duplicates", 0),
+        "total_results": st.get("total_results") or 0,
+        "quarantined_fields": st.get("quarantined_fields") or 0,
+        "rejected_items": st.get("rejected_items") or 0,
+        # What this run asked TMDb for the day: nothing when the capture was reused.
+        "requests": 0 if i.reused else st.get("requests", 0),
+        "short_pages_refetched": 0 if i.reused else st.get("short_pages_refetched") or 0,
+        "incomplete_capture_healed": bool(not i.reused and st.get("healed_incomplete_version")),
+        "dagster/row_count": st.get("pages_captured", 0),
+    }
+
+
+def raw_asset(name: str, description: str, deps: list[str], pool: str | None = "tmdb_api"):
+    """A raw capture asset (group raw, the API's pool unless said otherwise)."""
+    return partitioned_asset(name, description, "raw", deps, pool)
+
+
+@raw_asset(
+    DISCOVER,
+    "The day's most popular movies as TMDb lists them (/discover/movie pages), stored whole, "
+    "with the genre, country and language lists. Captured once per day and never overwritten.",
+    deps=[],
+)
+def raw_discover_pages(
+    context: dg.AssetExecutionContext,
+    config: RawCaptureConfig,
+    tmdb: TMDbResource,
+    warehouse: WarehouseResource,
+    quality: QualityResource,
+):
+    if context.selected_asset_keys:
+        yield from _capture_discover(context, config, tmdb, warehouse)
+    yield from evaluate_checks(context, DISCOVER, warehouse.get(), quality)
+
+
+def _capture_discover(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
+    pages = config.pages or tmdb.discover_pages
+    infos, client = _capture_days(
+        context,
+        tmdb,
+        warehouse,
+        lambda wh, client, day: capture.capture_discover(
+            wh,
+            client,
+            day,
+            pages=pages,
+            params=tmdb.discover_params(),
+            grace_hours=config.late_grace_hours,
+            recapture=config.recapture,
+            allow_late=config.allow_late_capture,
+            logger=context.log,
+        ),
+    )
+    days = [i.partition_date for i in infos]
+    per_day = {i.partition_date: _discover_day(i) for i in infos}
+    run_meta = {
+        "late_partitions": [str(i.partition_date) for i in infos if i.late_capture],
+        **_client_metadata(client),
+    }
+    yield from per_day_events(context, days, per_day, run_meta)
+
+
+def _details_day(i: CaptureInfo) -> dict:
+    st = i.stats
+    rows = st.get("fetched", 0) + st.get("not_found", 0) + (st.get("invalid") or 0)
+    return {
+        "reused": i.reused,
+        "capture_version": i.version,
+        "late_capture": bool(i.late_capture),
+        "movies": st.get("discovered", 0),
+        "details_fetched": st.get("fetched", 0),
+        "details_not_found": st.get("not_found", 0),
+        "details_invalid": st.get("invalid") or 0,
+        "details_reused": st.get("reused", 0),
+        "details_current_copied": st.get("current_copied") or 0,
+        "details_resumed": 0 if i.reused else st.get("resumed") or 0,
+        "fetch_reasons": dg.MetadataValue.json(st.get("reasons") or {}),
+        "requests": 0 if i.reused else st.get("requests", 0),
+        "dagster/row_count": rows,
+    }
+
+
+@raw_asset(
+    DETAILS,
+    "Full TMDb details (/movie/{id}) of the day's discovered movies that are new, changed "
+    "(per /movie/changes) or older than details_max_age_days; the others reuse stored details. "
+    "A movie whose details are gone (404) is recorded, not fatal.",
+    deps=[DISCOVER],
+)
+def raw_movie_details(
+    context: dg.AssetExecutionContext,
+    config: RawCaptureConfig,
+    tmdb: TMDbResource,
+    warehouse: WarehouseResource,
+    quality: QualityResource,
+):
+    if context.selected_asset_keys:
+        yield from _capture_details(context, config, tmdb, warehouse)
+    yield from evaluate_checks(context, DETAILS, warehouse.get(), quality)
+
+
+def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
+    infos, client = _capture_days(
+        context,
+        tmdb,
+        warehouse,
+        lambda wh, client, day: capture.capture_details(
+            wh,
+            client,
+            day,
+            max_age_days=tmdb.details_max_age_days,
+            grace_hours=config.late_grace_hours,
+            recapture=config.recapture,
+            logger=context.log,
+        ),
+    )
+    days = [i.partition_date for i in infos]
+    per_day = {i.partition_date: _details_day(i) for i in infos}
+    yield from per_day_events(context, days, per_day, _client_metadata(client))
+
+
+class ExportCaptureConfig(dg.Config):
+    recapture: bool = Field(
+        default=False,
+        description="Download the day's file again even if it is captured (the old capture is "
+        "kept as an earlier version). Within TMDb's retention the file is the day's own state.",
+    )
+
+
+@raw_asset(
+    export.EXPORT,
+    "TMDb's daily ID export for the day: every movie's id, original title, popularity and "
+    "flags (about a million lines), from the file TMDb builds the morning after the day ended "
+    "(movie_ids_MM_DD_YYYY.json.gz, no token; with TMDB_INCLUDE_ADULT also the adult ids' "
+    "file, adult_movie_ids_MM_DD_YYYY.json.gz). Stored whole as downloaded, never overwritten; "
+    "a day within TMDb's three-month retention can be captured at any time with its true values.",
+    deps=[],
+    pool=None,  # TMDb's files host, not the API: no API budget to share
+)
+def raw_movie_id_export(
+    context: dg.AssetExecutionContext,
+    config: ExportCaptureConfig,
+    tmdb: TMDbResource,
+    warehouse: WarehouseResource,
+    quality: QualityResource,
+):
+    if context.selected_asset_keys:
+        yield from _capture_export(context, config, tmdb, warehouse)
+    yield from evaluate_checks(context, export.EXPORT, warehouse.get(), quality)
+
+
+def _joined(value) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, warehouse):
+    wh = warehouse.get()
+    infos = []
+    for day in partition_days(context):
+        try:
+            infos.append(
+                export.capture_export(
+                    wh,
+                    tmdb.exports_base_url,
+                    day,
+                    recapture=config.recapture,
+                    include_adult=tmdb.include_adult,
+                    logger=context.log,
+                )
+            )
+        except export.ExportNotYetError as exc:
+            context.log.warning(str(exc))
+            # Retried in this run after a wait; a missing file is never an empty catalogue.
+            raise dg.RetryRequested(
+                max_retries=get_settings().export_retries,
+                seconds_to_wait=get_settings().export_retry_seconds,
+            ) from exc
+        except export.ExportGoneError as exc:
+            raise dg.Failure(str(exc), allow_retries=False) from exc
+    per_day = {
+        i.partition_date: {
+            "reused": i.reused,
+            "capture_version": i.version,
+            "file": str(i.stats.get("file", "")),
+            "files": dg.MetadataValue.json(i.stats.get("files") or [i.stats.get("file", "")]),
+            "lines": int(i.stats.get("lines", 0)),
+            "bytes": int(i.stats.get("bytes", 0)),
+            "sha256": _joined(i.stats.get("sha256", "")),
+            "download_s": 0.0 if i.reused else float(i.stats.get("download_s", 0.0)),
+            "built_at": str(i.captured_at),
+            "late_capture": False,
+            "dagster/row_count": int(i.stats.get("lines", 0)),
+        }
+        for i in infos
+    }
+    yield from per_day_events(context, [i.partition_date for i in infos], per_day, {})

@@ -1,0 +1,37 @@
+"""The warehouse tables as Dagster assets: one per table registry entry (tables.py).
+
+Dimensions are SCD type 1 that never regresses (a row set from a later day wins); a bridge
+replaces a movie's set when the day is its latest state; the fact replaces its day.
+"""
+
+import datetime as dt
+from typing import Any
+
+import dagster as dg
+
+from tmdb_assets.db.warehouse import Warehouse
+from tmdb_assets.defs.common import markdown_table, warehouse_table_asset
+from tmdb_assets.transform.payloads import date_id
+from tmdb_assets.warehouse.tables import TABLES
+
+
+def top_movies_of_day(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
+    """The day's top 10 by popularity, as a table (the fact's per-partition preview)."""
+    rows = warehouse.rows(
+        "SELECT f.discover_rank, m.title, round(f.popularity::numeric, 1), f.vote_average, "
+        "f.vote_count FROM warehouse.fact_movie_daily f "
+        "JOIN warehouse.dim_movie m ON m.movie_id = f.movie_id "
+        "WHERE f.date_id = :d ORDER BY f.popularity DESC NULLS LAST, f.movie_id LIMIT 10",
+        d=date_id(day),
+    )
+    table = markdown_table(["rank", "title", "popularity", "vote_average", "vote_count"], rows)
+    return {
+        "top_movie": rows[0][1] if rows else "",
+        "top_10": dg.MetadataValue.md(f"**Top 10 by popularity, {day}**\n\n{table}"),
+    }
+
+
+# What a table's materialization shows beside its figures, per day.
+PREVIEWS = {"fact_movie_daily": top_movies_of_day}
+
+table_assets = [warehouse_table_asset(t, PREVIEWS.get(t.name)) for t in TABLES.values()]

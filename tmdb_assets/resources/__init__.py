@@ -1,1 +1,0 @@
-"""Dagster resources: the TMDb API client and the PostgreSQL warehouse."""

@@ -1,0 +1,510 @@
+"""The TMDb API v3 client (requests + tenacity) and its Dagster resource.
+
+Production code reaches TMDb only through this module; tests and the demo point it at the local
+simulator by base URL. The token lives in the session's Authorization header and nowhere else:
+it never appears in a log line, an exception message or Dagster metadata.
+"""
+
+import collections
+import datetime as dt
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from tmdb_assets.settings import DEFAULT_API_BASE_URL, default
+from tmdb_assets.tmdb.ratelimit import RateLimiter
+from tmdb_assets.transform.payloads import expected_pages, page_problem, page_shape
+
+log = logging.getLogger(__name__)
+
+DISCOVER_MAX_PAGE = 500  # TMDb rejects page > 500 whatever total_pages says
+CHANGES_MAX_DAYS = 14
+
+
+class TMDbError(RuntimeError):
+    """Base class of every error the client raises on purpose."""
+
+
+class TMDbAuthError(TMDbError):
+    """The token is missing or rejected (HTTP 401): retrying cannot help."""
+
+
+class TMDbRequestError(TMDbError):
+    """TMDb refused the request itself (4xx other than 401/404/429)."""
+
+
+class TMDbUnavailableError(TMDbError):
+    """TMDb could not be reached or kept failing after every retry."""
+
+
+class TMDbPayloadError(TMDbError):
+    """TMDb answered 200 with a body that is not the JSON expected."""
+
+
+class TMDbRateLimitedError(TMDbUnavailableError):
+    """TMDb kept answering 429 after every retry: the client is over the API's limit."""
+
+
+class TMDbIncompleteError(TMDbError):
+    """A discover capture stayed incomplete (short or missing pages) after its refetches."""
+
+
+class _Retryable(Exception):
+    def __init__(
+        self,
+        message: str,
+        retry_after: float | None = None,
+        status: int | None = None,
+        body: str | None = None,
+    ):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+        self.body = body
+
+
+# What is kept of a body that is not JSON: enough to see what TMDb sent.
+MAX_INVALID_BODY = 1_000_000
+
+
+@dataclass
+class ClientStats:
+    """Counters for metadata and logs; updated from worker threads under a lock."""
+
+    requests: int = 0
+    retries: int = 0
+    http_429: int = 0
+    http_5xx: int = 0
+    not_found: int = 0
+    connection_errors: int = 0
+    invalid_bodies: int = 0
+    short_pages: int = 0
+    rate_wait_s: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **increments: float) -> None:
+        with self._lock:
+            for name, value in increments.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def as_dict(self) -> dict[str, float]:
+        with self._lock:
+            d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"}
+        d["rate_wait_s"] = round(d["rate_wait_s"], 3)
+        return d
+
+
+@dataclass(frozen=True)
+class TMDbResponse:
+    params: dict[str, Any]
+    data: Any
+    date: dt.datetime  # when TMDb answered: its Date header, the local clock where missing
+    status: int = 200  # 200, or 404 (data None)
+    body: str | None = None  # a 200 body that stayed unreadable after the retries (data None)
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+    @property
+    def invalid(self) -> bool:
+        """HTTP 200 whose body was not JSON (or was cut short) on every attempt."""
+        return self.status == 200 and self.body is not None
+
+
+_limiters: dict[tuple[str, float], RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def shared_limiter(base_url: str, rate: float) -> RateLimiter:
+    """One limiter per API and rate in this process, shared by every client and thread."""
+    with _limiters_lock:
+        key = (base_url, float(rate))
+        if key not in _limiters:
+            _limiters[key] = RateLimiter(rate)
+        return _limiters[key]
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+def _response_date(resp: requests.Response) -> dt.datetime:
+    header = resp.headers.get("Date")
+    if header:
+        try:
+            parsed = email.utils.parsedate_to_datetime(header)
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            return parsed.astimezone(dt.UTC)
+        except (TypeError, ValueError):
+            pass
+    return dt.datetime.now(dt.UTC)
+
+
+def _status_message(resp: requests.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:200].strip() or resp.reason or ""
+    if isinstance(body, dict):
+        if "status_message" in body:
+            return f"status_code {body.get('status_code')}: {body['status_message']}"
+        if "errors" in body:
+            return "; ".join(str(e) for e in body["errors"])
+    return str(body)[:200]
+
+
+class TMDbClient:
+    """Thread-safe TMDb v3 client: one session, one shared rate limiter, bounded retries."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = DEFAULT_API_BASE_URL,
+        *,
+        rate_limit_per_second: float = default("rate_limit_per_second"),
+        max_concurrency: int = default("max_concurrency"),
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 30.0,
+        max_retries: int = 5,
+        backoff_max_s: float = 30.0,
+        logger: logging.Logger | Any | None = None,
+    ):
+        token = (token or "").strip()
+        if not token:
+            raise TMDbAuthError(
+                "TMDB_API_TOKEN is empty: set it to your TMDb v4 API Read Access Token "
+                "(themoviedb.org > Settings > API), or run against the simulator."
+            )
+        if max_concurrency < 1 or max_concurrency > 20:
+            raise ValueError(
+                "max_concurrency must be within 1..20 (TMDb allows 20 connections per IP)"
+            )
+        self.base_url = base_url.rstrip("/")
+        self.max_concurrency = max_concurrency
+        self.timeout = (connect_timeout_s, read_timeout_s)
+        self.max_retries = max_retries
+        self.backoff_max_s = backoff_max_s
+        self.limiter = shared_limiter(self.base_url, rate_limit_per_second)
+        self.stats = ClientStats()
+        self.log = logger or log
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max_concurrency, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "User-Agent": "tmdb-assets/0.1 (+dagster)",
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"TMDbClient(base_url={self.base_url!r}, token=***)"
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- one request -------------------------------------------------------------------------
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            delay = min(retry_after, 60.0) + random.uniform(0, 0.25)
+        else:
+            # Full jitter: workers that failed together do not come back together.
+            delay = random.uniform(0, min(self.backoff_max_s, 0.5 * 2**state.attempt_number))
+        if getattr(exc, "status", None) == 429:
+            self.limiter.pause(delay)
+        return delay
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        self.stats.add(retries=1)
+        exc = state.outcome.exception() if state.outcome else None
+        self.log.warning(
+            f"TMDb {exc}; retry {state.attempt_number}/{self.max_retries} in "
+            f"{state.next_action.sleep if state.next_action else 0:.2f}s"
+        )
+
+    def _once(self, path: str, params: dict[str, Any]) -> TMDbResponse | None:
+        self.stats.add(rate_wait_s=self.limiter.acquire(), requests=1)
+        url = f"{self.base_url}{path}"
+        try:
+            resp = self.session.get(url, params=params, timeout=self.timeout)
+            content = resp.content  # a body cut mid-transfer fails here, as a broken connection
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            self.stats.add(connection_errors=1)
+            raise _Retryable(f"GET {path} failed: {type(exc).__name__}") from None
+        status = resp.status_code
+        if status == 200:
+            try:
+                data = orjson.loads(content)
+            except ValueError:
+                self.stats.add(invalid_bodies=1)
+                raise _Retryable(
+                    f"GET {path} returned a body that is not JSON ({len(content)} bytes)",
+                    status=200,
+                    body=content[:MAX_INVALID_BODY].decode("utf-8", "replace"),
+                ) from None
+            return TMDbResponse(params=dict(params), data=data, date=_response_date(resp))
+        if status == 404:
+            self.stats.add(not_found=1)
+            return TMDbResponse(
+                params=dict(params), data=None, date=_response_date(resp), status=404
+            )
+        if status == 401:
+            raise TMDbAuthError(
+                f"TMDb rejected the token (HTTP 401, {_status_message(resp)}) at {self.base_url}. "
+                "Set TMDB_API_TOKEN to a valid v4 API Read Access Token."
+            )
+        if status == 429:
+            self.stats.add(http_429=1)
+            raise _Retryable(
+                f"GET {path} -> HTTP 429 (rate limited)",
+                retry_after=_parse_retry_after(resp.headers.get("Retry-After")),
+                status=429,
+            )
+        if status >= 500:
+            self.stats.add(http_5xx=1)
+            raise _Retryable(
+                f"GET {path} -> HTTP {status} ({_status_message(resp)})",
+                retry_after=_parse_retry_after(resp.headers.get("Retry-After")),
+                status=status,
+            )
+        raise TMDbRequestError(f"GET {path} -> HTTP {status}: {_status_message(resp)}")
+
+    def request(
+        self, path: str, params: dict[str, Any] | None = None, *, keep_invalid: bool = False
+    ) -> TMDbResponse:
+        """GET a v3 path, retrying 429, 5xx, connection errors and unreadable bodies.
+
+        A 404 comes back as a response with status 404. A 200 whose body stayed unreadable on
+        every attempt comes back with `body` set when `keep_invalid` (the caller keeps it as
+        evidence), and raises TMDbPayloadError otherwise.
+        """
+        params = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Retryable),
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._once, path, params)
+        except _Retryable as exc:
+            if exc.status == 200:
+                if keep_invalid:
+                    return TMDbResponse(
+                        dict(params), None, dt.datetime.now(dt.UTC), 200, exc.body or ""
+                    )
+                raise TMDbPayloadError(
+                    f"{exc} after {self.max_retries} retries; the API may be degraded: rerun later"
+                ) from None
+            if exc.status == 429:
+                raise TMDbRateLimitedError(
+                    f"TMDb at {self.base_url} kept rate-limiting GET {path} (HTTP 429) after "
+                    f"{self.max_retries} retries: this client asked faster than the API allows. "
+                    f"Lower TMDB_RATE_LIMIT_PER_SECOND (now {self.limiter.rate:g}/s), and check "
+                    "that no other client or run shares this API key or IP; then rerun."
+                ) from None
+            raise TMDbUnavailableError(
+                f"TMDb at {self.base_url} kept failing: {exc} after {self.max_retries} retries. "
+                "Check the network and TMDB_API_BASE_URL, then rerun."
+            ) from None
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> TMDbResponse | None:
+        """GET a v3 path. Returns None on 404; retries 429, 5xx and connection errors."""
+        resp = self.request(path, params)
+        return None if resp.not_found else resp
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> TMDbResponse:
+        """Like get(), but a 404 is an error (for endpoints that always exist)."""
+        resp = self.get(path, params)
+        if resp is None:
+            raise TMDbRequestError(
+                f"GET {path} -> HTTP 404 at {self.base_url}: is TMDB_API_BASE_URL right "
+                "(it must end in /3)?"
+            )
+        return resp
+
+    # --- endpoints ---------------------------------------------------------------------------
+
+    def discover_page(self, page: int, params: dict[str, Any] | None = None) -> TMDbResponse:
+        if not 1 <= page <= DISCOVER_MAX_PAGE:
+            raise ValueError(f"discover page {page} is outside 1..{DISCOVER_MAX_PAGE}")
+        resp = self.get_json("/discover/movie", {**(params or {}), "page": page})
+        data = resp.data
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            raise TMDbPayloadError(f"/discover/movie page {page}: no 'results' list in the body")
+        return resp
+
+    def discover(
+        self, pages: int, params: dict[str, Any] | None = None, *, short_page_retries: int = 3
+    ) -> list[TMDbResponse]:
+        """A complete discover list: pages 1..N (up to TMDb's last page), validated.
+
+        Every page but the last must hold 20 results (see transform.page_problem). A short or
+        empty page is refetched, with a pause, up to `short_page_retries` times: TMDb's paging
+        is not a snapshot and its total_pages has been seen wrong, and one short page kept as
+        the day's truth would silently drop its movies. Still short: TMDbIncompleteError, and
+        nothing of the capture is kept.
+        """
+        first = self.discover_page(1, params)
+        last = expected_pages(min(pages, DISCOVER_MAX_PAGE), page_shape(1, first.data))
+        got: dict[int, TMDbResponse] = {1: first}
+        if last > 1:
+            # Pages 2..N in parallel below the rate limit.
+            with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
+                futures = {
+                    p: pool.submit(self.discover_page, p, params) for p in range(2, last + 1)
+                }
+                try:
+                    for p, future in futures.items():
+                        got[p] = future.result()
+                finally:
+                    for future in futures.values():
+                        future.cancel()
+        shape = page_shape(1, first.data)
+
+        def problems() -> dict[int, str]:
+            return {
+                p: why
+                for p, resp in got.items()
+                if (why := page_problem(page_shape(p, resp.data), last, shape))
+            }
+
+        bad = problems()
+        for attempt in range(1, short_page_retries + 1):
+            if not bad:
+                break
+            self.stats.add(short_pages=len(bad))
+            delay = min(self.backoff_max_s, 0.5 * 2**attempt)
+            self.log.warning(
+                f"TMDb discover: {'; '.join(bad.values())}; refetching "
+                f"{len(bad)} page(s) in {delay:.1f}s (attempt {attempt}/{short_page_retries})"
+            )
+            time.sleep(delay)
+            for p in bad:
+                got[p] = self.discover_page(p, params)
+            bad = problems()
+        if bad:
+            raise TMDbIncompleteError(
+                f"TMDb's discover list stayed incomplete after {short_page_retries} refetches: "
+                f"{'; '.join(bad.values())} (total_pages {shape.total_pages}, total_results "
+                f"{shape.total_results}). Nothing of this capture was kept. "
+                "Rerun later; if TMDb keeps listing fewer pages than it says, ask for fewer "
+                "pages (TMDB_DISCOVER_PAGES or --pages)."
+            )
+        return [got[p] for p in sorted(got)]
+
+    def movie_details(self, movie_id: int, append: Iterable[str] = ()) -> TMDbResponse | None:
+        """/movie/{id}; None on 404."""
+        resp = self.movie_details_response(movie_id, append)
+        return None if resp.not_found else resp
+
+    def movie_details_response(self, movie_id: int, append: Iterable[str] = ()) -> TMDbResponse:
+        """/movie/{id} as a response whatever came back: 200, 404 (status) or a body that
+        stayed unreadable after the retries (`invalid`, with the body kept)."""
+        append = list(append)
+        if len(append) > 20:
+            raise ValueError("append_to_response takes at most 20 items")
+        params = {"append_to_response": ",".join(append)} if append else {}
+        return self.request(f"/movie/{int(movie_id)}", params, keep_invalid=True)
+
+    def fetch_details(
+        self, movie_ids: Iterable[int], append: Iterable[str] = ()
+    ) -> Iterator[tuple[int, TMDbResponse]]:
+        """Details of many movies, fetched concurrently below the shared rate limit.
+
+        Yields (movie_id, response) in the order of `movie_ids` (a 404 and an unreadable body
+        are responses too: see movie_details_response), holding at most a bounded window of
+        responses in memory.
+        """
+        append = list(append)
+        window = self.max_concurrency * 4
+        pending: collections.deque = collections.deque()
+        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
+            try:
+                # A sliding window keeps every worker busy (no stall at chunk boundaries) while
+                # holding at most `window` responses.
+                for movie_id in movie_ids:
+                    pending.append(
+                        (movie_id, pool.submit(self.movie_details_response, movie_id, append))
+                    )
+                    if len(pending) >= window:
+                        done_id, future = pending.popleft()
+                        yield done_id, future.result()
+                while pending:
+                    done_id, future = pending.popleft()
+                    yield done_id, future.result()
+            finally:
+                for _, future in pending:
+                    future.cancel()
+
+    def iter_changes(self, start: dt.date, end: dt.date) -> Iterator[int]:
+        """Ids of movies changed in [start, end], in windows of at most 14 days.
+
+        Stops on an empty page: TMDb's total_pages has been seen wrong.
+        """
+        window_start = start
+        while window_start <= end:
+            window_end = min(end, window_start + dt.timedelta(days=CHANGES_MAX_DAYS - 1))
+            page = 1
+            while page <= 1000:
+                resp = self.get_json(
+                    "/movie/changes",
+                    {
+                        "start_date": window_start.isoformat(),
+                        "end_date": window_end.isoformat(),
+                        "page": page,
+                    },
+                )
+                results = resp.data.get("results") if isinstance(resp.data, dict) else None
+                if not results:
+                    break
+                for item in results:
+                    if isinstance(item, dict) and isinstance(item.get("id"), int):
+                        yield item["id"]
+                total = resp.data.get("total_pages")
+                if isinstance(total, int) and page >= total:
+                    break
+                page += 1
+            window_start = window_end + dt.timedelta(days=1)
+
+    def genre_list(self, language: str | None = None) -> TMDbResponse:
+        return self.get_json("/genre/movie/list", {"language": language})
+
+    def countries(self) -> TMDbResponse:
+        return self.get_json("/configuration/countries")
+
+    def languages(self) -> TMDbResponse:
+        return self.get_json("/configuration/languages")

@@ -1,0 +1,297 @@
+"""Pure row building: the warehouse rows of one partition date from its parsed raw data.
+
+No database here: each builder takes a `DayData` (read_day's parse of the raw layer) and returns
+the rows in the column order its table's registry entry declares (tables.py). Unit-tested
+without PostgreSQL (tmdb_assets_tests/test_rows.py).
+"""
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tmdb_assets.transform.payloads import (
+    DiscoverItem,
+    MovieDetails,
+    Rejected,
+    date_id,
+    dim_date_row,
+)
+
+
+class CaptureRef(Protocol):
+    """The discover capture a day was parsed from (raw_read.CaptureInfo is one)."""
+
+    captured_at: dt.datetime | None
+    late_capture: bool
+
+
+@dataclass
+class DayData:
+    """Everything the warehouse needs for one date, parsed from raw."""
+
+    day: dt.date
+    capture: CaptureRef | None  # None: a day built without reading raw (dim_date)
+    items: list[DiscoverItem]
+    rejected: list[Rejected]
+    duplicates: int
+    details: dict[int, MovieDetails] = field(default_factory=dict)
+    details_status: dict[int, str] = field(default_factory=dict)
+    fetched_at: dict[int, dt.datetime] = field(default_factory=dict)
+    genres_ref: list[tuple[int, str]] = field(default_factory=list)
+    countries_ref: list[tuple[str, str, str | None]] = field(default_factory=list)
+    languages_ref: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+    @property
+    def date_id(self) -> int:
+        return date_id(self.day)
+
+    @property
+    def movie_ids(self) -> list[int]:
+        """The movies the day speaks of: its discovered movies, in rank order; a day of details
+        alone (the long tail's, catalogue.read_tail_day): those, in id order."""
+        if self.capture is None and not self.items:
+            return sorted(self.details)
+        return [i.movie_id for i in self.items]
+
+    @classmethod
+    def without_raw(cls, day: dt.date) -> "DayData":
+        """A day for the tables that need only its date (dim_date)."""
+        return cls(day, None, [], [], 0)
+
+
+def dim_date_rows(data: DayData) -> list[tuple[Any, ...]]:
+    return [dim_date_row(data.day)]
+
+
+def dim_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
+    rows = []
+    for item in data.items:
+        d = data.details.get(item.movie_id)
+        status = data.details_status.get(item.movie_id, "missing")
+        fetched = data.fetched_at.get(item.movie_id)
+        if d is not None:
+            rows.append((
+                item.movie_id, d.title, d.original_title, d.original_language, d.overview,
+                d.release_date, d.runtime, d.budget, d.revenue, d.status, d.imdb_id, d.adult,
+                d.video, d.homepage, d.tagline, d.collection_id, d.collection_name, d.poster_path,
+                status, data.day, data.day, fetched, data.day, credits_status(d),
+            ))  # fmt: skip
+        else:
+            # Details 404 (deleted or merged on TMDb), invalid or not yet fetched: the discover
+            # item still describes the movie, flagged by details_status.
+            rows.append((
+                item.movie_id, item.title, item.original_title, item.original_language,
+                item.overview, item.release_date, None, None, None, None, None, item.adult,
+                item.video, None, None, None, None, item.poster_path, status, data.day, data.day,
+                fetched, data.day, None,
+            ))  # fmt: skip
+    return rows
+
+
+def tail_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
+    """dim_movie rows of a day of details alone (the long tail's): never in the discover list
+    that day, so no first or last day seen (the upsert keeps the stored ones)."""
+    rows = []
+    for movie_id in sorted(data.details):
+        d = data.details[movie_id]
+        rows.append((
+            movie_id, d.title, d.original_title, d.original_language, d.overview,
+            d.release_date, d.runtime, d.budget, d.revenue, d.status, d.imdb_id, d.adult,
+            d.video, d.homepage, d.tagline, d.collection_id, d.collection_name, d.poster_path,
+            data.details_status[movie_id], None, None, data.fetched_at.get(movie_id), data.day,
+            credits_status(d),
+        ))  # fmt: skip
+    return rows
+
+
+def credits_status(d: MovieDetails) -> str:
+    """ok: TMDb lists cast or crew; none: it lists neither; unknown: the stored details carry no
+    credits (fetched before credits were asked for, or unreadable)."""
+    if d.credits is None:
+        return "unknown"
+    return "ok" if d.credits.cast or d.credits.crew else "none"
+
+
+def dim_person_rows(data: DayData) -> list[tuple[Any, ...]]:
+    """Everyone credited in the day's details, once (a person's figures are the same in every
+    movie of one day)."""
+    people: dict[int, tuple[Any, ...]] = {}
+    for d in data.details.values():
+        for p in d.credits.people if d.credits else ():
+            if p.person_id not in people:
+                people[p.person_id] = (
+                    p.person_id, p.name, p.original_name, p.gender, p.known_for_department,
+                    p.profile_path, p.popularity, data.day,
+                )  # fmt: skip
+    return [people[k] for k in sorted(people)]
+
+
+def dim_genre_rows(data: DayData) -> list[tuple[Any, ...]]:
+    names = dict(data.genres_ref)
+    for d in data.details.values():
+        for gid, name in d.genres or ():
+            names.setdefault(gid, name)
+    return [(gid, name, data.day) for gid, name in sorted(names.items())]
+
+
+def dim_company_rows(data: DayData) -> list[tuple[Any, ...]]:
+    companies: dict[int, tuple[Any, ...]] = {}
+    for d in data.details.values():
+        for cid, name, origin, logo in d.companies or ():
+            companies[cid] = (cid, name, origin, logo, data.day)
+    return [companies[k] for k in sorted(companies)]
+
+
+def dim_country_rows(
+    data: DayData, continent_of: dict[str, tuple[str, str]] | None = None
+) -> list[tuple[Any, ...]]:
+    """Continents from `continent_of` (the country_continent seed, read by the loader)."""
+    continent_of = continent_of or {}
+    countries: dict[str, tuple[str, str | None]] = {
+        c: (n, native) for c, n, native in data.countries_ref
+    }
+    for d in data.details.values():
+        for code, name in d.countries or ():
+            countries.setdefault(code, (name, None))
+    return [
+        (code, name, native, *continent_of.get(code, (None, None)), data.day)
+        for code, (name, native) in sorted(countries.items())
+    ]
+
+
+def dim_language_rows(data: DayData) -> list[tuple[Any, ...]]:
+    langs: dict[str, tuple[str | None, str | None]] = {c: (e, n) for c, e, n in data.languages_ref}
+    for d in data.details.values():
+        for code, english, native in d.languages or ():
+            langs.setdefault(code, (english, native))
+    for item in data.items:
+        if item.original_language:
+            langs.setdefault(item.original_language.lower(), (None, None))
+    return [(code, e, n, data.day) for code, (e, n) in sorted(langs.items())]
+
+
+# A movie's keys in a bridge, from its details; None where the details could not say (the field
+# was set aside), which leaves the movie's stored set as it is. A key is one value, or a tuple of
+# the bridge's columns after movie_id (a bridge with attributes: the credits).
+KeysOf = Callable[[MovieDetails], list[Any] | None]
+DiscoverKeysOf = Callable[[DiscoverItem], list[Any] | None]
+
+
+def genre_ids(d: MovieDetails) -> list[int] | None:
+    return None if d.genres is None else [g for g, _ in d.genres]
+
+
+def company_ids(d: MovieDetails) -> list[int] | None:
+    return None if d.companies is None else [c[0] for c in d.companies]
+
+
+def country_codes(d: MovieDetails) -> list[str] | None:
+    return None if d.countries is None else [c for c, _ in d.countries]
+
+
+def language_codes(d: MovieDetails) -> list[str] | None:
+    return None if d.languages is None else [lang[0] for lang in d.languages]
+
+
+def cast_credits(d: MovieDetails) -> list[tuple[Any, ...]] | None:
+    """(person_id, credit_id, character, cast_order) of each cast credit; None: unknown."""
+    if d.credits is None:
+        return None
+    return [(c.person_id, c.credit_id, c.character, c.order) for c in d.credits.cast]
+
+
+def crew_credits(d: MovieDetails) -> list[tuple[Any, ...]] | None:
+    """(person_id, credit_id, department, job) of each crew credit; None: unknown."""
+    if d.credits is None:
+        return None
+    return [(c.person_id, c.credit_id, c.department, c.job) for c in d.credits.crew]
+
+
+def discover_genre_ids(item: DiscoverItem) -> list[int] | None:
+    """Without details, the discover item still lists the movie's genres."""
+    return item.genre_ids
+
+
+def bridge_pairs(
+    data: DayData, keys_of: KeysOf, discover_keys_of: DiscoverKeysOf | None = None
+) -> tuple[set[int], list[tuple[int, Any]]]:
+    """(movies whose set this day asserts, their (movie, key) pairs)."""
+    details = data.details
+    items = {i.movie_id: i for i in data.items} if discover_keys_of is not None else {}
+    movies: set[int] = set()
+    pairs: list[tuple[int, Any]] = []
+    for movie_id in data.movie_ids:
+        d = details.get(movie_id)
+        keys = keys_of(d) if d is not None else None
+        if keys is None and movie_id in items:
+            assert discover_keys_of is not None
+            keys = discover_keys_of(items[movie_id])
+        if keys is None:
+            continue  # the day says nothing about this movie's set: the stored one stays
+        movies.add(movie_id)
+        pairs.extend([(movie_id, *k) if type(k) is tuple else (movie_id, k) for k in keys])
+    return movies, pairs
+
+
+def fact_rows(data: DayData) -> list[tuple[Any, ...]]:
+    assert data.capture is not None
+    captured_at = data.capture.captured_at
+    return [
+        (
+            data.date_id,
+            i.movie_id,
+            i.popularity,
+            i.vote_average,
+            i.vote_count,
+            i.rank,
+            captured_at,
+            data.capture.late_capture,
+        )
+        for i in data.items
+    ]
+
+
+def genre_daily_rows(data: DayData) -> list[tuple[Any, ...]]:
+    """Per genre, the day's discovered movies of that genre by the day's own genres (details,
+    else discover's genre_ids): how many, mean and median popularity, mean vote, total votes.
+    Unreadable (None) figures are left out of the means and sums, as SQL's aggregates do."""
+    items = {i.movie_id: i for i in data.items}
+    by_genre: dict[int, list[DiscoverItem]] = defaultdict(list)
+    for movie_id, genre_id in sorted(set(bridge_pairs(data, genre_ids, discover_genre_ids)[1])):
+        by_genre[genre_id].append(items[movie_id])
+
+    def known(values: list[Any]) -> list[Any]:
+        return [v for v in values if v is not None]
+
+    rows = []
+    for genre_id in sorted(by_genre):
+        movies = by_genre[genre_id]
+        popularity = known([i.popularity for i in movies])
+        votes = known([i.vote_average for i in movies])
+        counts = known([i.vote_count for i in movies])
+        rows.append(
+            (
+                data.date_id,
+                genre_id,
+                len(movies),
+                statistics.fmean(popularity) if popularity else None,
+                statistics.median(popularity) if popularity else None,
+                statistics.fmean(votes) if votes else None,
+                sum(counts) if counts else None,
+            )
+        )
+    return rows
+
+
+def pairs_of(
+    keys_of: KeysOf, discover_keys_of: DiscoverKeysOf | None = None
+) -> Callable[[DayData], list[tuple[Any, ...]]]:
+    """A bridge's row builder: the day's (movie, key) pairs."""
+
+    def pairs(data: DayData) -> list[tuple[Any, ...]]:
+        return bridge_pairs(data, keys_of, discover_keys_of)[1]
+
+    return pairs

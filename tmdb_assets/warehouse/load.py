@@ -1,0 +1,277 @@
+"""Warehouse loading: one table, one partition date, one transaction, replayed from raw only.
+
+`load_table_day` reads the day (raw_read.read_day, memoised per run), builds the table's rows
+(its registry entry's pure builder, rows.py) and hands them to the table's loader, all in one
+transaction that takes an advisory lock (per table and date; per table for bridges). Each
+loader is one set-based statement whose batch travels as a single JSONB parameter (see
+resources/warehouse.py). Every load is a pure function of the raw partitions up to its date,
+so rerunning it gives the same rows; a connection lost during it rolls it back and it runs
+again (with_reconnect).
+"""
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, text
+
+from tmdb_assets.capture.read import MissingRawDataError, gc_paused, read_day_on, require_capture
+from tmdb_assets.db.bulk import UpsertResult, batch_rows, batch_source, stage, upsert
+from tmdb_assets.db.queries import query
+from tmdb_assets.db.warehouse import Warehouse, partition_lock, with_reconnect
+from tmdb_assets.transform.payloads import Rejected, date_id
+from tmdb_assets.transform.rows import DayData, bridge_pairs, dim_country_rows
+from tmdb_assets.warehouse.seeds import continents
+
+if TYPE_CHECKING:
+    from tmdb_assets.warehouse.tables import Table
+
+log = logging.getLogger(__name__)
+
+
+def lock_day(conn: Connection, table: str, day: dt.date) -> None:
+    partition_lock(conn, f"{table}:{day.isoformat()}")
+
+
+def load_table_day(
+    warehouse: Warehouse, table: "Table", day: dt.date, logger: Any = None
+) -> tuple[DayData, Any]:
+    """Load one table for one date in one transaction; returns (the day's data, load result)."""
+
+    def load() -> tuple[DayData, Any]:
+        with warehouse.begin() as conn, gc_paused():
+            if table.reads_raw:
+                data = read_day_on(conn, warehouse.url, day)
+            else:
+                data = DayData.without_raw(day)
+            return data, table.load(conn, table, data)
+
+    return with_reconnect(load, logger=logger or log, what=f"{table.name} {day}")
+
+
+# --- dimensions -------------------------------------------------------------------------------
+
+
+def upsert_rows(conn: Connection, table: "Table", data: DayData) -> UpsertResult:
+    """A dimension: the day's rows upserted on the table's key. A row last set from a later day
+    keeps its values (guarded by source_date: SCD type 1 that never regresses)."""
+    lock_day(conn, table.name, data.day)
+    return upsert(
+        conn,
+        table.qualified,
+        table.columns,
+        table.rows(data),
+        table.key,
+        guard=table.guard,
+        merge=dict(table.merge),
+        unless=table.guard_unless,
+    )
+
+
+def record_rejected(conn: Connection, day: dt.date, rejected: list[Rejected]) -> int:
+    """Quarantine what could not be parsed, with its reason (idempotent per day and reason)."""
+    if not rejected:
+        return 0
+    stage(
+        conn,
+        "stg_quarantine",
+        "raw.quarantine",
+        ["partition_date", "source", "movie_id", "reason", "payload", "field"],
+        [(day, r.source, r.movie_id, r.reason, r.payload, r.field) for r in rejected],
+    )
+    conn.execute(query("quarantine_insert"))
+    conn.execute(text("DROP TABLE stg_quarantine"))
+    return len(rejected)
+
+
+def load_dim_movie(conn: Connection, table: "Table", data: DayData) -> UpsertResult:
+    """dim_movie, and the day's quarantine (what its parse set aside, with the reasons)."""
+    lock_day(conn, table.name, data.day)
+    record_rejected(conn, data.day, data.rejected)
+    return upsert_rows(conn, table, data)
+
+
+def load_dim_country(conn: Connection, table: "Table", data: DayData) -> UpsertResult:
+    """dim_country with each country's continent from the country_continent seed."""
+    lock_day(conn, table.name, data.day)
+    return upsert(
+        conn,
+        table.qualified,
+        table.columns,
+        dim_country_rows(data, continents(conn)),
+        table.key,
+        guard=table.guard,
+        merge=dict(table.merge),
+        unless=table.guard_unless,
+    )
+
+
+# --- bridges ----------------------------------------------------------------------------------
+
+
+def load_bridge(conn: Connection, table: "Table", data: DayData) -> dict[str, int]:
+    """Replace the set of each movie whose latest state is this day's (dim_movie.source_date).
+
+    A movie last set from a later day keeps its newer set: out-of-order backfills never regress.
+    One statement (sql/queries/bridge_replace.sql) unpacks the day's rows, deletes the rows
+    that left a set, inserts the ones that joined it and updates the attributes that changed (a
+    credit's character or job). Only rows whose movie and dimension rows exist are inserted: the
+    loader is what keeps the bridge's references whole (checked after every load by the
+    blocking `foreign_keys` check).
+    """
+    fk = table.bridge_key
+    key = table.key[1]
+    # One writer per bridge at a time, whatever the day: two days replacing the same movie's set
+    # at once could otherwise both insert a row.
+    partition_lock(conn, table.name)
+    assert table.bridge_keys is not None
+    movies, pairs = bridge_pairs(data, table.bridge_keys, table.bridge_discover_keys)
+    with_keys = {p[0] for p in pairs}
+    # A row of NULLs stands for "this movie's set is empty today".
+    empty = (None,) * (len(table.columns) - 1)
+    rows = pairs + [(m, *empty) for m in movies - with_keys]
+    attributes = [c for c in table.columns if c not in table.key]
+    on_conflict = "DO NOTHING"
+    if attributes:
+        listed = ", ".join(attributes)
+        excluded = ", ".join(f"EXCLUDED.{c}" for c in attributes)
+        on_conflict = (
+            f"DO UPDATE SET ({listed}) = ROW({excluded}) "
+            f"WHERE (b.{', b.'.join(attributes)}) IS DISTINCT FROM ({excluded})"
+        )
+    statement = query(
+        "bridge_replace",
+        {
+            "source": batch_source(conn, table.qualified, table.columns),
+            "columns": ", ".join(table.columns),
+            "s_columns": ", ".join(f"s.{c}" for c in table.columns),
+            "on_conflict": on_conflict,
+        },
+        table=table.qualified,
+        key=key,
+        ref=fk.column,
+        dim=f"warehouse.{fk.table}",
+        dim_key=fk.table_column,
+    )
+    counts = conn.execute(statement, {"d": data.day, "rows": batch_rows(rows)}).one()
+    asserted, deleted, inserted, updated, wanted, unknown = (int(c) for c in counts)
+    return {
+        "rows": wanted,  # the day's rows (of movies whose latest state is this day)
+        "movies": len(movies),
+        "movies_replaced": asserted,
+        "movies_skipped_newer": len(movies) - asserted,
+        "inserted": inserted,
+        "updated": updated,
+        "deleted": deleted,
+        "unchanged": wanted - inserted - updated,
+        "unknown_keys_skipped": unknown,
+    }
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+def replace_day(conn: Connection, table: "Table", data: DayData) -> dict[str, int]:
+    """Replace the date's fact rows as a whole (one transaction: readers see old or new).
+
+    The old rows come back from the DELETE (to count what the replay left unchanged) and the new
+    ones go straight into the table in one INSERT: no staging copy of the day.
+    """
+    lock_day(conn, table.name, data.day)
+    rows = table.rows(data)
+    cols = ", ".join(table.columns)
+    old = conn.execute(
+        text(f"DELETE FROM {table.qualified} WHERE date_id = :d RETURNING {cols}"),
+        {"d": data.date_id},
+    ).all()
+    conn.execute(
+        text(
+            f"INSERT INTO {table.qualified} ({cols}) "
+            f"{batch_source(conn, table.qualified, table.columns)}"
+        ),
+        {"rows": batch_rows(rows)},
+    )
+    before = {tuple(r) for r in old}
+    unchanged = sum(1 for r in rows if r in before)
+    return {
+        "rows": len(rows),
+        "replaced": len(old),
+        "unchanged": unchanged,
+        "changed_or_new": len(rows) - unchanged,
+    }
+
+
+# --- the catalogue (daily ID export) --------------------------------------------------------
+
+
+def month_after(day: dt.date) -> dt.date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def month_partition(conn: Connection, table: str, day: dt.date) -> str:
+    """The month partition of `table` (a RANGE-on-date_id table) holding `day`, created when
+    missing; returns its name."""
+    first, after = day.replace(day=1), month_after(day)
+    schema, name = table.split(".")
+    partition = f"{name}_{first:%Y_%m}"
+    exists = conn.execute(
+        text("SELECT to_regclass(:p) IS NOT NULL"), {"p": f"{schema}.{partition}"}
+    ).scalar_one()
+    if not exists:
+        conn.execute(
+            text(
+                f"CREATE TABLE IF NOT EXISTS {schema}.{partition} PARTITION OF {table} "
+                f"FOR VALUES FROM ({date_id(first)}) TO ({date_id(after)})"
+            )
+        )
+    return partition
+
+
+def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str, Any]:
+    """Replace the day's rows with the current export capture's, in one transaction: the
+    file's lines are decompressed and parsed into compact arrays (export.ExportRows), then fed
+    to COPY in movie id order (no staging table). Lines that cannot be read are quarantined with
+    their line numbers; the rest loads. The day's month partition and the next are created
+    ahead."""
+    from tmdb_assets.capture.export import EXPORT, ExportRows, stored_chunks
+
+    capture = require_capture(conn, EXPORT, data.day)
+    month_partition(conn, table.qualified, data.day)
+    month_partition(conn, table.qualified, month_after(data.day))
+    lock_day(conn, table.name, data.day)
+    replaced = conn.execute(
+        text(f"DELETE FROM {table.qualified} WHERE date_id = :d"), {"d": data.date_id}
+    ).rowcount
+    rows = ExportRows(stored_chunks(conn.engine, capture.capture_id), data.date_id)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.copy_expert(
+        f"COPY {table.qualified} ({', '.join(table.columns)}) FROM STDIN", rows, size=1 << 16
+    )
+    # The day's quarantine is the current capture's: a recaptured file's lines replace it.
+    conn.execute(
+        text("DELETE FROM raw.quarantine WHERE partition_date = :d AND source = 'export'"),
+        {"d": data.day},
+    )
+    record_rejected(conn, data.day, rows.rejected)
+    return {
+        "rows": rows.rows,
+        "replaced": replaced,
+        "lines": rows.line_no,
+        "duplicate_ids": rows.duplicates,
+        "quarantined_lines": rows.rejected_count,
+        "capture_version": capture.version,
+        "file": str(capture.stats.get("file", "")),
+    }
+
+
+def load_catalogue_day(conn: Connection, table: "Table", data: DayData) -> dict[str, Any]:
+    """The day's catalogue summary (sql/queries/catalogue_day.sql), from its export rows."""
+    lock_day(conn, table.name, data.day)
+    movies, new, removed = conn.execute(query("catalogue_day"), {"d": data.date_id}).one()
+    if not movies:
+        raise MissingRawDataError(
+            f"fact_movie_popularity_daily has no rows for {data.day}: materialize "
+            f"raw_movie_id_export and fact_movie_popularity_daily for {data.day} first."
+        )
+    return {"rows": 1, "movies": movies, "new_movies": new or 0, "removed_movies": removed or 0}

@@ -1,0 +1,42 @@
+"""Rebuild the warehouse from raw: drop the schema, recreate it, replay every captured day.
+
+Raw history is the only copy of the past and is never touched; everything in `warehouse` is a
+pure function of it, so the rebuilt tables equal the originals.
+"""
+
+import datetime as dt
+
+from sqlalchemy import text
+
+from tmdb_assets.capture.read import DISCOVER
+from tmdb_assets.db.migrations import discover_migrations
+from tmdb_assets.db.warehouse import Warehouse
+
+
+def captured_ranges(warehouse: Warehouse, asset: str = DISCOVER) -> list[tuple[dt.date, dt.date]]:
+    """Contiguous ranges of days that have a complete capture of `asset` (the discover pages;
+    raw_movie_id_export for the catalogue)."""
+    days = [
+        r[0]
+        for r in warehouse.rows(
+            "SELECT partition_date FROM raw.capture WHERE asset = :a AND is_current ORDER BY 1",
+            a=asset,
+        )
+    ]
+    ranges: list[tuple[dt.date, dt.date]] = []
+    for day in days:
+        if ranges and day == ranges[-1][1] + dt.timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def recreate_warehouse_schema(warehouse: Warehouse) -> None:
+    """DROP SCHEMA warehouse and re-run the migration files (each is idempotent by design:
+    IF NOT EXISTS / CREATE OR REPLACE), leaving raw and the migrations record as they are."""
+    with warehouse.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS warehouse CASCADE"))
+        cursor = conn.connection.driver_connection.cursor()
+        for migration in discover_migrations():
+            cursor.execute(migration.sql)

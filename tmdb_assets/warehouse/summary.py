@@ -1,0 +1,80 @@
+"""A short, human summary of what the warehouse holds, read from the views."""
+
+import datetime as dt
+
+from tmdb_assets.db.warehouse import Warehouse
+from tmdb_assets.transform.payloads import date_id
+from tmdb_assets.warehouse.tables import TABLES as REGISTRY
+
+TABLES = list(REGISTRY)  # every warehouse table, in the registry's order
+
+
+def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | None) -> str:
+    # A table too big to count (the catalogue: a million rows a day) shows its estimate.
+    counts = {
+        t: warehouse.scalar(
+            f"SELECT count(*) FROM warehouse.{t}"
+            if REGISTRY[t].count_rows
+            else "SELECT coalesce(sum(greatest(c.reltuples, 0))::bigint, 0) FROM pg_inherits i "
+            f"JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'warehouse.{t}'::regclass"
+        )
+        for t in TABLES
+    }
+    last = days[-1] if days else warehouse.scalar("SELECT max(full_date) FROM warehouse.dim_date")
+    lines = []
+    head = "Loaded" if days else "Warehouse"
+    if days:
+        head += f" {days[0]}..{days[-1]} ({len(days)} day{'s' if len(days) > 1 else ''})"
+    if elapsed_s is not None:
+        head += f" in {elapsed_s:.1f}s"
+    lines.append(head)
+    lines.append("  " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    if last is None:
+        lines.append("  (no data yet)")
+        return "\n".join(lines)
+    did = date_id(last)
+    facts = warehouse.scalar(
+        "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = :d", d=did
+    )
+    late = warehouse.scalar(
+        "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = :d AND late_capture", d=did
+    )
+    quarantined = warehouse.scalar("SELECT count(*) FROM raw.quarantine")
+    not_found = warehouse.scalar(
+        "SELECT count(*) FROM warehouse.dim_movie WHERE details_status = 'not_found'"
+    )
+    pending = warehouse.scalar(
+        "SELECT count(*) FROM warehouse.dim_movie WHERE details_status = 'pending'"
+    )
+    lines.append(
+        f"  {last}: {facts} movies{' (late capture)' if late else ''}; details 404: {not_found}; quarantined payloads: {quarantined}"
+        + (f"; known from the export only, details pending: {pending}" if pending else "")
+    )
+    lines.append(f"Top 5 movies on {last} (vw_top_movies):")
+    for rank, title, pop, vote, votes in warehouse.rows(
+        "SELECT popularity_rank, title, popularity, vote_average, vote_count FROM warehouse.vw_top_movies "
+        "WHERE date_id = :d ORDER BY popularity_rank LIMIT 5",
+        d=did,
+    ):
+        lines.append(f"  {rank}. {title}  popularity {pop:.1f}, vote {vote} ({votes} votes)")
+    lines.append(f"Genres on {last} (vw_genre_popularity, top 5 by movies):")
+    for genre, movies, mean_pop, median_pop in warehouse.rows(
+        "SELECT genre, movies, mean_popularity, median_popularity FROM warehouse.vw_genre_popularity "
+        "WHERE date_id = :d ORDER BY movies DESC, genre LIMIT 5",
+        d=did,
+    ):
+        lines.append(
+            f"  {genre}: {movies} movies, mean popularity {mean_pop:.1f}, median {median_pop:.1f}"
+        )
+    lines.append(f"Continents on {last} (vw_continent_popularity):")
+    for continent, movies, mean_pop in warehouse.rows(
+        "SELECT continent, movies, mean_popularity FROM warehouse.vw_continent_popularity "
+        "WHERE date_id = :d ORDER BY movies DESC, continent",
+        d=did,
+    ):
+        lines.append(f"  {continent}: {movies} movies, mean popularity {mean_pop:.1f}")
+    return "\n".join(lines)
+
+
+def print_summary(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | None) -> None:
+    print(summary_text(warehouse, days, elapsed_s))

@@ -1,0 +1,322 @@
+"""The warehouse tables, each declared once.
+
+An entry says everything the code needs about a table: its name, key and columns, the
+dimensions its foreign keys point at, the assets it is derived from, the pure function that
+builds its rows for a day (rows.py), the loader that writes them (load.py), its business
+description and its Dagster group. The asset factory (assets/warehouse.py), the key and
+foreign-key checks, the bridge loader, the CLI summary, the benchmark's floor and the tests'
+inventories all read it. The SQL that creates a table is its numbered migration in sql/.
+
+Adding a table: a migration in sql/, its row builder in rows.py (a transform in transform.py if
+it reads a new field), one entry here, and its tests. See README "Adding a table".
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tmdb_assets.transform import rows
+from tmdb_assets.transform.rows import DayData, DiscoverKeysOf, KeysOf
+from tmdb_assets.warehouse import load
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    table: str  # a warehouse table of this registry
+    table_column: str
+
+
+Loader = Callable[[Any, "Table", DayData], Any]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    description: str
+    rows: Callable[[DayData], list[tuple[Any, ...]]] | None = None
+    load: Loader = load.upsert_rows
+    deps: tuple[str, ...] = ("raw_discover_pages", "raw_movie_details")
+    group: str = "warehouse"
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    guard: str | None = "source_date"  # upserts never let an older day overwrite a newer one
+    guard_unless: str | None = None  # ... except where this holds of the stored row
+    merge: tuple[tuple[str, str], ...] = ()  # column -> SQL applied whatever the guard says
+    reads_raw: bool = True  # False: the rows need only the date (dim_date)
+    partitioned: bool = True  # loaded per day from raw (False: a seed)
+    bridge_keys: KeysOf | None = None  # a bridge: a movie's keys from its details
+    bridge_discover_keys: DiscoverKeysOf | None = None  # ... and from discover, without details
+    count_rows: bool = True  # False: too big to count(*) after each load (the catalogue)
+
+    @property
+    def qualified(self) -> str:
+        return f"warehouse.{self.name}"
+
+    @property
+    def is_bridge(self) -> bool:
+        return self.bridge_keys is not None
+
+    @property
+    def bridge_key(self) -> ForeignKey:
+        """A bridge's dimension side (its other foreign key is the movie)."""
+        (fk,) = [f for f in self.foreign_keys if f.table != "dim_movie"]
+        return fk
+
+
+def columns(names: str) -> tuple[str, ...]:
+    """Column names written as one string, in the order the table declares them."""
+    return tuple(names.split())
+
+
+def _bridge(
+    name: str,
+    key: str,
+    dim: str,
+    description: str,
+    keys: KeysOf,
+    discover_keys: DiscoverKeysOf | None = None,
+    *,
+    ref: str | None = None,
+    attributes: tuple[str, ...] = (),
+    deps: tuple[str, ...] = (),
+) -> Table:
+    """A movie-to-dimension bridge keyed (movie_id, key). `ref` is the column pointing at the
+    dimension when it is not the key (a credit: keyed by credit_id, pointing at its person);
+    `attributes` are the columns after the key (updated in place when they change)."""
+    ref = ref or key
+    cols = ("movie_id", *dict.fromkeys((ref, key)), *attributes)
+    return Table(
+        name,
+        ("movie_id", key),
+        cols,
+        description,
+        rows=rows.pairs_of(keys, discover_keys),
+        load=load.load_bridge,
+        deps=("dim_movie", dim, *deps),
+        foreign_keys=(ForeignKey("movie_id", "dim_movie", "movie_id"), ForeignKey(ref, dim, ref)),
+        guard=None,
+        bridge_keys=keys,
+        bridge_discover_keys=discover_keys,
+    )
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "dim_date",
+            ("date_id",),
+            columns(
+                "date_id full_date year quarter month day iso_week weekday weekday_name is_weekend"
+            ),
+            "Calendar attributes of each loaded day (date_id = YYYYMMDD): year, quarter, "
+            "month, ISO week, weekday, weekend flag.",
+            rows=rows.dim_date_rows,
+            deps=(),
+            guard=None,
+            reads_raw=False,
+        ),
+        Table(
+            "dim_movie",
+            ("movie_id",),
+            columns(
+                "movie_id title original_title original_language overview release_date runtime "
+                "budget revenue status imdb_id adult video homepage tagline collection_id "
+                "collection_name poster_path details_status first_seen_date last_seen_date "
+                "details_fetched_at source_date credits_status"
+            ),
+            "One row per movie ever discovered or listed in TMDb's daily ID export: title, "
+            "languages, release date, runtime, budget, revenue, status, IMDb id, first/last day "
+            "in the discover list. Movies whose details are gone (404) keep their discover "
+            "attributes, flagged by details_status; movies known only from the export are "
+            "'pending' (id, original title, adult, video) until their details arrive.",
+            rows=rows.dim_movie_rows,
+            load=load.load_dim_movie,
+            # A movie known only from the daily ID export (catalogue_movies) takes any day's
+            # discover or details values, whatever day it was learned on.
+            guard_unless="t.details_status = 'pending'",
+            merge=(
+                ("first_seen_date", "LEAST(t.first_seen_date, EXCLUDED.first_seen_date)"),
+                ("last_seen_date", "GREATEST(t.last_seen_date, EXCLUDED.last_seen_date)"),
+            ),
+        ),
+        Table(
+            "dim_genre",
+            ("genre_id",),
+            ("genre_id", "name", "source_date"),
+            "TMDb movie genres (id and name).",
+            rows=rows.dim_genre_rows,
+        ),
+        Table(
+            "dim_company",
+            ("company_id",),
+            ("company_id", "name", "origin_country", "logo_path", "source_date"),
+            "Production companies of the discovered movies, with their country of origin.",
+            rows=rows.dim_company_rows,
+            deps=("raw_movie_details",),
+        ),
+        Table(
+            "dim_country",
+            ("iso_3166_1",),
+            ("iso_3166_1", "name", "native_name", "continent_code", "continent", "source_date"),
+            "Countries TMDb knows (ISO 3166-1, historical codes included) with their continent.",
+            rows=rows.dim_country_rows,
+            load=load.load_dim_country,
+            deps=("raw_discover_pages", "raw_movie_details", "country_continent"),
+            # The continent comes from the seed, not from TMDb: always take the latest mapping.
+            merge=(
+                ("continent_code", "EXCLUDED.continent_code"),
+                ("continent", "EXCLUDED.continent"),
+            ),
+        ),
+        Table(
+            "dim_language",
+            ("iso_639_1",),
+            ("iso_639_1", "english_name", "name", "source_date"),
+            "Languages (ISO 639-1) with English and native names.",
+            rows=rows.dim_language_rows,
+        ),
+        _bridge(
+            "bridge_movie_genre",
+            "genre_id",
+            "dim_genre",
+            "Which genres each movie belongs to.",
+            rows.genre_ids,
+            rows.discover_genre_ids,
+        ),
+        _bridge(
+            "bridge_movie_company",
+            "company_id",
+            "dim_company",
+            "Which companies produced each movie.",
+            rows.company_ids,
+        ),
+        _bridge(
+            "bridge_movie_country",
+            "iso_3166_1",
+            "dim_country",
+            "In which countries each movie was produced.",
+            rows.country_codes,
+        ),
+        _bridge(
+            "bridge_movie_language",
+            "iso_639_1",
+            "dim_language",
+            "Which languages are spoken in each movie.",
+            rows.language_codes,
+        ),
+        Table(
+            "dim_person",
+            ("person_id",),
+            columns(
+                "person_id name original_name gender known_for_department profile_path "
+                "popularity source_date"
+            ),
+            "People credited in the discovered movies' details (cast and crew): name, original "
+            "name, gender, the department they are known for, their TMDb popularity.",
+            rows=rows.dim_person_rows,
+            deps=("raw_movie_details",),
+        ),
+        _bridge(
+            "bridge_movie_cast",
+            "credit_id",
+            "dim_person",
+            "Each movie's cast: who plays which character, in billing order (cast_order).",
+            rows.cast_credits,
+            ref="person_id",
+            attributes=("character", "cast_order"),
+        ),
+        _bridge(
+            "bridge_movie_crew",
+            "credit_id",
+            "dim_person",
+            "Each movie's crew: who worked in which department and job (a person may hold "
+            "several jobs).",
+            rows.crew_credits,
+            ref="person_id",
+            attributes=("department", "job"),
+            # After the cast: its check that every movie with details has credits reads both.
+            deps=("bridge_movie_cast",),
+        ),
+        Table(
+            "fact_movie_daily",
+            ("date_id", "movie_id"),
+            columns(
+                "date_id movie_id popularity vote_average vote_count discover_rank captured_at "
+                "late_capture"
+            ),
+            "One row per movie and day: popularity, vote average and vote count as TMDb "
+            "reported them at the end of the day, with the movie's rank in the discover list and "
+            "when it was captured (late captures flagged).",
+            rows=rows.fact_rows,
+            load=load.replace_day,
+            deps=("raw_discover_pages", "dim_movie", "dim_date"),
+            foreign_keys=(
+                ForeignKey("movie_id", "dim_movie", "movie_id"),
+                ForeignKey("date_id", "dim_date", "date_id"),
+            ),
+            guard=None,
+        ),
+        Table(
+            "fact_genre_daily",
+            ("date_id", "genre_id"),
+            columns(
+                "date_id genre_id movies mean_popularity median_popularity mean_vote_average "
+                "total_votes"
+            ),
+            "Per day and genre: how many of the day's discovered movies have the genre (by the "
+            "genres TMDb gave that day) and their mean and median popularity, mean vote and "
+            "total votes. A year of genre history in a few rows per genre (vw_genre_popularity).",
+            rows=rows.genre_daily_rows,
+            load=load.replace_day,
+            deps=("raw_discover_pages", "raw_movie_details", "dim_genre", "dim_date"),
+            foreign_keys=(
+                ForeignKey("genre_id", "dim_genre", "genre_id"),
+                ForeignKey("date_id", "dim_date", "date_id"),
+            ),
+            guard=None,
+        ),
+        Table(
+            "fact_movie_popularity_daily",
+            ("date_id", "movie_id"),
+            columns("date_id movie_id popularity adult video"),
+            "Every movie TMDb lists, every day (about a million): its popularity and flags from "
+            "TMDb's daily ID export (partition D: the file built the morning after D ended). "
+            "Partitioned by month; a day within TMDb's three-month retention can be re-captured "
+            "with its true values.",
+            load=load.load_export_day,
+            deps=("raw_movie_id_export",),
+            guard=None,
+            reads_raw=False,
+            count_rows=False,
+        ),
+        Table(
+            "fact_catalogue_daily",
+            ("date_id",),
+            columns(
+                "date_id movies previous_date_id new_movies removed_movies adult_movies "
+                "video_movies mean_popularity median_popularity p90_popularity p99_popularity "
+                "max_popularity zero_popularity"
+            ),
+            "Per export day: how many movies TMDb lists, how many ids are new and how many "
+            "gone since the previous export day, and the popularity distribution (mean, median, "
+            "90th and 99th percentiles, max, zeros). A quarter of catalogue history in 90 rows.",
+            load=load.load_catalogue_day,
+            deps=("fact_movie_popularity_daily",),
+            guard=None,
+            reads_raw=False,
+        ),
+    )
+}
+
+SEED = Table(
+    "country_continent",
+    ("iso_3166_1",),
+    ("iso_3166_1", "country_name", "continent_code", "continent"),
+    "data/country_continent.csv: each ISO 3166-1 country code with its continent.",
+    deps=(),
+    guard=None,
+    partitioned=False,
+)
