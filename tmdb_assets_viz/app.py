@@ -14,7 +14,11 @@ TITLE = "TMDb daily popularity"
 st.set_page_config(page_title=TITLE, layout="wide")
 st.title(TITLE)
 
-url = data.database_url()
+try:
+    url = data.database_url()
+except data.NoDatabaseError as exc:
+    st.error(str(exc))
+    st.stop()
 
 
 @st.cache_resource

@@ -13,19 +13,33 @@ import pandas as pd
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from tmdb_assets.db.embedded import normalize_url
+# The dashboard is a package of its own: it imports nothing from the pipeline (import-linter's
+# independence contract), so the two or three lines it shares with it are its own.
+
+
+class NoDatabaseError(RuntimeError):
+    """Neither URL is set: the dashboard was not started by `tmdb-assets viz`."""
+
+
+def normalize_url(url: str) -> str:
+    """Plain postgresql:// URLs with the installed driver (SQLAlchemy 2.1 assumes psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
 
 
 def database_url() -> str:
     """TMDB_DASHBOARD_DATABASE_URL (set by `tmdb-assets viz`: the read-only login), else
-    TMDB_DATABASE_URL, else the embedded server, like every other command."""
-    url = os.environ.get("TMDB_DASHBOARD_DATABASE_URL", "").strip()
-    if url:
-        return normalize_url(url)
-    # Only without `tmdb-assets viz`: resolving the embedded server imports the pipeline.
-    from tmdb_assets.db.warehouse import resolve_database_url
-
-    return resolve_database_url(os.environ.get("TMDB_DATABASE_URL"))
+    TMDB_DATABASE_URL."""
+    for name in ("TMDB_DASHBOARD_DATABASE_URL", "TMDB_DATABASE_URL"):
+        url = os.environ.get(name, "").strip()
+        if url:
+            return normalize_url(url)
+    raise NoDatabaseError(
+        "No warehouse to read: start the dashboard with `tmdb-assets viz` (it starts the embedded "
+        "PostgreSQL and passes the read-only login), or set TMDB_DATABASE_URL."
+    )
 
 
 def engine_for(url: str) -> Engine:

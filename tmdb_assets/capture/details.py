@@ -14,13 +14,20 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, text
 
+from tmdb_assets.capture.lifecycle import (
+    PendingCapture,
+    completed_meanwhile,
+    make_current,
+    open_or_resume,
+    open_version,
+)
 from tmdb_assets.capture.read import (
     DETAILS,
     DISCOVER,
@@ -34,7 +41,7 @@ from tmdb_assets.capture.read import (
 )
 from tmdb_assets.db.bulk import copy_into, stage
 from tmdb_assets.db.queries import query
-from tmdb_assets.db.warehouse import Warehouse, partition_lock, with_reconnect
+from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect
 from tmdb_assets.settings import get_settings
 from tmdb_assets.tmdb.client import TMDbClient
 from tmdb_assets.transform.days import end_of_day, is_late
@@ -51,80 +58,6 @@ DETAILS_APPEND = ("credits",)
 
 class LateCaptureError(RuntimeError):
     """Capturing the day now would record today's TMDb as that day's, and it was not asked for."""
-
-
-def _open_capture(
-    conn: Connection,
-    asset: str,
-    day: dt.date,
-    params: dict[str, Any],
-    reusable: Callable[[CaptureInfo], bool] | None = None,
-) -> tuple[int, int] | CaptureInfo:
-    """Insert a new (not yet current) capture version; returns (capture_id, version).
-
-    Writers of one partition serialise on an advisory lock. When a capture that `reusable`
-    accepts completed while this run was fetching (the schedule and a backfill racing on one
-    day), that capture is returned instead, so the race leaves one capture, not two.
-    """
-    partition_lock(conn, f"{asset}:{day.isoformat()}")
-    done = current_capture(conn, asset, day) if reusable else None
-    if done is not None and reusable(done):
-        done.reused = True
-        return done
-    version = conn.execute(
-        text(
-            "SELECT coalesce(max(version), 0) + 1 FROM raw.capture WHERE asset = :a AND partition_date = :d"
-        ),
-        {"a": asset, "d": day},
-    ).scalar_one()
-    capture_id = conn.execute(
-        text(
-            "INSERT INTO raw.capture (asset, partition_date, version, request_params) "
-            "VALUES (:a, :d, :v, CAST(:p AS jsonb)) RETURNING capture_id"
-        ),
-        {"a": asset, "d": day, "v": version, "p": json.dumps(params)},
-    ).scalar_one()
-    return capture_id, version
-
-
-def _close_capture(conn: Connection, info: CaptureInfo, stats: dict[str, Any]) -> None:
-    conn.execute(
-        text(
-            "UPDATE raw.capture SET is_current = false "
-            "WHERE asset = :a AND partition_date = :d AND is_current"
-        ),
-        {"a": info.asset, "d": info.partition_date},
-    )
-    conn.execute(
-        text(
-            "UPDATE raw.capture SET is_current = true, completed_at = now(), captured_at = :c, "
-            "late_capture = :l, stats = CAST(:s AS jsonb) WHERE capture_id = :id"
-        ),
-        {
-            "c": info.captured_at,
-            "l": info.late_capture,
-            "s": json.dumps(stats, default=str),
-            "id": info.capture_id,
-        },
-    )
-
-
-def _make_current(
-    conn: Connection,
-    asset: str,
-    day: dt.date,
-    capture_id: int,
-    version: int,
-    captured_at: dt.datetime,
-    grace_hours: float | None,
-    stats: dict[str, Any],
-) -> CaptureInfo:
-    """Make a complete capture the partition's current one (late-flagged when it is; never,
-    with grace_hours None: a capture that holds the day's own state whenever it is taken)."""
-    late = grace_hours is not None and is_late(day, captured_at, grace_hours)
-    info = CaptureInfo(capture_id, asset, day, version, captured_at, late, stats)
-    _close_capture(conn, info, stats)
-    return info
 
 
 # --- discover ---------------------------------------------------------------------------------
@@ -215,17 +148,13 @@ def capture_discover(
 
     def write() -> CaptureInfo:
         with warehouse.begin() as conn:
-            opened = _open_capture(
-                conn,
-                DISCOVER,
-                day,
-                {**params, "pages": pages},
-                None if recapture else lambda c: True,
-            )
-            if isinstance(opened, CaptureInfo):
+            lock_day(conn, DISCOVER, day)
+            done = None if recapture else completed_meanwhile(conn, DISCOVER, day, lambda c: True)
+            if done is not None:
                 logger.info(f"{DISCOVER} {day}: another run captured it meanwhile; reusing it")
-                return opened
-            capture_id, version = opened
+                return done
+            pending = open_version(conn, DISCOVER, day, {**params, "pages": pages})
+            capture_id = pending.capture_id
             copy_into(
                 conn,
                 "raw.discover_page",
@@ -238,9 +167,7 @@ def capture_discover(
                 ["capture_id", "list_name", "captured_at", "payload"],
                 ((capture_id, name, r.date, r.data) for name, r in references.items()),
             )
-            return _make_current(
-                conn, DISCOVER, day, capture_id, version, captured_at, grace_hours, stats
-            )
+            return make_current(conn, DISCOVER, day, pending, captured_at, grace_hours, stats)
 
     # The write is one transaction: a connection lost during it commits nothing, so it is
     # simply tried again (the pages are still in memory: no request is repeated).
@@ -421,38 +348,25 @@ def copy_current_details(warehouse: Warehouse, capture_id: int, plan: DetailsPla
 
 def open_details_capture(
     warehouse: Warehouse, plan: DetailsPlan, params: dict[str, Any], recapture: bool
-) -> CaptureInfo | tuple[int, int, set[int]]:
-    """The version this run writes into: a pending one left by a failed run (resumed), or a
-    new one. Returns (capture id, version, movies it already holds), or the current capture
-    when another run completed one for the same discover capture meanwhile."""
+) -> CaptureInfo | PendingCapture:
+    """The version this run writes into: a pending one left by a failed run for the same
+    discover capture (resumed), or a new one; or the current capture when another run
+    completed one for the same discover capture meanwhile."""
     day, discover_id = plan.day, plan.discover.capture_id
     with warehouse.begin() as conn:
-        partition_lock(conn, f"{DETAILS}:{day.isoformat()}")
-        current = current_capture(conn, DETAILS, day)
-        if current and not recapture and follows(current, discover_id):
-            current.reused = True
-            return current
-        pending = conn.execute(
-            query("details_pending_version"),
-            {
-                "a": DETAILS,
-                "d": day,
-                "dc": str(discover_id),
-                # Never resume a version older than the current one: what it holds is older.
-                "after": current.capture_id if current else 0,
-            },
-        ).one_or_none()
-        if pending is not None:
-            have = conn.execute(
-                text("SELECT movie_id FROM raw.movie_details WHERE capture_id = :c"),
-                {"c": pending[0]},
-            ).scalars()
-            return pending[0], pending[1], set(have)
-        opened = _open_capture(
-            conn, DETAILS, day, {**params, "discover_capture_id": discover_id}, None
+        lock_day(conn, DETAILS, day)
+        if not recapture:
+            done = completed_meanwhile(conn, DETAILS, day, lambda c: follows(c, discover_id))
+            if done is not None:
+                return done
+        return open_or_resume(
+            conn,
+            DETAILS,
+            day,
+            {**params, "discover_capture_id": discover_id},
+            current=current_capture(conn, DETAILS, day),
+            discover_capture_id=discover_id,
         )
-        assert not isinstance(opened, CaptureInfo)
-        return opened[0], opened[1], set()
 
 
 def persist_details(
@@ -516,7 +430,7 @@ def fetch_details_into(
 
 
 def held_details(
-    conn: Connection, what: str, capture_id: int, version: int, planned: Iterable[int]
+    conn: Connection, what: str, pending: PendingCapture, planned: Iterable[int]
 ) -> tuple[list[Any], int, int]:
     """A pending details capture's rows (movie_id, http_status, unreadable, fetched_at), checked
     to hold every planned movie, and how many are 404s and unreadable bodies."""
@@ -525,13 +439,13 @@ def held_details(
             "SELECT movie_id, http_status, payload IS NULL AND body IS NOT NULL, "
             "fetched_at FROM raw.movie_details WHERE capture_id = :c"
         ),
-        {"c": capture_id},
+        {"c": pending.capture_id},
     ).all()
     held = {r[0] for r in rows}
     missing = [m for m in planned if m not in held]
     if missing:
         raise RuntimeError(
-            f"{what}: capture v{version} lacks {len(missing)} planned movies "
+            f"{what}: capture v{pending.version} lacks {len(missing)} planned movies "
             f"(e.g. {missing[:5]}); rerun to fetch them"
         )
     not_found = sum(1 for r in rows if r[1] == 404)
@@ -542,8 +456,7 @@ def held_details(
 def make_details_current(
     warehouse: Warehouse,
     plan: DetailsPlan,
-    capture_id: int,
-    version: int,
+    pending: PendingCapture,
     *,
     grace_hours: float,
     recapture: bool,
@@ -556,7 +469,7 @@ def make_details_current(
 
     def close() -> CaptureInfo:
         with warehouse.begin() as conn:
-            partition_lock(conn, f"{DETAILS}:{day.isoformat()}")
+            lock_day(conn, DETAILS, day)
             current = current_capture(conn, DETAILS, day)
             if current and not recapture and follows(current, plan.discover.capture_id):
                 conn.execute(
@@ -564,12 +477,15 @@ def make_details_current(
                         "UPDATE raw.capture SET completed_at = now(), stats = CAST(:s AS jsonb) "
                         "WHERE capture_id = :c AND completed_at IS NULL"
                     ),
-                    {"c": capture_id, "s": json.dumps({"superseded_by": current.capture_id})},
+                    {
+                        "c": pending.capture_id,
+                        "s": json.dumps({"superseded_by": current.capture_id}),
+                    },
                 )
                 current.reused = True
                 return current
             rows, not_found, invalid = held_details(
-                conn, f"{DETAILS} {day}", capture_id, version, [*plan.reasons, *plan.copies]
+                conn, f"{DETAILS} {day}", pending, [*plan.reasons, *plan.copies]
             )
             copied = len(plan.copies)
             earliest = min((r[3] for r in rows), default=None)
@@ -586,9 +502,7 @@ def make_details_current(
                 "change_days_checked": plan.change_days_checked,
                 **run_stats,
             }
-            return _make_current(
-                conn, DETAILS, day, capture_id, version, captured_at, grace_hours, stats
-            )
+            return make_current(conn, DETAILS, day, pending, captured_at, grace_hours, stats)
 
     return with_reconnect(close, what=f"{DETAILS} {day}: making the capture current")
 
@@ -620,20 +534,23 @@ def capture_details(
     if isinstance(opened, CaptureInfo):
         logger.info(f"{DETAILS} {day}: another run captured it meanwhile; reusing it")
         return opened
-    capture_id, version, have = opened
+    have = opened.held
     todo = [m for m in plan.reasons if m not in have]
     logger.info(
         f"{DETAILS} {day}: {len(plan.discovered)} discovered, {len(plan.reasons)} to fetch "
         f"({plan.counts or 'none'}), reusing {len(plan.discovered) - len(plan.reasons)}"
-        + (f"; resuming v{version}: {len(have)} already fetched, {len(todo)} left" if have else "")
+        + (
+            f"; resuming v{opened.version}: {len(have)} already fetched, {len(todo)} left"
+            if have
+            else ""
+        )
     )
-    copy_current_details(warehouse, capture_id, plan)
-    fetch_details_into(warehouse, client, capture_id, plan, todo, logger)
+    copy_current_details(warehouse, opened.capture_id, plan)
+    fetch_details_into(warehouse, client, opened.capture_id, plan, todo, logger)
     return make_details_current(
         warehouse,
         plan,
-        capture_id,
-        version,
+        opened,
         grace_hours=grace_hours,
         recapture=recapture,
         run_stats={

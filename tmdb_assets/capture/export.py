@@ -29,7 +29,7 @@ import orjson
 import requests
 from sqlalchemy import Engine, text
 
-from tmdb_assets.capture.details import _make_current, _open_capture
+from tmdb_assets.capture.lifecycle import PendingCapture, make_current, open_version
 from tmdb_assets.capture.read import CaptureInfo, current_capture
 from tmdb_assets.db.bulk import text_value
 from tmdb_assets.db.warehouse import Warehouse
@@ -133,7 +133,7 @@ def capture_export(
             f"wants {names} (TMDB_INCLUDE_ADULT): capturing a new version beside it"
         )
     started = time.perf_counter()
-    capture_id = version = None
+    pending: PendingCapture | None = None
     stats: dict[str, Any] = {"bytes": 0, "chunks": 0, "lines": 0, "files": names, "sha256": []}
     try:
         for name in names:
@@ -151,17 +151,15 @@ def capture_export(
                 if resp.status_code in (403, 404):
                     raise _missing(day, name, resp)
                 resp.raise_for_status()
-                if capture_id is None:
+                if pending is None:
                     captured_at = _built_at(resp)
                     with warehouse.begin() as conn:
-                        opened = _open_capture(
+                        pending = open_version(
                             conn, EXPORT, day, {"file": names[0], "files": names, "url": url}
                         )
-                    assert not isinstance(opened, CaptureInfo)
-                    capture_id, version = opened
                 part = _stream_chunks(
                     warehouse,
-                    capture_id,
+                    pending.capture_id,
                     resp.raw.stream(CHUNK, decode_content=False),
                     first_seq=stats["chunks"],
                 )
@@ -170,10 +168,10 @@ def capture_export(
             stats["sha256"].append(part["sha256"])
             stats.setdefault("lines_by_file", {})[name] = part["lines"]
     except BaseException:
-        if capture_id is not None:
-            _discard(warehouse, capture_id)
+        if pending is not None:
+            _discard(warehouse, pending.capture_id)
         raise
-    assert capture_id is not None and version is not None
+    assert pending is not None
     stats.update(
         file=names[0],
         sha256=stats["sha256"][0] if len(names) == 1 else stats["sha256"],
@@ -181,7 +179,7 @@ def capture_export(
     )
     with warehouse.begin() as conn:
         # Never late: the file is that day's own state, whenever it is downloaded.
-        info = _make_current(conn, EXPORT, day, capture_id, version, captured_at, None, stats)
+        info = make_current(conn, EXPORT, day, pending, captured_at, None, stats)
     logger.info(
         f"{EXPORT} {day}: captured v{info.version}: {', '.join(names)}, {stats['lines']:,} "
         f"lines, {stats['bytes']:,} bytes in {stats['download_s']}s"

@@ -232,7 +232,7 @@ def read_day_on(conn: Connection, url: str, day: dt.date) -> DayData:
     return data
 
 
-def _parse_details(movie_id: int, payload: Any, body: str | None = None) -> MovieDetails | Rejected:
+def parse_details(movie_id: int, payload: Any, body: str | None = None) -> MovieDetails | Rejected:
     if payload is None and body is not None:
         return Rejected(
             "details",
@@ -246,7 +246,7 @@ def _parse_details(movie_id: int, payload: Any, body: str | None = None) -> Movi
         return Rejected("details", movie_id, str(exc), payload)
 
 
-def _apply_details(data: DayData, movie_id: int, parsed: MovieDetails | Rejected) -> None:
+def apply_details(data: DayData, movie_id: int, parsed: MovieDetails | Rejected) -> None:
     if isinstance(parsed, Rejected):
         data.details_status[movie_id] = "invalid"
         data.rejected.append(parsed)
@@ -278,7 +278,7 @@ def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> D
     memo = _details_memo
     need = [(key[1], m) for m, key in keys.items() if key not in memo]
     fresh = {
-        keys[m]: _parse_details(m, payload, body)
+        keys[m]: parse_details(m, payload, body)
         for _capture, m, payload, body in details_payloads(conn, need)
     }
     with _cache_lock:
@@ -293,7 +293,7 @@ def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> D
             continue
         parsed = fresh.get(keys[movie_id]) or memo.get(keys[movie_id])
         if parsed is not None:  # None: the row vanished between the two reads (never seen)
-            _apply_details(data, movie_id, parsed)
+            apply_details(data, movie_id, parsed)
     return data
 
 

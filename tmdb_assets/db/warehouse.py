@@ -1,6 +1,7 @@
 """The warehouse's PostgreSQL: URLs, one engine per database, transactions that say when the
 connection was lost, and retrying whole transactions after a lost connection (tenacity)."""
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -109,6 +110,11 @@ def get_engine(url: str) -> Engine:
 def partition_lock(conn: Connection, name: str) -> None:
     """Serialise writers of one (asset, partition) until the transaction ends."""
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:n))"), {"n": name})
+
+
+def lock_day(conn: Connection, name: str, day: dt.date) -> None:
+    """Serialise the writers of one asset's (or table's) day until the transaction ends."""
+    partition_lock(conn, f"{name}:{day.isoformat()}")
 
 
 class Warehouse:

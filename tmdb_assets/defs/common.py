@@ -12,6 +12,7 @@ from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.defs.checks import check_specs, evaluate_checks
 from tmdb_assets.defs.partitions import daily_partitions, partition_days
 from tmdb_assets.defs.resources import QualityResource, WarehouseResource
+from tmdb_assets.tmdb.client import TMDbClient
 from tmdb_assets.warehouse.load import load_table_day
 from tmdb_assets.warehouse.tables import Table
 
@@ -190,3 +191,16 @@ def markdown_table(columns: list[str], rows: list) -> str:
     for row in rows:
         lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
     return "\n".join(lines)
+
+
+def client_metadata(client: TMDbClient) -> dict[str, Any]:
+    """What a run asked TMDb: requests, retries, 429s, 5xx, 404s, time waiting on the limiter."""
+    s = client.stats.as_dict()
+    return {
+        "requests": s["requests"],
+        "retries": s["retries"],
+        "http_429": s["http_429"],
+        "http_5xx": s["http_5xx"],
+        "not_found": s["not_found"],
+        "rate_limit_wait_s": s["rate_wait_s"],
+    }

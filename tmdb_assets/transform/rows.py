@@ -51,7 +51,7 @@ class DayData:
     @property
     def movie_ids(self) -> list[int]:
         """The movies the day speaks of: its discovered movies, in rank order; a day of details
-        alone (the long tail's, catalogue.read_tail_day): those, in id order."""
+        alone (the long tail's, warehouse/catalogue.read_tail_day): those, in id order."""
         if self.capture is None and not self.items:
             return sorted(self.details)
         return [i.movie_id for i in self.items]

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
+from tmdb_assets.capture.quarantine import record_rejected
 from tmdb_assets.capture.read import MissingRawDataError, gc_paused, read_day_on, require_capture
-from tmdb_assets.db.bulk import UpsertResult, batch_rows, batch_source, stage, upsert
+from tmdb_assets.db.bulk import UpsertResult, batch_rows, batch_source, upsert
 from tmdb_assets.db.queries import query
-from tmdb_assets.db.warehouse import Warehouse, partition_lock, with_reconnect
-from tmdb_assets.transform.payloads import Rejected, date_id
+from tmdb_assets.db.warehouse import Warehouse, lock_day, partition_lock, with_reconnect
+from tmdb_assets.transform.payloads import date_id
 from tmdb_assets.transform.rows import DayData, bridge_pairs, dim_country_rows
 from tmdb_assets.warehouse.seeds import continents
 
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
     from tmdb_assets.warehouse.tables import Table
 
 log = logging.getLogger(__name__)
-
-
-def lock_day(conn: Connection, table: str, day: dt.date) -> None:
-    partition_lock(conn, f"{table}:{day.isoformat()}")
 
 
 def load_table_day(
@@ -66,22 +63,6 @@ def upsert_rows(conn: Connection, table: "Table", data: DayData) -> UpsertResult
         merge=dict(table.merge),
         unless=table.guard_unless,
     )
-
-
-def record_rejected(conn: Connection, day: dt.date, rejected: list[Rejected]) -> int:
-    """Quarantine what could not be parsed, with its reason (idempotent per day and reason)."""
-    if not rejected:
-        return 0
-    stage(
-        conn,
-        "stg_quarantine",
-        "raw.quarantine",
-        ["partition_date", "source", "movie_id", "reason", "payload", "field"],
-        [(day, r.source, r.movie_id, r.reason, r.payload, r.field) for r in rejected],
-    )
-    conn.execute(query("quarantine_insert"))
-    conn.execute(text("DROP TABLE stg_quarantine"))
-    return len(rejected)
 
 
 def load_dim_movie(conn: Connection, table: "Table", data: DayData) -> UpsertResult:

@@ -1,15 +1,16 @@
 """The long tail of the catalogue: dim_movie learns every movie of the daily ID export, and
-their details arrive over time within a daily request budget (catalogue.py)."""
+their details arrive over time within a daily request budget (capture/tail.py, warehouse/catalogue.py)."""
 
 import dagster as dg
 from pydantic import Field
 
-from tmdb_assets.capture import tail as catalogue
+from tmdb_assets.capture import tail
 from tmdb_assets.defs.checks import evaluate_checks
-from tmdb_assets.defs.common import partitioned_asset, per_day_events
+from tmdb_assets.defs.common import client_metadata, partitioned_asset, per_day_events
 from tmdb_assets.defs.partitions import partition_days
-from tmdb_assets.defs.raw.assets import RawCaptureConfig, _client_metadata
+from tmdb_assets.defs.raw.assets import RawCaptureConfig
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
+from tmdb_assets.warehouse import catalogue
 
 
 @partitioned_asset(
@@ -57,7 +58,7 @@ class TailCaptureConfig(RawCaptureConfig):
 
 
 @partitioned_asset(
-    catalogue.TAIL,
+    tail.TAIL,
     group="raw",
     deps=["catalogue_movies"],
     pool="tmdb_api",
@@ -80,7 +81,7 @@ def raw_movie_tail_details(
     per_day = {}
     try:
         for day in days:
-            info = catalogue.capture_tail(
+            info = tail.capture_tail(
                 wh,
                 client,
                 day,
@@ -113,13 +114,13 @@ def raw_movie_tail_details(
             }
     finally:
         client.close()
-    yield from per_day_events(context, days, per_day, _client_metadata(client))
+    yield from per_day_events(context, days, per_day, client_metadata(client))
 
 
 @partitioned_asset(
     "catalogue_movie_details",
     group="warehouse",
-    deps=[catalogue.TAIL],
+    deps=[tail.TAIL],
     description="The long tail's details of the day into dim_movie (details_status from "
     "'pending' to 'ok', or 'not_found' for a 404), the genres, companies, countries, languages "
     "and people they name, and the bridges, in one transaction. A day without a tail capture "

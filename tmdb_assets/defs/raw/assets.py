@@ -7,7 +7,7 @@ from tmdb_assets.capture import details as capture
 from tmdb_assets.capture import export
 from tmdb_assets.capture.read import DETAILS, DISCOVER, CaptureInfo
 from tmdb_assets.defs.checks import evaluate_checks
-from tmdb_assets.defs.common import partitioned_asset, per_day_events
+from tmdb_assets.defs.common import client_metadata, partitioned_asset, per_day_events
 from tmdb_assets.defs.partitions import partition_days
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
 from tmdb_assets.settings import get_settings
@@ -46,18 +46,6 @@ def _capture_days(context, tmdb: TMDbResource, warehouse: WarehouseResource, cap
         return [capture_one(wh, client, day) for day in partition_days(context)], client
     finally:
         client.close()
-
-
-def _client_metadata(client) -> dict:
-    s = client.stats.as_dict()
-    return {
-        "requests": s["requests"],
-        "retries": s["retries"],
-        "http_429": s["http_429"],
-        "http_5xx": s["http_5xx"],
-        "not_found": s["not_found"],
-        "rate_limit_wait_s": s["rate_wait_s"],
-    }
 
 
 def _discover_day(i: CaptureInfo) -> dict:
@@ -126,7 +114,7 @@ def _capture_discover(context, config: RawCaptureConfig, tmdb: TMDbResource, war
     per_day = {i.partition_date: _discover_day(i) for i in infos}
     run_meta = {
         "late_partitions": [str(i.partition_date) for i in infos if i.late_capture],
-        **_client_metadata(client),
+        **client_metadata(client),
     }
     yield from per_day_events(context, days, per_day, run_meta)
 
@@ -187,7 +175,7 @@ def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, ware
     )
     days = [i.partition_date for i in infos]
     per_day = {i.partition_date: _details_day(i) for i in infos}
-    yield from per_day_events(context, days, per_day, _client_metadata(client))
+    yield from per_day_events(context, days, per_day, client_metadata(client))
 
 
 class ExportCaptureConfig(dg.Config):
