@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo viz test test-fast lint dev stop clean lock
+.PHONY: demo viz test test-fast lint dev stop clean lock docs
 
 # The exact versions of requirements.lock (the ones the tests pass with; the Docker image uses
 # the same file).
@@ -31,19 +31,22 @@ viz: $(STAMP)
 # as they compute, so a 2-core machine runs 4 at a time well (173 s against 185 s with 3).
 JOBS ?= 4
 
-## Lint, format check and the whole test suite (real PostgreSQL, real HTTP simulator).
+## Lint, format check, the import layers and the whole test suite (real PostgreSQL, real HTTP
+## simulator).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n $(JOBS) --dist loadgroup
 
 ## The edit loop: lint and every test not marked slow (no Dagster UI, no CLI end-to-end runs).
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n $(JOBS) --dist loadgroup -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 ## The Dagster UI (webserver + daemon) on http://127.0.0.1:3000
 dev: $(STAMP)
@@ -58,3 +61,7 @@ stop:
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 	@echo "kept .tmdb_data/ (warehouse, raw captures, Dagster runs); make stop && rm -rf .tmdb_data removes it"
+
+## Regenerate docs/configuration.md's settings table from tmdb_assets/settings.py.
+docs: $(STAMP)
+	$(BIN)/python -m tmdb_assets.settings docs/configuration.md

@@ -234,5 +234,19 @@ def markdown_table() -> str:
     return "\n".join(lines)
 
 
+BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
+
+
+def write_table(path: Path) -> None:
+    """Put the table between the markers of `path` (docs/configuration.md)."""
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{BEGIN}\n{markdown_table()}\n{END}{tail}", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    sys.stdout.write(markdown_table() + "\n")
+    if len(sys.argv) > 1:
+        write_table(Path(sys.argv[1]))
+    else:
+        sys.stdout.write(markdown_table() + "\n")

@@ -22,6 +22,7 @@ import time
 import zlib
 from array import array
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import numpy as np
@@ -231,8 +232,6 @@ def _discard(warehouse: Warehouse, capture_id: int) -> None:
 
 def _built_at(resp: requests.Response) -> dt.datetime:
     """When TMDb built the file (Last-Modified), else when the server answered (Date)."""
-    from email.utils import parsedate_to_datetime
-
     for header in ("Last-Modified", "Date"):
         value = resp.headers.get(header)
         if value:

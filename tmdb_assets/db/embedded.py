@@ -7,6 +7,12 @@ import warnings
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+with warnings.catch_warnings():
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); harmless here.
+    warnings.simplefilter("ignore")
+    import pgserver
 
 from tmdb_assets.settings import state_dir
 
@@ -21,11 +27,6 @@ def embedded_server_uri(pgdata: Path | None = None) -> str:
     The server is left running when this process exits (cleanup_mode=None) so later CLI calls,
     the Dagster webserver and its run workers all share one server and one data folder.
     """
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); harmless here.
-        warnings.simplefilter("ignore")
-        import pgserver  # imported lazily: only needed when no external database is configured
-
     pgdata = (pgdata or state_dir() / "pg").resolve()
     with _lock:
         server = _servers.get(pgdata)
@@ -47,8 +48,6 @@ def embedded_database_url(database: str, pgdata: Path | None = None) -> str:
 
 
 def with_database(uri: str, database: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(normalize_url(uri)).set(database=database).render_as_string(hide_password=False)
 
 

@@ -16,6 +16,7 @@ import dagster as dg
 from tmdb_assets.capture.read import DISCOVER, capture_problems, current_capture
 from tmdb_assets.db.queries import sql
 from tmdb_assets.db.warehouse import Warehouse
+from tmdb_assets.defs.metadata import markdown_table
 from tmdb_assets.defs.resources import QualityResource
 from tmdb_assets.transform.days import end_of_day
 from tmdb_assets.transform.payloads import date_id
@@ -175,8 +176,6 @@ class Rows:
         self.rows = [list(r) for r in rows]
 
     def metadata(self) -> dg.MetadataValue:
-        from tmdb_assets.defs.common import markdown_table
-
         if not self.rows:
             return dg.MetadataValue.md("(none)")
         return dg.MetadataValue.md(markdown_table(self.columns, self.rows))

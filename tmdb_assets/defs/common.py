@@ -186,13 +186,6 @@ def _load_days(
     yield from per_day_events(context, days, per_day, metadata)
 
 
-def markdown_table(columns: list[str], rows: list) -> str:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
-    return "\n".join(lines)
-
-
 def client_metadata(client: TMDbClient) -> dict[str, Any]:
     """What a run asked TMDb: requests, retries, 429s, 5xx, 404s, time waiting on the limiter."""
     s = client.stats.as_dict()

@@ -6,10 +6,12 @@ TMDB_DATABASE_URL's database (the instance's tables live in its public schema, b
 and `warehouse`), else the embedded server's `dagster` database.
 """
 
+import psycopg2
 import yaml
 from dagster import Field, StringSource
 from dagster._serdes import ConfigurableClassData
 from dagster_postgres import DagsterPostgresStorage
+from sqlalchemy.engine import make_url
 
 from tmdb_assets.db.embedded import embedded_database_url, normalize_url
 from tmdb_assets.settings import get_settings
@@ -36,9 +38,6 @@ INSTANCE_TABLES = ("runs", "instance_info", "event_logs", "jobs", "alembic_versi
 def probe_instance_database(url: str, timeout_s: int = 5) -> bool:
     """Connect once, quickly: an unreachable database is one clear line, not a long traceback
     from dagster-postgres' own retries. Returns whether the instance's tables exist."""
-    import psycopg2
-    from sqlalchemy.engine import make_url
-
     parsed = make_url(url)
     try:
         conn = psycopg2.connect(

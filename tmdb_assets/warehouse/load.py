@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
+from tmdb_assets.capture.export import EXPORT, ExportRows, stored_chunks
 from tmdb_assets.capture.quarantine import record_rejected
 from tmdb_assets.capture.read import MissingRawDataError, gc_paused, read_day_on, require_capture
 from tmdb_assets.db.bulk import UpsertResult, batch_rows, batch_source, upsert
@@ -215,8 +216,6 @@ def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str
     to COPY in movie id order (no staging table). Lines that cannot be read are quarantined with
     their line numbers; the rest loads. The day's month partition and the next are created
     ahead."""
-    from tmdb_assets.capture.export import EXPORT, ExportRows, stored_chunks
-
     capture = require_capture(conn, EXPORT, data.day)
     month_partition(conn, table.qualified, data.day)
     month_partition(conn, table.qualified, month_after(data.day))

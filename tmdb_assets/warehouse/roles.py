@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from tmdb_assets.db.queries import identifier
 from tmdb_assets.settings import get_settings
+from tmdb_assets.warehouse.tables import SEED, TABLES
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,6 @@ READER_ROLE = "tmdb_reader"
 
 def readable_objects(conn: Connection) -> list[str]:
     """The warehouse's dimensions, seed and views: what tmdb_reader may read."""
-    from tmdb_assets.warehouse.tables import SEED, TABLES
-
     names = [t.qualified for t in TABLES.values() if t.name.startswith("dim_")]
     names.append(SEED.qualified)
     views = conn.execute(

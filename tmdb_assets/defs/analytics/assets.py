@@ -3,7 +3,8 @@
 import dagster as dg
 from sqlalchemy import text
 
-from tmdb_assets.defs.common import markdown_table, table_metadata
+from tmdb_assets.defs.common import table_metadata
+from tmdb_assets.defs.metadata import markdown_table
 from tmdb_assets.defs.resources import WarehouseResource
 
 VIEWS = {

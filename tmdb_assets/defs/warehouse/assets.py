@@ -10,7 +10,8 @@ from typing import Any
 import dagster as dg
 
 from tmdb_assets.db.warehouse import Warehouse
-from tmdb_assets.defs.common import markdown_table, warehouse_table_asset
+from tmdb_assets.defs.common import warehouse_table_asset
+from tmdb_assets.defs.metadata import markdown_table
 from tmdb_assets.transform.payloads import date_id
 from tmdb_assets.warehouse.tables import TABLES
 
