@@ -4,6 +4,7 @@ their details arrive over time within a daily request budget (capture/tail.py, w
 import dagster as dg
 from pydantic import Field
 
+import tmdb_assets.defs.catalogue.checks  # noqa: F401  (registers the catalogue checks before the specs are read)
 from tmdb_assets.capture import tail
 from tmdb_assets.defs.checks import evaluate_checks
 from tmdb_assets.defs.common import client_metadata, partitioned_asset, per_day_events

@@ -3,6 +3,7 @@
 import dagster as dg
 from pydantic import Field
 
+import tmdb_assets.defs.raw.checks  # noqa: F401  (registers the raw checks before the specs are read)
 from tmdb_assets.capture import details as capture
 from tmdb_assets.capture import export
 from tmdb_assets.capture.read import DETAILS, DISCOVER, CaptureInfo

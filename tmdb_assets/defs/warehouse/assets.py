@@ -9,6 +9,8 @@ from typing import Any
 
 import dagster as dg
 
+import tmdb_assets.defs.catalogue.checks
+import tmdb_assets.defs.warehouse.checks  # noqa: F401  (registers the warehouse checks before the specs are read)
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.defs.common import warehouse_table_asset
 from tmdb_assets.defs.metadata import markdown_table

@@ -1,0 +1,169 @@
+"""The catalogue's checks: the export against discover, its size day over day, every export
+movie in dim_movie, the long tail's details loaded."""
+
+from typing import Any
+
+from tmdb_assets.defs.checks import (
+    ERROR,
+    EXAMPLES,
+    WARN,
+    CheckRun,
+    Outcome,
+    Rows,
+    check,
+    result,
+)
+from tmdb_assets.transform.payloads import date_id
+
+# --- the catalogue (daily ID export) -----------------------------------------------------------
+
+CATALOGUE = "fact_movie_popularity_daily"
+# The export writes popularity with 3 decimals (2019's file); discover with up to 6.
+EXPORT_POPULARITY_TOLERANCE = 0.001
+
+
+@check(
+    CATALOGUE,
+    description="For the movies in both the day's export and its discover capture, the export's "
+    "popularity equals discover's within TMDb's rounding (0.001). WARN: the two are taken "
+    "hours apart, and TMDb may update popularity in between.",
+)
+def export_agrees_with_discover(run: CheckRun) -> Outcome:
+    wh = run.wh
+    per_day: dict[str, list[int]] = {}
+    examples: list[list[Any]] = []
+    for day in run.days:
+        both, differ = wh.rows(
+            "SELECT count(*), count(*) FILTER (WHERE abs(e.popularity - f.popularity) > :tol) "
+            f"FROM warehouse.{CATALOGUE} e JOIN warehouse.fact_movie_daily f "
+            "ON f.date_id = e.date_id AND f.movie_id = e.movie_id WHERE e.date_id = :d",
+            d=date_id(day),
+            tol=EXPORT_POPULARITY_TOLERANCE,
+        )[0]
+        per_day[str(day)] = [int(both), int(differ)]
+        if differ and len(examples) < EXAMPLES:
+            examples += [
+                [str(day), *r]
+                for r in wh.rows(
+                    "SELECT e.movie_id, e.popularity, f.popularity "
+                    f"FROM warehouse.{CATALOGUE} e JOIN warehouse.fact_movie_daily f "
+                    "ON f.date_id = e.date_id AND f.movie_id = e.movie_id WHERE e.date_id = :d "
+                    "AND abs(e.popularity - f.popularity) > :tol ORDER BY 1 LIMIT 5",
+                    d=date_id(day),
+                    tol=EXPORT_POPULARITY_TOLERANCE,
+                )
+            ]
+    differing = sum(d for _, d in per_day.values())
+    return result(
+        differing == 0,
+        WARN,
+        movies_in_both_and_differing=per_day,
+        tolerance=EXPORT_POPULARITY_TOLERANCE,
+        examples=Rows(["day", "movie_id", "export", "discover"], examples[:EXAMPLES]),
+        todo="The export and discover disagree on popularity for some movies: TMDb updated it "
+        "between the discover capture (00:30 UTC) and the export (about 07:00 UTC), or one of "
+        "the two captures is not the day's; compare their captured_at.",
+    )
+
+
+@check(
+    "fact_catalogue_daily",
+    description="The day's catalogue size is within catalogue_count_band (default 5%) of the "
+    "previous export day's: a file that lost or gained a large share is suspect. Read from the "
+    "day's summary row (the million rows are counted once, by its load).",
+)
+def catalogue_count_within_band(run: CheckRun) -> Outcome:
+    counts: dict[str, list[int]] = {}
+    outside: dict[str, list[int]] = {}
+    for day in run.days:
+        rows = run.wh.rows(
+            "SELECT c.movies, p.movies FROM warehouse.fact_catalogue_daily c "
+            "LEFT JOIN warehouse.fact_catalogue_daily p ON p.date_id = c.previous_date_id "
+            "WHERE c.date_id = :d",
+            d=date_id(day),
+        )
+        if not rows:
+            continue  # no export loaded for the day
+        cur, prev = int(rows[0][0]), int(rows[0][1] or 0)
+        counts[str(day)] = [prev, cur]
+        if prev and abs(cur - prev) > run.quality.catalogue_count_band * prev:
+            outside[str(day)] = [prev, cur]
+    return result(
+        not outside,
+        ERROR,
+        previous_and_current=counts,
+        outside_band=outside,
+        band=run.quality.catalogue_count_band,
+        todo="The export's line count moved more than the band from the previous day: look at "
+        "the raw_movie_id_export metadata (lines, bytes) and raw.quarantine (source export); "
+        "recapture the day if the file was cut.",
+    )
+
+
+# --- the long tail: dim_movie learns the catalogue ---------------------------------------------
+
+
+def _per_day_misses(run: CheckRun, count_sql: str, examples_sql: str) -> tuple[dict, list]:
+    """{day: misses} over the run's days, and a few examples (movie ids) with their day."""
+    per_day: dict[str, int] = {}
+    examples: list[list[Any]] = []
+    for day in run.days:
+        params = {"d": date_id(day), "day": day}
+        n = int(run.wh.scalar(count_sql, **params))
+        per_day[str(day)] = n
+        if n and len(examples) < EXAMPLES:
+            examples += [[str(day), r[0]] for r in run.wh.rows(examples_sql, **params)]
+    return per_day, examples[:EXAMPLES]
+
+
+@check(
+    "catalogue_movies",
+    description="Every movie of the day's export is a dim_movie row (learned as 'pending' when "
+    "nothing else knew it): no movie of the catalogue is missing from the dimension analysts "
+    "join on.",
+)
+def every_export_movie_in_dim_movie(run: CheckRun) -> Outcome:
+    missing = (
+        "FROM warehouse.fact_movie_popularity_daily p WHERE p.date_id = :d AND NOT EXISTS "
+        "(SELECT 1 FROM warehouse.dim_movie m WHERE m.movie_id = p.movie_id)"
+    )
+    per_day, examples = _per_day_misses(
+        run,
+        f"SELECT count(*) {missing}",
+        f"SELECT p.movie_id {missing} ORDER BY 1 LIMIT 5",
+    )
+    return result(
+        not any(per_day.values()),
+        ERROR,
+        missing_by_day=per_day,
+        examples=Rows(["day", "movie_id"], examples),
+        todo="Some of the day's export ids are not in dim_movie: rematerialize catalogue_movies "
+        "for the listed days (it learns them from the day's raw file; nothing is downloaded).",
+    )
+
+
+@check(
+    "catalogue_movie_details",
+    description="Every movie of the day's tail capture has left 'pending' in dim_movie (its "
+    "details loaded, or its 404 recorded): no fetched details wait unloaded.",
+)
+def tail_details_loaded(run: CheckRun) -> Outcome:
+    waiting = (
+        "FROM raw.movie_details md JOIN raw.capture c ON c.capture_id = md.capture_id "
+        "LEFT JOIN warehouse.dim_movie m ON m.movie_id = md.movie_id "
+        "WHERE c.asset = 'raw_movie_tail_details' AND c.is_current AND c.partition_date = :day "
+        "AND (m.movie_id IS NULL OR m.details_status = 'pending')"
+    )
+    per_day, examples = _per_day_misses(
+        run,
+        f"SELECT count(*) {waiting}",
+        f"SELECT md.movie_id {waiting} ORDER BY 1 LIMIT 5",
+    )
+    return result(
+        not any(per_day.values()),
+        ERROR,
+        still_pending_by_day=per_day,
+        examples=Rows(["day", "movie_id"], examples),
+        todo="Details captured for the long tail are not in dim_movie: rematerialize "
+        "catalogue_movie_details for the listed days (it reads the stored capture; no request).",
+    )
