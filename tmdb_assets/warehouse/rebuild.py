@@ -11,6 +11,7 @@ from sqlalchemy import text
 from tmdb_assets.capture.read import DISCOVER
 from tmdb_assets.db.migrations import discover_migrations
 from tmdb_assets.db.warehouse import Warehouse
+from tmdb_assets.warehouse.views import apply_views
 
 
 def captured_ranges(warehouse: Warehouse, asset: str = DISCOVER) -> list[tuple[dt.date, dt.date]]:
@@ -34,9 +35,11 @@ def captured_ranges(warehouse: Warehouse, asset: str = DISCOVER) -> list[tuple[d
 
 def recreate_warehouse_schema(warehouse: Warehouse) -> None:
     """DROP SCHEMA warehouse and re-run the migration files (each is idempotent by design:
-    IF NOT EXISTS / CREATE OR REPLACE), leaving raw and the migrations record as they are."""
+    IF NOT EXISTS / CREATE OR REPLACE), then every view's current file (sql/views/), leaving
+    raw and the migrations record as they are."""
     with warehouse.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS warehouse CASCADE"))
         cursor = conn.connection.driver_connection.cursor()
         for migration in discover_migrations():
             cursor.execute(migration.sql)
+        apply_views(conn, every=True)

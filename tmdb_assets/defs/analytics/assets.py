@@ -6,31 +6,29 @@ from sqlalchemy import text
 from tmdb_assets.defs.common import table_metadata
 from tmdb_assets.defs.metadata import markdown_table
 from tmdb_assets.defs.resources import WarehouseResource
+from tmdb_assets.warehouse.views import view
 
+# The four views the graph shows: what each reads (lineage) and a preview of its latest day.
+# Their SQL and description are in sql/views/<view>.sql.
 VIEWS = {
     "vw_movie_latest": (
         ["fact_movie_daily", "dim_movie", "dim_date", "bridge_movie_genre", "dim_genre"],
-        "Each movie's latest day: popularity, votes and rank with its attributes and genres.",
         None,
     ),
     "vw_genre_popularity": (
         ["fact_genre_daily", "dim_date", "dim_genre"],
-        "Per day and genre: movies, mean and median popularity, mean vote average, total votes "
-        "(by the genres TMDb gave each day; stored per day in fact_genre_daily).",
         "SELECT genre, movies, round(mean_popularity::numeric, 2) AS mean_popularity, "
         "round(median_popularity::numeric, 2) AS median_popularity "
         "FROM warehouse.vw_genre_popularity WHERE date_id = :d ORDER BY movies DESC, genre LIMIT 10",
     ),
     "vw_top_movies": (
         ["fact_movie_daily", "dim_movie", "dim_date"],
-        "Per day, the 100 most popular discovered movies, ranked.",
         "SELECT popularity_rank AS rank, title, round(popularity::numeric, 1) AS popularity, "
         "vote_average, vote_count FROM warehouse.vw_top_movies WHERE date_id = :d "
         "ORDER BY popularity_rank LIMIT 10",
     ),
     "vw_continent_popularity": (
         ["fact_movie_daily", "dim_date", "bridge_movie_country", "dim_country"],
-        "Per day and continent of production: movies, mean popularity, mean vote, total votes.",
         "SELECT continent, movies, round(mean_popularity::numeric, 2) AS mean_popularity "
         "FROM warehouse.vw_continent_popularity WHERE date_id = :d ORDER BY movies DESC",
     ),
@@ -123,7 +121,7 @@ def _spec(name: str, deps: list[str], description: str) -> dg.AssetSpec:
 
 @dg.multi_asset(
     name="analytics_views",
-    specs=[_spec(name, deps, description) for name, (deps, description, _) in VIEWS.items()],
+    specs=[_spec(name, deps, view(name).description) for name, (deps, _) in VIEWS.items()],
     can_subset=True,
 )
 def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -145,7 +143,7 @@ def analytics_views(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 
 def _view_metadata(wh, name: str, latest: int | None, days: int) -> dict:
-    preview_sql = VIEWS[name][2]
+    preview_sql = VIEWS[name][1]
     metadata = table_metadata(wh, f"warehouse.{name}", count=False)
     with wh.begin() as conn:
         if name == "vw_movie_latest":  # a row per movie: counted whole, in the same pass
