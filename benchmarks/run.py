@@ -47,7 +47,7 @@ from dagster_postgres import DagsterPostgresStorage
 from sqlalchemy import create_engine, text
 
 from tmdb_assets.capture.read import clear_cache, read_day
-from tmdb_assets.cli import Simulator
+from tmdb_assets.cli.simulator import Simulator
 from tmdb_assets.db.bulk import copy_into, copy_text
 from tmdb_assets.db.embedded import embedded_server_uri, normalize_url, with_database
 from tmdb_assets.db.warehouse import dispose_engine

@@ -216,7 +216,7 @@ def test_late_capture_is_flagged(resources, simulator, warehouse):
     simulator.state.set_date(DAYS[3])
     refused = materialize_day(resources, DAYS[0], None, raise_on_error=False)
     assert not refused.success
-    from tmdb_assets.cli import step_failure
+    from tmdb_assets.cli.failures import step_failure
 
     kind, message = step_failure(refused)
     assert kind == "LateCaptureError"

@@ -142,14 +142,14 @@ def test_a_page_short_on_every_attempt_keeps_nothing_and_a_rerun_converges(
         admin_post(sim, "faults", {"short_pages": {"3": [7, 7, 7, 7]}})  # first try + 3 refetches
         failed = materialize_day(resources, DAY1, sim, raise_on_error=False)
         assert not failed.success
-        from tmdb_assets.cli import step_failure_message
+        from tmdb_assets.cli.failures import step_failure_message
 
         message = step_failure_message(failed)
         assert "stayed incomplete" in message and "page 3 holds 7 results, not 20" in message
         assert "Nothing of this capture was kept" in message
         assert warehouse.scalar("SELECT count(*) FROM raw.capture") == 0
         # What `tmdb-assets run` prints: what was committed, what failed, what did not run.
-        from tmdb_assets.cli import failure_report
+        from tmdb_assets.cli.failures import failure_report
 
         report = failure_report(failed, DAY1)
         assert "the run for 2025-03-01 failed in raw_discover_pages: " in report
@@ -314,7 +314,7 @@ def test_retries_exhausted_on_429_say_it_was_rate_limited(database_url):
         materialize_seed(resources)
         admin_post(sim, "faults", {"fail_next": [429, 429, 429]})
         failed = materialize_day(resources, DAY1, sim, raise_on_error=False)
-    from tmdb_assets.cli import step_failure_message
+    from tmdb_assets.cli.failures import step_failure_message
 
     message = step_failure_message(failed)
     assert "rate-limiting" in message and "HTTP 429" in message

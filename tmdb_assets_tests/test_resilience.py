@@ -1,6 +1,6 @@
 """A database that drops mid-load, and an API that goes away: a rerun converges."""
 
-from tmdb_assets.cli import step_failure_message
+from tmdb_assets.cli.failures import step_failure_message
 from tmdb_assets_tests.conftest import DAY1, admin_post
 from tmdb_assets_tests.helpers import (
     materialize_day,
