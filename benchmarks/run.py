@@ -54,7 +54,7 @@ from tmdb_assets.db.warehouse import dispose_engine
 from tmdb_assets.definitions import CATALOGUE, all_assets, defs
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
 from tmdb_assets.settings import data_dir, project_root
-from tmdb_assets.transform.payloads import date_id
+from tmdb_assets.transform.days import date_id
 from tmdb_assets.warehouse.load import load_table_day, month_partition
 from tmdb_assets.warehouse.rebuild import recreate_warehouse_schema
 from tmdb_assets.warehouse.seeds import load_country_continent

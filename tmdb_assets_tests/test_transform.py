@@ -5,21 +5,10 @@ import json
 
 import pytest
 
-from tmdb_assets.transform.payloads import (
-    PageShape,
-    PayloadError,
-    clean_text,
-    country_list,
-    date_id,
-    dim_date_row,
-    discover_items,
-    discover_problems,
-    genre_list,
-    language_list,
-    movie_details,
-    parse_date,
-    to_float,
-)
+from tmdb_assets.transform.days import date_id, dim_date_row
+from tmdb_assets.transform.details import country_list, genre_list, language_list, movie_details
+from tmdb_assets.transform.discover import PageShape, discover_items, discover_problems
+from tmdb_assets.transform.values import PayloadError, clean_text, parse_date, to_float
 from tmdb_assets_tests.conftest import SAMPLES, load_sample
 
 MOVIE_FILES = sorted(p.name for p in SAMPLES.glob("movie_*.json") if "_credits" not in p.name)

@@ -45,7 +45,7 @@ from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect
 from tmdb_assets.settings import get_settings
 from tmdb_assets.tmdb.client import TMDbClient
 from tmdb_assets.transform.days import end_of_day, is_late
-from tmdb_assets.transform.payloads import discover_items
+from tmdb_assets.transform.discover import discover_items
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from tmdb_assets.capture.lifecycle import PendingCapture, make_current, open_ver
 from tmdb_assets.capture.read import CaptureInfo, current_capture
 from tmdb_assets.db.bulk import text_value
 from tmdb_assets.db.warehouse import Warehouse
-from tmdb_assets.transform.payloads import Rejected
+from tmdb_assets.transform.values import Rejected
 
 log = logging.getLogger(__name__)
 

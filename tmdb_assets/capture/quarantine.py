@@ -6,7 +6,7 @@ from sqlalchemy import Connection, text
 
 from tmdb_assets.db.bulk import stage
 from tmdb_assets.db.queries import query
-from tmdb_assets.transform.payloads import Rejected
+from tmdb_assets.transform.values import Rejected
 
 
 def record_rejected(conn: Connection, day: dt.date, rejected: list[Rejected]) -> int:

@@ -21,19 +21,16 @@ from sqlalchemy import Connection, text
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.settings import get_settings
-from tmdb_assets.transform.payloads import (
+from tmdb_assets.transform.details import (
     MovieDetails,
-    PageShape,
-    PayloadError,
-    Rejected,
     country_list,
-    discover_items,
-    discover_problems,
     genre_list,
     language_list,
     movie_details,
 )
+from tmdb_assets.transform.discover import PageShape, discover_items, discover_problems
 from tmdb_assets.transform.rows import DayData
+from tmdb_assets.transform.values import PayloadError, Rejected
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,7 @@ from tmdb_assets.capture.read import CaptureInfo, current_capture, require_captu
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect
 from tmdb_assets.tmdb.client import TMDbClient
-from tmdb_assets.transform.days import end_of_day, is_late
-from tmdb_assets.transform.payloads import date_id
+from tmdb_assets.transform.days import date_id, end_of_day, is_late
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from tmdb_assets.settings import DEFAULT_API_BASE_URL, default
 from tmdb_assets.tmdb.ratelimit import RateLimiter
-from tmdb_assets.transform.payloads import expected_pages, page_problem, page_shape
+from tmdb_assets.transform.discover import expected_pages, page_problem, page_shape
 
 log = logging.getLogger(__name__)
 

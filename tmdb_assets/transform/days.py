@@ -1,6 +1,7 @@
 """Partition days as dates: what a day key means, when a day ends, when a capture is late."""
 
 import datetime as dt
+from typing import Any
 
 from tmdb_assets.settings import get_settings
 
@@ -30,3 +31,26 @@ def end_of_day(day: dt.date) -> dt.datetime:
 def is_late(day: dt.date, captured_at: dt.datetime, grace_hours: float) -> bool:
     """Captured after the day ended plus the grace period: the state is not that day's."""
     return captured_at > end_of_day(day) + dt.timedelta(hours=grace_hours)
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+def date_id(day: dt.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def dim_date_row(day: dt.date) -> tuple[Any, ...]:
+    iso = day.isocalendar()
+    return (
+        date_id(day),
+        day,
+        day.year,
+        (day.month - 1) // 3 + 1,
+        day.month,
+        day.day,
+        iso.week,
+        iso.weekday,
+        day.strftime("%A"),
+        iso.weekday >= 6,
+    )

@@ -12,13 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tmdb_assets.transform.payloads import (
-    DiscoverItem,
-    MovieDetails,
-    Rejected,
-    date_id,
-    dim_date_row,
-)
+from tmdb_assets.transform.days import date_id, dim_date_row
+from tmdb_assets.transform.details import MovieDetails
+from tmdb_assets.transform.discover import DiscoverItem
+from tmdb_assets.transform.values import Rejected
 
 
 class CaptureRef(Protocol):

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from tmdb_assets.db.warehouse import Warehouse
-from tmdb_assets.transform.payloads import date_id
+from tmdb_assets.transform.days import date_id
 from tmdb_assets.warehouse.tables import TABLES as REGISTRY
 
 TABLES = list(REGISTRY)  # every warehouse table, in the registry's order

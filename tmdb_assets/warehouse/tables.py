@@ -7,8 +7,9 @@ description and its Dagster group. The asset factory (assets/warehouse.py), the 
 foreign-key checks, the bridge loader, the CLI summary, the benchmark's floor and the tests'
 inventories all read it. The SQL that creates a table is its numbered migration in sql/.
 
-Adding a table: a migration in sql/, its row builder in rows.py (a transform in transform.py if
-it reads a new field), one entry here, and its tests. See README "Adding a table".
+Adding a table: a migration in sql/, its row builder in transform/rows.py (a transform in
+transform/discover.py or details.py if it reads a new field), one entry here, and its tests.
+See docs/design.md, "Adding a table".
 """
 
 from collections.abc import Callable

@@ -13,7 +13,7 @@ from tmdb_assets.defs.checks import (
     check,
     result,
 )
-from tmdb_assets.transform.payloads import date_id
+from tmdb_assets.transform.days import date_id
 
 # --- the catalogue (daily ID export) -----------------------------------------------------------
 

@@ -14,7 +14,7 @@ import tmdb_assets.defs.warehouse.checks  # noqa: F401  (registers the warehouse
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.defs.common import warehouse_table_asset
 from tmdb_assets.defs.metadata import markdown_table
-from tmdb_assets.transform.payloads import date_id
+from tmdb_assets.transform.days import date_id
 from tmdb_assets.warehouse.tables import TABLES
 
 

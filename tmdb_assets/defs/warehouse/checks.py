@@ -18,8 +18,7 @@ from tmdb_assets.defs.checks import (
     offending_rows,
     result,
 )
-from tmdb_assets.transform.days import end_of_day
-from tmdb_assets.transform.payloads import date_id
+from tmdb_assets.transform.days import date_id, end_of_day
 
 # --- dims -------------------------------------------------------------------------------------
 
