@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tmdb_assets.capture.details import DetailsPlan, changed_since, days_after, plan_details
+from tmdb_assets.capture.plan import DetailsPlan, changed_since, days_after, plan_details
 from tmdb_assets.transform.days import end_of_day, is_late
 
 DAY = dt.date(2025, 3, 10)

@@ -15,7 +15,6 @@ import json
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -26,26 +25,21 @@ from tmdb_assets.capture.lifecycle import (
     completed_meanwhile,
     make_current,
     open_or_resume,
-    open_version,
 )
+from tmdb_assets.capture.plan import DetailsPlan, plan_capture
 from tmdb_assets.capture.read import (
     DETAILS,
     DISCOVER,
     CaptureInfo,
-    capture_problems,
     current_capture,
-    discover_pages,
     follows,
-    last_fetches,
     require_capture,
 )
-from tmdb_assets.db.bulk import copy_into, stage
+from tmdb_assets.db.bulk import stage
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect
 from tmdb_assets.settings import get_settings
 from tmdb_assets.tmdb.client import TMDbClient
-from tmdb_assets.transform.days import end_of_day, is_late
-from tmdb_assets.transform.discover import discover_items
 
 log = logging.getLogger(__name__)
 
@@ -54,276 +48,6 @@ log = logging.getLogger(__name__)
 DETAILS_FLUSH_S = 2.0
 # Appended to every details request: the credits come in the same response (no request added).
 DETAILS_APPEND = ("credits",)
-
-
-class LateCaptureError(RuntimeError):
-    """Capturing the day now would record today's TMDb as that day's, and it was not asked for."""
-
-
-# --- discover ---------------------------------------------------------------------------------
-
-
-def capture_discover(
-    warehouse: Warehouse,
-    client: TMDbClient,
-    day: dt.date,
-    *,
-    pages: int,
-    params: dict[str, Any],
-    grace_hours: float,
-    recapture: bool = False,
-    allow_late: bool = False,
-    logger: Any = log,
-) -> CaptureInfo:
-    """Capture `pages` discover pages plus the reference lists for `day`, or reuse the capture.
-
-    TMDb serves only its current state: a capture taken more than `grace_hours` after the day
-    ended records today's TMDb as that day's (a late capture). It is made only when
-    `allow_late` says so; otherwise LateCaptureError says what it would record and how to allow
-    it (one request spent: TMDb's own clock, its Date header, decides what "now" is).
-
-    A stored capture that fails validation (pages missing or short: kept by a version of this
-    pipeline that did not validate) is not reused: it is captured again as a new version, and
-    the incomplete one is kept as an earlier version.
-    """
-    with warehouse.begin() as conn:
-        existing = current_capture(conn, DISCOVER, day)
-        # Validated only when it would be reused: a recapture replaces it anyway.
-        problems = capture_problems(conn, existing) if existing and not recapture else []
-    if existing and not recapture:
-        if not problems:
-            existing.reused = True
-            logger.info(f"{DISCOVER} {day}: reusing capture v{existing.version} (recapture=false)")
-            return existing
-        logger.warning(
-            f"{DISCOVER} {day}: the current capture v{existing.version} is incomplete "
-            f"({'; '.join(problems[:3])}); capturing the day again (v{existing.version} is kept "
-            "as an earlier version)"
-        )
-        recapture = True
-    start_requests = client.stats.requests
-    # Fetch and validate everything before writing: an incomplete list never becomes current.
-    genres = client.genre_list(params.get("language"))
-    if is_late(day, genres.date, grace_hours) and not allow_late:
-        age_days = (genres.date - end_of_day(day)).total_seconds() / 86400
-        raise LateCaptureError(
-            f"{DISCOVER} {day} "
-            + (
-                "holds an incomplete capture"
-                if problems
-                else "is to be captured again"
-                if existing
-                else "was never captured"
-            )
-            + f", and the day ended {age_days:.1f} days ago (TMDb's clock: "
-            f"{genres.date:%Y-%m-%d %H:%M} UTC), more than late_grace_hours={grace_hours:g}. "
-            f"Capturing it now would record TMDb's state of {genres.date:%Y-%m-%d} as {day}'s, "
-            "flagged late_capture (TMDb has no history). To do that on purpose, set "
-            "allow_late_capture: true in the run config of the raw assets (tmdb-assets run "
-            "--allow-late-capture, or TMDB_ALLOW_LATE_CAPTURE=1); nothing was written."
-        )
-    references = {
-        "genres": genres,
-        "countries": client.countries(),
-        "languages": client.languages(),
-    }
-    fetched = client.discover(pages, params)
-    logger.info(f"{DISCOVER} {day}: {len(fetched)} pages fetched and complete")
-    captured_at = min(r.date for r in fetched) if fetched else references["genres"].date
-    items, rejected, duplicates = discover_items((r.params["page"], r.data) for r in fetched)
-    stats = {
-        "pages_requested": pages,
-        "pages_captured": len(fetched),
-        "total_pages": fetched[0].data.get("total_pages") if fetched else 0,
-        "total_results": fetched[0].data.get("total_results") if fetched else 0,
-        "results": sum(len(r.data["results"]) for r in fetched),
-        "movies": len(items),
-        "duplicates": duplicates,
-        "rejected_items": sum(1 for r in rejected if r.field is None),
-        "quarantined_fields": sum(1 for r in rejected if r.field is not None),
-        "requests": client.stats.requests - start_requests,
-        "short_pages_refetched": client.stats.short_pages,
-        "healed_incomplete_version": existing.version if existing and problems else None,
-    }
-
-    def write() -> CaptureInfo:
-        with warehouse.begin() as conn:
-            lock_day(conn, DISCOVER, day)
-            done = None if recapture else completed_meanwhile(conn, DISCOVER, day, lambda c: True)
-            if done is not None:
-                logger.info(f"{DISCOVER} {day}: another run captured it meanwhile; reusing it")
-                return done
-            pending = open_version(conn, DISCOVER, day, {**params, "pages": pages})
-            capture_id = pending.capture_id
-            copy_into(
-                conn,
-                "raw.discover_page",
-                ["capture_id", "page", "captured_at", "request_params", "payload"],
-                ((capture_id, r.params["page"], r.date, r.params, r.data) for r in fetched),
-            )
-            copy_into(
-                conn,
-                "raw.reference_list",
-                ["capture_id", "list_name", "captured_at", "payload"],
-                ((capture_id, name, r.date, r.data) for name, r in references.items()),
-            )
-            return make_current(conn, DISCOVER, day, pending, captured_at, grace_hours, stats)
-
-    # The write is one transaction: a connection lost during it commits nothing, so it is
-    # simply tried again (the pages are still in memory: no request is repeated).
-    info = with_reconnect(write, logger=logger, what=f"{DISCOVER} {day}: writing the capture")
-    if not info.reused:
-        logger.info(
-            f"{DISCOVER} {day}: captured v{info.version}: {len(fetched)} pages, {len(items)} "
-            f"movies{' (LATE capture)' if info.late_capture else ''}"
-        )
-    return info
-
-
-# --- details ----------------------------------------------------------------------------------
-
-
-def changes_by_day(
-    warehouse: Warehouse, client: TMDbClient, days: Iterable[dt.date]
-) -> dict[dt.date, set[int]]:
-    """Ids TMDb lists as changed on each day; each day is asked of TMDb once and stored."""
-    days = sorted(set(days))
-    out: dict[dt.date, set[int]] = {}
-    if not days:
-        return out
-    with warehouse.begin() as conn:
-        for d, ids in conn.execute(
-            text("SELECT day, movie_ids FROM raw.changes_day WHERE day = ANY(:ds)"), {"ds": days}
-        ).all():
-            out[d] = set(ids)
-    for d in days:
-        if d in out:
-            continue
-        # [d, d+1]: TMDb's window is 24 hours from start_date; a superset is safe.
-        ids = set(client.iter_changes(d, d + dt.timedelta(days=1)))
-        out[d] = ids
-        with warehouse.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO raw.changes_day (day, movie_ids, fetched_at) VALUES (:d, :ids, now()) "
-                    "ON CONFLICT (day) DO NOTHING"
-                ),
-                {"d": d, "ids": sorted(ids)},
-            )
-    return out
-
-
-def days_after(since: dt.date, until: dt.date) -> list[dt.date]:
-    """The days after `since`, up to and including `until`: those whose change lists say
-    whether a movie fetched on `since` changed by `until`."""
-    return [since + dt.timedelta(days=k) for k in range(1, (until - since).days + 1)]
-
-
-def changed_since(
-    movie_id: int, since: dt.date, until: dt.date, changes: dict[dt.date, set[int]]
-) -> bool:
-    return any(movie_id in changes.get(d, ()) for d in days_after(since, until))
-
-
-def plan_details(
-    day: dt.date,
-    discovered: list[int],
-    last_fetch: dict[int, dt.date],
-    changes: dict[dt.date, set[int]],
-    max_age_days: int,
-) -> dict[int, str]:
-    """Which movies need /movie/{id} on `day`, and why: new, stale or changed (others reuse)."""
-    plan: dict[int, str] = {}
-    for movie_id in discovered:
-        last = last_fetch.get(movie_id)
-        if last is None:
-            plan[movie_id] = "new"
-        elif (day - last).days >= max_age_days:
-            plan[movie_id] = "stale"
-        elif changed_since(movie_id, last, day, changes):
-            plan[movie_id] = "changed"
-    return plan
-
-
-@dataclass
-class DetailsPlan:
-    """What a details capture of one day is to hold, decided before any details request."""
-
-    day: dt.date
-    discover: CaptureInfo
-    discovered: list[int]
-    reasons: dict[int, str]  # movie -> why it is fetched (new, changed, stale); others reuse
-    change_days_checked: int
-    # A late capture: movies whose stored details, fetched on a later partition, are current
-    # (younger than the max age, not changed since): movie -> the capture holding them. Copied
-    # into this capture instead of asked again.
-    copies: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return reason_counts(self.reasons)
-
-
-def reason_counts(reasons: dict[int, str]) -> dict[str, int]:
-    """How many movies are fetched for each reason (new, changed, stale)."""
-    out: dict[str, int] = {}
-    for reason in reasons.values():
-        out[reason] = out.get(reason, 0) + 1
-    return out
-
-
-def plan_capture(
-    warehouse: Warehouse, client: TMDbClient, day: dt.date, discover: CaptureInfo, max_age_days: int
-) -> DetailsPlan:
-    """Which of the day's discovered movies need /movie/{id}. Reads raw in short transactions;
-    the day's change lists are asked of TMDb (once per day, stored) outside them."""
-    with warehouse.begin() as conn:
-        items, _, _ = discover_items(discover_pages(conn, discover))
-        discovered = [i.movie_id for i in items]
-        last = last_fetches(conn, day, discovered)
-    change_days = {
-        d
-        for m in discovered
-        if m in last and (day - last[m]).days < max_age_days
-        for d in days_after(last[m], day)
-    }
-    changes = changes_by_day(warehouse, client, change_days)
-    plan = DetailsPlan(
-        day,
-        discover,
-        discovered,
-        plan_details(day, discovered, last, changes, max_age_days),
-        len(change_days),
-    )
-    if discover.late_capture and discover.captured_at is not None:
-        _reuse_current_details(warehouse, client, plan, max_age_days)
-    return plan
-
-
-def _reuse_current_details(
-    warehouse: Warehouse, client: TMDbClient, plan: DetailsPlan, max_age_days: int
-) -> None:
-    """A late capture records TMDb as it is now: details stored from a later partition are as
-    current as a new request would be, unless older than the max age or changed since (per
-    /movie/changes, asked once per day and stored). Those are copied, not asked again."""
-    assert plan.discover.captured_at is not None
-    # The partition whose end state TMDb serves now: the last day that ended before capture.
-    today = (plan.discover.captured_at - dt.timedelta(days=1)).date()
-    wanted = [m for m in plan.reasons if plan.reasons[m] in ("new", "stale")]
-    if not wanted:
-        return
-    with warehouse.begin() as conn:
-        rows = conn.execute(
-            query("details_after"), {"a": DETAILS, "d": plan.day, "ids": wanted}
-        ).all()
-    fresh = [(m, c, p) for m, c, p in rows if (today - p).days < max_age_days]
-    days = {d for _, _, p in fresh for d in days_after(p, today)}
-    changes = changes_by_day(warehouse, client, days)
-    plan.change_days_checked += len(days)
-    for movie_id, capture_id, fetched_on in fresh:
-        if not changed_since(movie_id, fetched_on, today, changes):
-            plan.copies[movie_id] = capture_id
-            del plan.reasons[movie_id]
 
 
 def copy_current_details(warehouse: Warehouse, capture_id: int, plan: DetailsPlan) -> None:

@@ -13,9 +13,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from tmdb_assets.capture.details import fetch_details_into, held_details, reason_counts
+from tmdb_assets.capture.details import fetch_details_into, held_details
 from tmdb_assets.capture.export import EXPORT
 from tmdb_assets.capture.lifecycle import make_current, open_or_resume
+from tmdb_assets.capture.plan import reason_counts
 from tmdb_assets.capture.read import CaptureInfo, current_capture, require_capture
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect

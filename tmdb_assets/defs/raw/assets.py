@@ -4,8 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 import tmdb_assets.defs.raw.checks  # noqa: F401  (registers the raw checks before the specs are read)
-from tmdb_assets.capture import details as capture
-from tmdb_assets.capture import export
+from tmdb_assets.capture import details, discover, export
 from tmdb_assets.capture.read import DETAILS, DISCOVER, CaptureInfo
 from tmdb_assets.defs.checks import evaluate_checks
 from tmdb_assets.defs.common import client_metadata, partitioned_asset, per_day_events
@@ -99,7 +98,7 @@ def _capture_discover(context, config: RawCaptureConfig, tmdb: TMDbResource, war
         context,
         tmdb,
         warehouse,
-        lambda wh, client, day: capture.capture_discover(
+        lambda wh, client, day: discover.capture_discover(
             wh,
             client,
             day,
@@ -164,7 +163,7 @@ def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, ware
         context,
         tmdb,
         warehouse,
-        lambda wh, client, day: capture.capture_details(
+        lambda wh, client, day: details.capture_details(
             wh,
             client,
             day,
