@@ -579,7 +579,8 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
     the --export-backfill-days days after those in one run of the job (backfill_s), against that
     many single days. Run in a process of its own (`--only-export`): peak_rss_mb is this
     section's."""
-    from tmdb_assets.capture.export import ExportRows, capture_export, file_name, stored_chunks
+    from tmdb_assets.capture.export import capture_export, file_name
+    from tmdb_assets.capture.export_read import ExportRows, stored_chunks
 
     n = max(1, args.export_backfill_days)
     # Day 1 (every id new), day 2 (the single day: a day after a loaded one, as every day of

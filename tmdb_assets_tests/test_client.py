@@ -6,12 +6,8 @@ import socket
 
 import pytest
 
-from tmdb_assets.tmdb.client import (
-    TMDbAuthError,
-    TMDbClient,
-    TMDbRequestError,
-    TMDbUnavailableError,
-)
+from tmdb_assets.tmdb.client import TMDbClient
+from tmdb_assets.tmdb.errors import TMDbAuthError, TMDbRequestError, TMDbUnavailableError
 from tmdb_assets_tests.conftest import DAY1, admin_post, admin_state
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 

@@ -1,14 +1,8 @@
-"""The raw layer: validated, versioned captures of TMDb responses per partition date.
-
-No database transaction is open while TMDb is asked anything. A discover capture is fetched
-whole, validated (every page complete; see transform.discover_problems) and written in one short
-transaction. A details capture is planned, then fetched outside any transaction and written as
-it arrives into a version that is not yet current, then made current in one short transaction:
-a run that dies part-way leaves that version pending, and the next run resumes it, asking TMDb
-only for what is missing. Once current, a capture is never overwritten: materialising the
-partition again reuses it (unless it fails validation, or a recapture is asked for), and a
-recapture adds a new version beside the old one.
-"""
+"""A day's details capture: the planned movies (capture/plan.py) fetched outside any transaction
+and written as they arrive into a version that is not yet current (every 200 rows or 2 s), then
+made current in one short transaction once it holds every planned movie. A run that dies
+part-way leaves that version pending, and the next run resumes it, asking TMDb only for what is
+missing (capture/lifecycle.py)."""
 
 import datetime as dt
 import json

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         from tmdb_assets.db.warehouse import WarehouseError
-        from tmdb_assets.tmdb.client import TMDbError
+        from tmdb_assets.tmdb.errors import TMDbError
 
         if isinstance(exc, TMDbError | WarehouseError):
             print(f"error: {exc}", file=sys.stderr)

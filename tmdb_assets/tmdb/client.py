@@ -1,4 +1,4 @@
-"""The TMDb API v3 client (requests + tenacity) and its Dagster resource.
+"""The TMDb API v3 client (requests + tenacity): discover pages, details, changes, genre lists.
 
 Production code reaches TMDb only through this module; tests and the demo point it at the local
 simulator by base URL. The token lives in the session's Authorization header and nowhere else:
@@ -7,14 +7,11 @@ it never appears in a log line, an exception message or Dagster metadata.
 
 import collections
 import datetime as dt
-import email.utils
 import logging
 import random
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, fields
 from typing import Any
 
 import orjson
@@ -23,156 +20,30 @@ from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from tmdb_assets.settings import DEFAULT_API_BASE_URL, default
-from tmdb_assets.tmdb.ratelimit import RateLimiter
+from tmdb_assets.tmdb.errors import (
+    Retryable,
+    TMDbAuthError,
+    TMDbIncompleteError,
+    TMDbPayloadError,
+    TMDbRateLimitedError,
+    TMDbRequestError,
+    TMDbUnavailableError,
+)
+from tmdb_assets.tmdb.responses import (
+    MAX_INVALID_BODY,
+    ClientStats,
+    TMDbResponse,
+    parse_retry_after,
+    response_date,
+    shared_limiter,
+    status_message,
+)
 from tmdb_assets.transform.discover import expected_pages, page_problem, page_shape
 
 log = logging.getLogger(__name__)
 
 DISCOVER_MAX_PAGE = 500  # TMDb rejects page > 500 whatever total_pages says
 CHANGES_MAX_DAYS = 14
-
-
-class TMDbError(RuntimeError):
-    """Base class of every error the client raises on purpose."""
-
-
-class TMDbAuthError(TMDbError):
-    """The token is missing or rejected (HTTP 401): retrying cannot help."""
-
-
-class TMDbRequestError(TMDbError):
-    """TMDb refused the request itself (4xx other than 401/404/429)."""
-
-
-class TMDbUnavailableError(TMDbError):
-    """TMDb could not be reached or kept failing after every retry."""
-
-
-class TMDbPayloadError(TMDbError):
-    """TMDb answered 200 with a body that is not the JSON expected."""
-
-
-class TMDbRateLimitedError(TMDbUnavailableError):
-    """TMDb kept answering 429 after every retry: the client is over the API's limit."""
-
-
-class TMDbIncompleteError(TMDbError):
-    """A discover capture stayed incomplete (short or missing pages) after its refetches."""
-
-
-class _Retryable(Exception):
-    def __init__(
-        self,
-        message: str,
-        retry_after: float | None = None,
-        status: int | None = None,
-        body: str | None = None,
-    ):
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.status = status
-        self.body = body
-
-
-# What is kept of a body that is not JSON: enough to see what TMDb sent.
-MAX_INVALID_BODY = 1_000_000
-
-
-@dataclass
-class ClientStats:
-    """Counters for metadata and logs; updated from worker threads under a lock."""
-
-    requests: int = 0
-    retries: int = 0
-    http_429: int = 0
-    http_5xx: int = 0
-    not_found: int = 0
-    connection_errors: int = 0
-    invalid_bodies: int = 0
-    short_pages: int = 0
-    rate_wait_s: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def add(self, **increments: float) -> None:
-        with self._lock:
-            for name, value in increments.items():
-                setattr(self, name, getattr(self, name) + value)
-
-    def as_dict(self) -> dict[str, float]:
-        with self._lock:
-            d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"}
-        d["rate_wait_s"] = round(d["rate_wait_s"], 3)
-        return d
-
-
-@dataclass(frozen=True)
-class TMDbResponse:
-    params: dict[str, Any]
-    data: Any
-    date: dt.datetime  # when TMDb answered: its Date header, the local clock where missing
-    status: int = 200  # 200, or 404 (data None)
-    body: str | None = None  # a 200 body that stayed unreadable after the retries (data None)
-
-    @property
-    def not_found(self) -> bool:
-        return self.status == 404
-
-    @property
-    def invalid(self) -> bool:
-        """HTTP 200 whose body was not JSON (or was cut short) on every attempt."""
-        return self.status == 200 and self.body is not None
-
-
-_limiters: dict[tuple[str, float], RateLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
-def shared_limiter(base_url: str, rate: float) -> RateLimiter:
-    """One limiter per API and rate in this process, shared by every client and thread."""
-    with _limiters_lock:
-        key = (base_url, float(rate))
-        if key not in _limiters:
-            _limiters[key] = RateLimiter(rate)
-        return _limiters[key]
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-        except (TypeError, ValueError):
-            return None
-
-
-def _response_date(resp: requests.Response) -> dt.datetime:
-    header = resp.headers.get("Date")
-    if header:
-        try:
-            parsed = email.utils.parsedate_to_datetime(header)
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=dt.UTC)
-            return parsed.astimezone(dt.UTC)
-        except (TypeError, ValueError):
-            pass
-    return dt.datetime.now(dt.UTC)
-
-
-def _status_message(resp: requests.Response) -> str:
-    try:
-        body = resp.json()
-    except ValueError:
-        return resp.text[:200].strip() or resp.reason or ""
-    if isinstance(body, dict):
-        if "status_message" in body:
-            return f"status_code {body.get('status_code')}: {body['status_message']}"
-        if "errors" in body:
-            return "; ".join(str(e) for e in body["errors"])
-    return str(body)[:200]
 
 
 class TMDbClient:
@@ -262,44 +133,44 @@ class TMDbClient:
             requests.exceptions.ContentDecodingError,
         ) as exc:
             self.stats.add(connection_errors=1)
-            raise _Retryable(f"GET {path} failed: {type(exc).__name__}") from None
+            raise Retryable(f"GET {path} failed: {type(exc).__name__}") from None
         status = resp.status_code
         if status == 200:
             try:
                 data = orjson.loads(content)
             except ValueError:
                 self.stats.add(invalid_bodies=1)
-                raise _Retryable(
+                raise Retryable(
                     f"GET {path} returned a body that is not JSON ({len(content)} bytes)",
                     status=200,
                     body=content[:MAX_INVALID_BODY].decode("utf-8", "replace"),
                 ) from None
-            return TMDbResponse(params=dict(params), data=data, date=_response_date(resp))
+            return TMDbResponse(params=dict(params), data=data, date=response_date(resp))
         if status == 404:
             self.stats.add(not_found=1)
             return TMDbResponse(
-                params=dict(params), data=None, date=_response_date(resp), status=404
+                params=dict(params), data=None, date=response_date(resp), status=404
             )
         if status == 401:
             raise TMDbAuthError(
-                f"TMDb rejected the token (HTTP 401, {_status_message(resp)}) at {self.base_url}. "
+                f"TMDb rejected the token (HTTP 401, {status_message(resp)}) at {self.base_url}. "
                 "Set TMDB_API_TOKEN to a valid v4 API Read Access Token."
             )
         if status == 429:
             self.stats.add(http_429=1)
-            raise _Retryable(
+            raise Retryable(
                 f"GET {path} -> HTTP 429 (rate limited)",
-                retry_after=_parse_retry_after(resp.headers.get("Retry-After")),
+                retry_after=parse_retry_after(resp.headers.get("Retry-After")),
                 status=429,
             )
         if status >= 500:
             self.stats.add(http_5xx=1)
-            raise _Retryable(
-                f"GET {path} -> HTTP {status} ({_status_message(resp)})",
-                retry_after=_parse_retry_after(resp.headers.get("Retry-After")),
+            raise Retryable(
+                f"GET {path} -> HTTP {status} ({status_message(resp)})",
+                retry_after=parse_retry_after(resp.headers.get("Retry-After")),
                 status=status,
             )
-        raise TMDbRequestError(f"GET {path} -> HTTP {status}: {_status_message(resp)}")
+        raise TMDbRequestError(f"GET {path} -> HTTP {status}: {status_message(resp)}")
 
     def request(
         self, path: str, params: dict[str, Any] | None = None, *, keep_invalid: bool = False
@@ -312,7 +183,7 @@ class TMDbClient:
         """
         params = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         retrying = Retrying(
-            retry=retry_if_exception_type(_Retryable),
+            retry=retry_if_exception_type(Retryable),
             stop=stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
             before_sleep=self._before_sleep,
@@ -320,7 +191,7 @@ class TMDbClient:
         )
         try:
             return retrying(self._once, path, params)
-        except _Retryable as exc:
+        except Retryable as exc:
             if exc.status == 200:
                 if keep_invalid:
                     return TMDbResponse(

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tmdb_assets.capture.export import EXPORT, ExportTitles, stored_chunks
+from tmdb_assets.capture.export import EXPORT
+from tmdb_assets.capture.export_read import ExportTitles, stored_chunks
 from tmdb_assets.capture.quarantine import record_rejected
 from tmdb_assets.capture.read import (
     CaptureInfo,

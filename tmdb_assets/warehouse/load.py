@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
-from tmdb_assets.capture.export import EXPORT, ExportRows, stored_chunks
+from tmdb_assets.capture.export import EXPORT
+from tmdb_assets.capture.export_read import ExportRows, stored_chunks
 from tmdb_assets.capture.quarantine import record_rejected
 from tmdb_assets.capture.read import MissingRawDataError, gc_paused, read_day_on, require_capture
 from tmdb_assets.db.bulk import UpsertResult, batch_rows, batch_source, upsert
@@ -212,7 +213,7 @@ def month_partition(conn: Connection, table: str, day: dt.date) -> str:
 
 def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str, Any]:
     """Replace the day's rows with the current export capture's, in one transaction: the
-    file's lines are decompressed and parsed into compact arrays (export.ExportRows), then fed
+    file's lines are decompressed and parsed into compact arrays (export_read.ExportRows), then fed
     to COPY in movie id order (no staging table). Lines that cannot be read are quarantined with
     their line numbers; the rest loads. The day's month partition and the next are created
     ahead."""
