@@ -8,14 +8,19 @@ import dagster as dg
 from tmdb_assets.defs.alerts import tmdb_run_failure_alert
 from tmdb_assets.defs.analytics import assets as analytics
 from tmdb_assets.defs.catalogue import assets as catalogue
+from tmdb_assets.defs.catalogue.checks import CATALOGUE_CHECKS
 from tmdb_assets.defs.partitions import daily_partitions
 from tmdb_assets.defs.raw import assets as raw
+from tmdb_assets.defs.raw.checks import RAW_CHECKS
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
 from tmdb_assets.defs.warehouse import assets as warehouse
 from tmdb_assets.defs.warehouse import seeds
+from tmdb_assets.defs.warehouse.checks import WAREHOUSE_CHECKS
 from tmdb_assets.settings import Settings, get_settings
 
 SETTINGS = get_settings()
+# Every asset check, by domain (each evaluated in its asset's step).
+CHECKS = [*RAW_CHECKS, *WAREHOUSE_CHECKS, *CATALOGUE_CHECKS]
 # How fresh a reader may expect the day's numbers: the schedule loads each day at 00:30 UTC.
 FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=dt.timedelta(hours=48), warn_window=dt.timedelta(hours=30)

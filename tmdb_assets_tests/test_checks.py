@@ -9,8 +9,7 @@ from sqlalchemy import create_engine, text
 
 from tmdb_assets.db.embedded import with_database
 from tmdb_assets.db.warehouse import Warehouse, dispose_engine
-from tmdb_assets.definitions import CATALOGUE_ASSETS
-from tmdb_assets.defs.checks import CHECKS
+from tmdb_assets.definitions import CATALOGUE_ASSETS, CHECKS
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
 from tmdb_assets.warehouse.schema import forget as forget_migrated
 from tmdb_assets.warehouse.tables import TABLES

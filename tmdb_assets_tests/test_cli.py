@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from tmdb_assets.db.warehouse import Warehouse
-from tmdb_assets.definitions import CATALOGUE_ASSETS, defs
-from tmdb_assets.defs.checks import CHECKS
+from tmdb_assets.definitions import CATALOGUE_ASSETS, CHECKS, defs
 from tmdb_assets_tests.conftest import DAY1
 from tmdb_assets_tests.helpers import table_checksums
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig

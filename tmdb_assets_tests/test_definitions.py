@@ -6,8 +6,7 @@ import sys
 import dagster as dg
 import pytest
 
-from tmdb_assets.definitions import defs
-from tmdb_assets.defs.checks import CHECKS
+from tmdb_assets.definitions import CHECKS, defs
 from tmdb_assets.defs.partitions import daily_partitions
 from tmdb_assets.warehouse.tables import SEED, TABLES
 

@@ -7,8 +7,7 @@ import time
 import pytest
 
 from tmdb_assets.db.warehouse import Warehouse
-from tmdb_assets.definitions import CATALOGUE_ASSETS
-from tmdb_assets.defs.checks import CHECKS
+from tmdb_assets.definitions import CATALOGUE_ASSETS, CHECKS
 from tmdb_assets.settings import project_root
 from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import DAY1

@@ -3,12 +3,14 @@
 ERROR where the data is wrong, WARN where it is suspicious. Referential-integrity and
 completeness checks of what the views read are blocking: a failure stops the rest of the run.
 Window checks look at the dates of the run (its partition or range), or the latest loaded date
-when a check runs on its own.
+when a check runs on its own. Each domain declares its checks in a `CheckSet` beside its assets
+(defs/<domain>/checks.py); the generic key and foreign-key checks of a registry table come from
+`table_checks`; definitions.py gathers them all.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -17,7 +19,7 @@ from tmdb_assets.db.queries import sql
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.defs.metadata import markdown_table
 from tmdb_assets.defs.resources import QualityResource
-from tmdb_assets.warehouse.tables import TABLES, Table
+from tmdb_assets.warehouse.tables import Table
 
 EXAMPLES = 10
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
@@ -30,7 +32,7 @@ class CheckRun:
     wh: Warehouse
     quality: QualityResource
     days: list[dt.date]  # the run's partition or range; the latest loaded day otherwise
-    tags: Mapping[str, str] = field(default_factory=dict)
+    last_partition: dt.date | None = None  # the run's last partition; None: not partitioned
 
 
 @dataclass
@@ -45,9 +47,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Check:
-    """One asset check: evaluated in its asset's step (assets/warehouse.py, assets/raw.py), so a
-    day runs one step per asset, and selectable on its own from the UI (the asset is subsettable).
-    """
+    """One asset check: evaluated in its asset's step, so a day runs one step per asset, and
+    selectable on its own from the UI (the asset is subsettable)."""
 
     asset: str
     name: str
@@ -66,25 +67,33 @@ class Check:
         )
 
 
-CHECKS: list[Check] = []
+class CheckSet:
+    """A domain's checks, declared with `@checks.check(...)` beside the domain's assets."""
+
+    def __init__(self, checks: Iterable[Check] = ()):
+        self.checks = list(checks)
+
+    def check(self, asset: str, description: str, blocking: bool = False):
+        """Declare the decorated function as check `asset:function name`."""
+
+        def declare(fn: Callable[[CheckRun], Outcome]) -> Callable[[CheckRun], Outcome]:
+            self.checks.append(Check(asset, fn.__name__, description, fn, blocking))
+            return fn
+
+        return declare
+
+    def of(self, asset: str) -> list[Check]:
+        return [c for c in self.checks if c.asset == asset]
+
+    def __iter__(self) -> Iterator[Check]:
+        return iter(self.checks)
+
+    def __add__(self, other: "CheckSet") -> "CheckSet":
+        return CheckSet([*self.checks, *other.checks])
 
 
-def check(asset: str, description: str, blocking: bool = False):
-    """Register the decorated function as check `asset:function name`."""
-
-    def register(fn: Callable[[CheckRun], Outcome]) -> Callable[[CheckRun], Outcome]:
-        CHECKS.append(Check(asset, fn.__name__, description, fn, blocking))
-        return fn
-
-    return register
-
-
-def checks_of(asset: str) -> list[Check]:
-    return [c for c in CHECKS if c.asset == asset]
-
-
-def check_specs(asset: str) -> list[dg.AssetCheckSpec]:
-    return [c.spec for c in checks_of(asset)]
+def specs(checks: Sequence[Check]) -> list[dg.AssetCheckSpec]:
+    return [c.spec for c in checks]
 
 
 # The movies of a day's current discover capture: every item whose id the transform can read
@@ -99,43 +108,38 @@ QUARANTINED_OF_DAY = """
 """
 
 
-def range_days(tags: Mapping[str, str]) -> list[dt.date]:
-    """The partitions of a range run (a single-run backfill); empty for any other run."""
-    start = tags.get("dagster/asset_partition_range_start")
-    end = tags.get("dagster/asset_partition_range_end")
-    if not (start and end):
-        return []
-    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    return [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
-
-
-def run_window(tags: Mapping[str, str], warehouse: Warehouse) -> list[dt.date]:
-    """The dates of the run that executes the check; the latest loaded date otherwise."""
-    if "dagster/partition" in tags:
-        return [dt.date.fromisoformat(tags["dagster/partition"])]
-    days = range_days(tags)
-    if days:
-        return days
-    latest = warehouse.scalar("SELECT max(full_date) FROM warehouse.dim_date")
-    return [latest] if latest else []
+def run_days(context: dg.AssetExecutionContext) -> list[dt.date]:
+    """The run's partition, or every day of its range (a single-run backfill); empty for a run
+    with neither (a check executed on its own)."""
+    if context.has_partition_key or context.has_partition_key_range:
+        return sorted(dt.date.fromisoformat(k) for k in context.partition_keys)
+    return []
 
 
 def evaluate_checks(
-    context: dg.AssetExecutionContext, asset: str, wh: Warehouse, quality: QualityResource
+    context: dg.AssetExecutionContext,
+    checks: Sequence[Check],
+    wh: Warehouse,
+    quality: QualityResource,
 ) -> Iterator[dg.AssetCheckResult]:
-    """Evaluate the selected checks of `asset` (in its step, after its load).
+    """Evaluate the selected ones of an asset's `checks` (in its step, after its load).
 
     In a range run (a single-run backfill) Dagster plans each check once per partition, and the
     check evaluates the range once: each day also gets the range's evaluation recorded on its
     own partition, so no planned day shows as "skipped" beside the real result.
     """
     selected = context.selected_asset_check_keys
-    todo = [c for c in checks_of(asset) if c.key in selected]
+    todo = [c for c in checks if c.key in selected]
     if not todo:
         return
-    tags = context.run.tags
-    run = CheckRun(wh, quality, run_window(tags, wh), tags)
-    days = range_days(tags)
+    days = run_days(context)
+    if not days:
+        latest = wh.scalar("SELECT max(full_date) FROM warehouse.dim_date")
+        window = [latest] if latest else []
+    else:
+        window = days
+    run = CheckRun(wh, quality, window, max(days) if days else None)
+    ranged = days if context.has_partition_key_range else []
     for c in todo:
         outcome = c.evaluate(run)
         fields = {
@@ -146,7 +150,7 @@ def evaluate_checks(
             "metadata": outcome.metadata,
             "description": outcome.description,
         }
-        for day in days:
+        for day in ranged:
             context.log_event(dg.AssetCheckEvaluation(**fields, partition=str(day)))
         yield dg.AssetCheckResult(**fields)
 
@@ -314,5 +318,12 @@ def foreign_keys(table: Table) -> Check:
     )
 
 
-CHECKS += [unique_key(t) for t in TABLES.values()]
-CHECKS += [foreign_keys(t) for t in TABLES.values() if t.foreign_keys]
+def table_checks(tables: Iterable[Table]) -> CheckSet:
+    """The registry's generic checks: every table's key, and its foreign keys where it has some."""
+    tables = list(tables)
+    return CheckSet(
+        [
+            *(unique_key(t) for t in tables),
+            *(foreign_keys(t) for t in tables if t.foreign_keys),
+        ]
+    )

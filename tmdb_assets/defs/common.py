@@ -1,7 +1,7 @@
 """Helpers shared by the asset modules: the warehouse table asset factory, per-day events,
 metadata of a PostgreSQL table."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import dagster as dg
@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from tmdb_assets.db.bulk import UpsertResult
 from tmdb_assets.db.warehouse import Warehouse
-from tmdb_assets.defs.checks import check_specs, evaluate_checks
+from tmdb_assets.defs.checks import Check, evaluate_checks, specs
 from tmdb_assets.defs.partitions import daily_partitions, partition_days
 from tmdb_assets.defs.resources import QualityResource, WarehouseResource
 from tmdb_assets.tmdb.client import TMDbClient
@@ -95,7 +95,12 @@ def per_day_events(
 
 
 def partitioned_asset(
-    name: str, description: str, group: str, deps: list[str], pool: str | None = None
+    name: str,
+    description: str,
+    group: str,
+    deps: list[str],
+    checks: Sequence[Check],
+    pool: str | None = None,
 ):
     """A daily asset whose ranges run as one run, with its checks in the same step
     (subsettable: the checks also run on their own, and the step then does nothing else)."""
@@ -110,7 +115,7 @@ def partitioned_asset(
                 deps=deps,
             )
         ],
-        check_specs=check_specs(name),
+        check_specs=specs(checks),
         can_subset=True,
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -119,7 +124,9 @@ def partitioned_asset(
 
 
 def warehouse_table_asset(
-    table: Table, day_extra: Callable[[Warehouse, Any], dict[str, Any]] | None = None
+    table: Table,
+    checks: Sequence[Check],
+    day_extra: Callable[[Warehouse, Any], dict[str, Any]] | None = None,
 ) -> dg.AssetsDefinition:
     """The partitioned asset of a registry table, loaded date by date from raw (no TMDb calls),
     with its checks evaluated in the same step.
@@ -140,7 +147,7 @@ def warehouse_table_asset(
                 deps=list(table.deps),
             )
         ],
-        check_specs=check_specs(table.name),
+        check_specs=specs(checks),
         can_subset=True,
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -151,7 +158,7 @@ def warehouse_table_asset(
         wh = warehouse.get()
         if context.selected_asset_keys:
             yield from _load_days(context, wh, table, day_extra)
-        yield from evaluate_checks(context, table.name, wh, quality)
+        yield from evaluate_checks(context, checks, wh, quality)
 
     return _table
 

@@ -4,8 +4,8 @@ their details arrive over time within a daily request budget (capture/tail.py, w
 import dagster as dg
 from pydantic import Field
 
-import tmdb_assets.defs.catalogue.checks  # noqa: F401  (registers the catalogue checks before the specs are read)
 from tmdb_assets.capture import tail
+from tmdb_assets.defs.catalogue.checks import CATALOGUE_CHECKS
 from tmdb_assets.defs.checks import evaluate_checks
 from tmdb_assets.defs.common import client_metadata, partitioned_asset, per_day_events
 from tmdb_assets.defs.partitions import partition_days
@@ -16,6 +16,7 @@ from tmdb_assets.warehouse import catalogue
 
 @partitioned_asset(
     "catalogue_movies",
+    checks=CATALOGUE_CHECKS.of("catalogue_movies"),
     group="warehouse",
     deps=["fact_movie_popularity_daily"],
     description="dim_movie learns every movie of the day's daily ID export that it does not "
@@ -29,7 +30,7 @@ def catalogue_movies(
     wh = warehouse.get()
     if context.selected_asset_keys:
         yield from _each_day(context, wh, "catalogue_movies", catalogue.learn_movies)
-    yield from evaluate_checks(context, "catalogue_movies", wh, quality)
+    yield from evaluate_checks(context, CATALOGUE_CHECKS.of("catalogue_movies"), wh, quality)
 
 
 def _each_day(context: dg.AssetExecutionContext, wh, name: str, load_one):
@@ -60,6 +61,7 @@ class TailCaptureConfig(RawCaptureConfig):
 
 @partitioned_asset(
     tail.TAIL,
+    checks=CATALOGUE_CHECKS.of(tail.TAIL),
     group="raw",
     deps=["catalogue_movies"],
     pool="tmdb_api",
@@ -120,6 +122,7 @@ def raw_movie_tail_details(
 
 @partitioned_asset(
     "catalogue_movie_details",
+    checks=CATALOGUE_CHECKS.of("catalogue_movie_details"),
     group="warehouse",
     deps=[tail.TAIL],
     description="The long tail's details of the day into dim_movie (details_status from "
@@ -133,4 +136,4 @@ def catalogue_movie_details(
     wh = warehouse.get()
     if context.selected_asset_keys:
         yield from _each_day(context, wh, "catalogue_movie_details", catalogue.load_tail_day)
-    yield from evaluate_checks(context, "catalogue_movie_details", wh, quality)
+    yield from evaluate_checks(context, CATALOGUE_CHECKS.of("catalogue_movie_details"), wh, quality)

@@ -8,12 +8,14 @@ from tmdb_assets.defs.checks import (
     EXAMPLES,
     WARN,
     CheckRun,
+    CheckSet,
     Outcome,
     Rows,
-    check,
     result,
 )
 from tmdb_assets.transform.days import date_id
+
+CATALOGUE_CHECKS = CheckSet()
 
 # --- the catalogue (daily ID export) -----------------------------------------------------------
 
@@ -22,7 +24,7 @@ CATALOGUE = "fact_movie_popularity_daily"
 EXPORT_POPULARITY_TOLERANCE = 0.001
 
 
-@check(
+@CATALOGUE_CHECKS.check(
     CATALOGUE,
     description="For the movies in both the day's export and its discover capture, the export's "
     "popularity equals discover's within TMDb's rounding (0.001). WARN: the two are taken "
@@ -66,7 +68,7 @@ def export_agrees_with_discover(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@CATALOGUE_CHECKS.check(
     "fact_catalogue_daily",
     description="The day's catalogue size is within catalogue_count_band (default 5%) of the "
     "previous export day's: a file that lost or gained a large share is suspect. Read from the "
@@ -116,7 +118,7 @@ def _per_day_misses(run: CheckRun, count_sql: str, examples_sql: str) -> tuple[d
     return per_day, examples[:EXAMPLES]
 
 
-@check(
+@CATALOGUE_CHECKS.check(
     "catalogue_movies",
     description="Every movie of the day's export is a dim_movie row (learned as 'pending' when "
     "nothing else knew it): no movie of the catalogue is missing from the dimension analysts "
@@ -142,7 +144,7 @@ def every_export_movie_in_dim_movie(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@CATALOGUE_CHECKS.check(
     "catalogue_movie_details",
     description="Every movie of the day's tail capture has left 'pending' in dim_movie (its "
     "details loaded, or its 404 recorded): no fetched details wait unloaded.",

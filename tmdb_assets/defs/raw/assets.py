@@ -3,12 +3,12 @@
 import dagster as dg
 from pydantic import Field
 
-import tmdb_assets.defs.raw.checks  # noqa: F401  (registers the raw checks before the specs are read)
 from tmdb_assets.capture import details, discover, export
 from tmdb_assets.capture.read import DETAILS, DISCOVER, CaptureInfo
 from tmdb_assets.defs.checks import evaluate_checks
 from tmdb_assets.defs.common import client_metadata, partitioned_asset, per_day_events
 from tmdb_assets.defs.partitions import partition_days
+from tmdb_assets.defs.raw.checks import RAW_CHECKS
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
 from tmdb_assets.settings import get_settings
 
@@ -71,7 +71,7 @@ def _discover_day(i: CaptureInfo) -> dict:
 
 def raw_asset(name: str, description: str, deps: list[str], pool: str | None = "tmdb_api"):
     """A raw capture asset (group raw, the API's pool unless said otherwise)."""
-    return partitioned_asset(name, description, "raw", deps, pool)
+    return partitioned_asset(name, description, "raw", deps, RAW_CHECKS.of(name), pool)
 
 
 @raw_asset(
@@ -89,7 +89,7 @@ def raw_discover_pages(
 ):
     if context.selected_asset_keys:
         yield from _capture_discover(context, config, tmdb, warehouse)
-    yield from evaluate_checks(context, DISCOVER, warehouse.get(), quality)
+    yield from evaluate_checks(context, RAW_CHECKS.of(DISCOVER), warehouse.get(), quality)
 
 
 def _capture_discover(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
@@ -155,7 +155,7 @@ def raw_movie_details(
 ):
     if context.selected_asset_keys:
         yield from _capture_details(context, config, tmdb, warehouse)
-    yield from evaluate_checks(context, DETAILS, warehouse.get(), quality)
+    yield from evaluate_checks(context, RAW_CHECKS.of(DETAILS), warehouse.get(), quality)
 
 
 def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
@@ -205,7 +205,7 @@ def raw_movie_id_export(
 ):
     if context.selected_asset_keys:
         yield from _capture_export(context, config, tmdb, warehouse)
-    yield from evaluate_checks(context, export.EXPORT, warehouse.get(), quality)
+    yield from evaluate_checks(context, RAW_CHECKS.of(export.EXPORT), warehouse.get(), quality)
 
 
 def _joined(value) -> str:

@@ -8,15 +8,17 @@ from tmdb_assets.defs.checks import (
     EXAMPLES,
     MOVIES_WITHOUT_DETAILS,
     CheckRun,
+    CheckSet,
     Outcome,
-    check,
     result,
 )
+
+RAW_CHECKS = CheckSet()
 
 # --- raw --------------------------------------------------------------------------------------
 
 
-@check(
+@RAW_CHECKS.check(
     "raw_discover_pages",
     description="Each capture of the run's days holds every page it asked for (up to the last page TMDb had).",
     blocking=True,
@@ -57,7 +59,7 @@ def all_pages_captured(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@RAW_CHECKS.check(
     "raw_discover_pages",
     description="Each capture of the run's days is complete and consistent: every page but the "
     "last holds 20 results, and the results reach what TMDb's total_results promises for the "
@@ -93,7 +95,7 @@ def pages_complete(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@RAW_CHECKS.check(
     "raw_movie_details",
     description="Every movie discovered on the run's days has details captured on or before that day, or a recorded 404.",
 )

@@ -9,11 +9,11 @@ from typing import Any
 
 import dagster as dg
 
-import tmdb_assets.defs.catalogue.checks
-import tmdb_assets.defs.warehouse.checks  # noqa: F401  (registers the warehouse checks before the specs are read)
 from tmdb_assets.db.warehouse import Warehouse
+from tmdb_assets.defs.catalogue.checks import CATALOGUE_CHECKS
 from tmdb_assets.defs.common import warehouse_table_asset
 from tmdb_assets.defs.metadata import markdown_table
+from tmdb_assets.defs.warehouse.checks import WAREHOUSE_CHECKS
 from tmdb_assets.transform.days import date_id
 from tmdb_assets.warehouse.tables import TABLES
 
@@ -37,4 +37,8 @@ def top_movies_of_day(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
 # What a table's materialization shows beside its figures, per day.
 PREVIEWS = {"fact_movie_daily": top_movies_of_day}
 
-table_assets = [warehouse_table_asset(t, PREVIEWS.get(t.name)) for t in TABLES.values()]
+# The registry tables' checks: their keys and foreign keys, the star schema's and the catalogue's.
+TABLE_CHECKS = WAREHOUSE_CHECKS + CATALOGUE_CHECKS
+table_assets = [
+    warehouse_table_asset(t, TABLE_CHECKS.of(t.name), PREVIEWS.get(t.name)) for t in TABLES.values()
+]

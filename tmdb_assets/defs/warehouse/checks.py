@@ -13,17 +13,20 @@ from tmdb_assets.defs.checks import (
     CheckRun,
     Outcome,
     Rows,
-    check,
     compares_late_capture,
     offending_rows,
     result,
+    table_checks,
 )
 from tmdb_assets.transform.days import date_id, end_of_day
+from tmdb_assets.warehouse.tables import TABLES
+
+WAREHOUSE_CHECKS = table_checks(TABLES.values())
 
 # --- dims -------------------------------------------------------------------------------------
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "dim_movie",
     description="The share of a day's discovered movies without usable details (404, unparseable or never fetched) stays under max_details_failure_share.",
 )
@@ -54,7 +57,7 @@ def details_failure_share(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "dim_movie",
     description="runtime, budget and revenue are never negative.",
 )
@@ -75,7 +78,7 @@ def non_negative_numbers(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "dim_movie",
     description="release_date is not more than release_future_days after the last day the movie was seen (WARN).",
 )
@@ -97,7 +100,7 @@ def release_date_plausible(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "dim_country",
     description="Every country has a continent (from country_continent); unknown codes are listed.",
 )
@@ -121,7 +124,7 @@ def every_country_has_a_continent(run: CheckRun) -> Outcome:
 # --- people -----------------------------------------------------------------------------------
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "bridge_movie_cast",
     description="No two cast credits of one movie share a billing position (cast_order).",
 )
@@ -140,7 +143,7 @@ def cast_order_unique(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "bridge_movie_crew",
     description="Every movie last set from the run's days whose details are usable has cast or "
     "crew rows, unless it is "
@@ -178,7 +181,7 @@ def every_movie_with_details_has_credits(run: CheckRun) -> Outcome:
 # --- fact -------------------------------------------------------------------------------------
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "fact_movie_daily",
     description="The fact of each of the run's days has exactly one row per distinct movie of that day's raw discover pages. Blocking.",
     blocking=True,
@@ -220,7 +223,7 @@ def matches_raw_discover(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "fact_movie_daily",
     description="popularity >= 0, vote_average within [0, 10], vote_count >= 0.",
 )
@@ -248,7 +251,7 @@ def values_in_range(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "fact_movie_daily",
     description="A movie's vote_count does not drop from the previous loaded day by more than the tolerance (WARN).",
 )
@@ -283,7 +286,7 @@ def vote_count_not_dropping(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "fact_movie_daily",
     description="A day's movie count stays within movie_count_band of the previous loaded day's (WARN).",
 )
@@ -318,7 +321,7 @@ def movie_count_within_band(run: CheckRun) -> Outcome:
     )
 
 
-@check(
+@WAREHOUSE_CHECKS.check(
     "fact_movie_daily",
     description="The latest fact day ended at most freshness_hours ago (the schedule runs daily "
     "at 00:30 UTC). In a run that loads older days (a backfill, a catch-up) it only warns.",
@@ -334,9 +337,8 @@ def fresh(run: CheckRun) -> Outcome:
         )
     age_h = (dt.datetime.now(dt.UTC) - end_of_day(latest)).total_seconds() / 3600
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-    tags = run.tags
-    run_last = tags.get("dagster/partition") or tags.get("dagster/asset_partition_range_end")
-    catching_up = run_last is not None and dt.date.fromisoformat(run_last) < yesterday
+    run_last = run.last_partition
+    catching_up = run_last is not None and run_last < yesterday
     todo = (
         f"Catching up: this run loaded days up to {run_last}; the check passes once {yesterday} "
         "is loaded."
