@@ -8,6 +8,7 @@ from tmdb_assets.capture.read import clear_cache
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.definitions import CATALOGUE, all_assets
 from tmdb_assets.warehouse.summary import TABLES
+from tmdb_assets_tests.conftest import DAY1
 from tmdb_simulator.server import RunningSimulator
 
 DEFS = all_assets  # each asset carries its checks
@@ -16,6 +17,8 @@ PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.assets("country_contin
 # The console logger at INFO: the events still reach the run's result; formatting Dagster's
 # DEBUG lines (about 200 a day) into pytest's capture was a tenth of a load's time.
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+DAYS = [DAY1 + dt.timedelta(days=i) for i in range(5)]
+RAW = dg.AssetSelection.groups("raw") - CATALOGUE  # the daily raw captures
 
 
 def materialize_seed(resources: dict) -> dg.ExecuteInProcessResult:
@@ -44,6 +47,18 @@ def materialize_day(
         run_config={**QUIET, **(run_config or {})},
         raise_on_error=raise_on_error,
     )
+
+
+def capture_raw(resources: dict, sim: RunningSimulator, days: list[dt.date] = DAYS) -> None:
+    """The daily raw captures of `days`, in order, the simulator set to each."""
+    for day in days:
+        assert materialize_day(resources, day, sim, selection=RAW).success
+
+
+def load_days(resources: dict, sim: RunningSimulator, *days: dt.date) -> list:
+    """The seed, then each day's daily job (capture and load), in order."""
+    materialize_seed(resources)
+    return [materialize_day(resources, d, sim) for d in days]
 
 
 def table_checksums(warehouse: Warehouse) -> dict[str, tuple[int, str]]:

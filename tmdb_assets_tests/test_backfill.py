@@ -8,13 +8,18 @@ import pytest
 
 from tmdb_assets.capture.read import clear_cache
 from tmdb_assets.db.warehouse import Warehouse
-from tmdb_assets.definitions import CATALOGUE, defs
+from tmdb_assets.definitions import defs
 from tmdb_assets.warehouse import rebuild
-from tmdb_assets_tests.conftest import DAY1, admin_state
-from tmdb_assets_tests.helpers import materialize_day, materialize_seed, metadata, table_checksums
-
-DAYS = [DAY1 + dt.timedelta(days=i) for i in range(5)]
-RAW = dg.AssetSelection.groups("raw") - CATALOGUE  # the daily raw captures
+from tmdb_assets_tests.conftest import admin_state
+from tmdb_assets_tests.helpers import (
+    DAYS,
+    RAW,
+    capture_raw,
+    materialize_day,
+    materialize_seed,
+    metadata,
+    table_checksums,
+)
 
 
 def partition_metadata(instance: dg.DagsterInstance, asset: str, day: dt.date) -> dict:
@@ -27,11 +32,6 @@ def partition_metadata(instance: dg.DagsterInstance, asset: str, day: dt.date) -
     assert records, f"{asset} {day} has no materialization"
     materialization = records[0].event_log_entry.asset_materialization
     return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
-
-
-def capture_raw(resources, sim, days=DAYS):
-    for day in days:
-        assert materialize_day(resources, day, sim, selection=RAW).success
 
 
 def derived_range(
@@ -280,57 +280,3 @@ def test_two_runs_racing_on_one_partition_leave_one_capture(resources, simulator
     assert all(r.success for r in results)
     assert warehouse.rows("SELECT version, is_current FROM raw.capture") == [(1, True)]
     assert warehouse.scalar("SELECT count(*) FROM raw.discover_page") == 3
-
-
-def test_a_range_parses_each_details_row_once(resources, simulator, warehouse, monkeypatch):
-    """Later days reuse the parse of details rows an earlier day already read; the result is
-    the same as a fresh parse, and a recapture is read anew."""
-    from tmdb_assets.capture import read as raw_read
-
-    capture_raw(resources, simulator, DAYS[:3])
-    parsed: list[int] = []
-    real = raw_read.movie_details
-    monkeypatch.setattr(
-        raw_read,
-        "movie_details",
-        lambda p, expected_id=None: parsed.append(expected_id) or real(p, expected_id),
-    )
-    clear_cache()
-    first = raw_read.read_day(warehouse, DAYS[0])
-    assert len(parsed) == len(first.details) + sum(
-        1 for s in first.details_status.values() if s == "invalid"
-    )
-    parsed.clear()
-    third = raw_read.read_day(warehouse, DAYS[2])
-    # Only rows captured after day 1 (new, changed or stale movies) and movies day 1 did not see.
-    later = warehouse.scalar(
-        "SELECT count(*) FROM raw.movie_details md JOIN raw.capture c USING (capture_id) "
-        "WHERE c.is_current AND c.partition_date > :d AND md.http_status <> 404",
-        d=DAYS[0],
-    )
-    assert 0 < len(parsed) <= later + len(set(third.details) - set(first.details))
-    assert len(parsed) < len(third.details) / 2
-    clear_cache()
-    fresh = raw_read.read_day(warehouse, DAYS[2])
-    assert fresh.details == third.details and fresh.details_status == third.details_status
-    assert list(fresh.details) == list(third.details)  # same order: dims depend on it
-    # A recapture of day 3's details gets new rows: they are parsed, not served from the memo.
-    result = materialize_day(
-        resources,
-        DAYS[2],
-        simulator,
-        selection=RAW,
-        run_config={"ops": {"raw_movie_details": {"config": {"recapture": True}}}},
-    )
-    assert result.success
-    assert (
-        warehouse.scalar(
-            "SELECT version FROM raw.capture WHERE asset = 'raw_movie_details' AND is_current "
-            "AND partition_date = :d",
-            d=DAYS[2],
-        )
-        == 2
-    )
-    parsed.clear()
-    raw_read.read_day(warehouse, DAYS[2])
-    assert len(parsed) > 0

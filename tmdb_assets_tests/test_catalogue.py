@@ -2,17 +2,21 @@
 with the real format's quirks, captured over HTTP and loaded into a real PostgreSQL."""
 
 import datetime as dt
-import gzip
-import json
-import urllib.request
 
 import dagster as dg
 import pytest
 from sqlalchemy import text
 
 from tmdb_assets.capture.export import file_name
-from tmdb_assets.definitions import CATALOGUE
 from tmdb_assets.defs.resources import TMDbResource
+from tmdb_assets_tests.catalogue_helpers import (
+    QUIRKS,
+    catalogue,
+    day_rows,
+    served_ids,
+    tail_config,
+    with_exports,
+)
 from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post
 from tmdb_assets_tests.helpers import (
     DEFS,
@@ -23,43 +27,10 @@ from tmdb_assets_tests.helpers import (
     table_checksums,
 )
 
-FACT = "warehouse.fact_movie_popularity_daily"
-
 
 @pytest.fixture
 def resources(resources, simulator):
-    tmdb = resources["tmdb"]
-    exports = simulator.base_url.removesuffix("/3") + "/p/exports"
-    return {
-        **resources,
-        "tmdb": TMDbResource(
-            api_token=tmdb.api_token, base_url=tmdb.base_url, exports_base_url=exports
-        ),
-    }
-
-
-def catalogue(resources, sim, day, served_on, **kwargs):
-    """Partition `day` of the catalogue, the simulator's clock just after `served_on` ended."""
-    sim.state.set_date(served_on)
-    return materialize_day(resources, day, None, selection=CATALOGUE, **kwargs)
-
-
-def served_ids(sim, day, adult: bool = False) -> dict[int, dict]:
-    url = sim.base_url.removesuffix("/3") + f"/p/exports/{file_name(day, adult)}"
-    with urllib.request.urlopen(url) as resp:
-        lines = gzip.decompress(resp.read()).decode().splitlines()
-    out: dict[int, dict] = {}
-    for line in lines:
-        obj = json.loads(line)
-        out.setdefault(obj["id"], obj)
-    return out
-
-
-def day_rows(warehouse, day) -> list[tuple]:
-    return warehouse.rows(
-        f"SELECT movie_id, popularity, adult, video FROM {FACT} WHERE date_id = :d ORDER BY 1",
-        d=int(day.strftime("%Y%m%d")),
-    )
+    return with_exports(resources, simulator)
 
 
 def test_a_day_of_the_simulators_export_loads_whole_and_reruns_identically(
@@ -115,88 +86,6 @@ def test_the_export_agrees_with_discover_for_the_movies_in_both(resources, simul
     assert both == warehouse.scalar(
         "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = 20250301"
     )
-
-
-QUIRKS = [
-    '{"adult":false,"id":603,"original_title":"The Matrix","popularity":30.207,"video":false}',
-    '{"adult":false,"id":19995,"original_title":"Аватар","popularity":0,"video":false}',
-    '{"adult":false,"id":8392,"original_title":"となりのトトロ","popularity":12.5,"video":true}',
-    '{"adult":true,"id":9999991,"original_title":"Adult","popularity":1.2,"video":false}',
-    '{"adult":false,"id":603,"original_title":"The Matrix","popularity":30.207,"video":false}',
-    "<html>not json</html>",
-    '{"adult":false,"id":"x","original_title":"Bad id","popularity":1,"video":false}',
-    '{"adult":false,"id":550,"original_title":"Fight Club","popularity":61.4',
-]
-
-
-def test_hand_made_lines_with_the_real_formats_quirks(resources, simulator, warehouse):
-    admin_post(simulator, "exports", {"name": file_name(DAY1), "lines": QUIRKS})
-    result = catalogue(resources, simulator, DAY1, DAY2)
-    rows = day_rows(warehouse, DAY1)
-    assert rows == [
-        (603, 30.207, False, False),
-        (8392, 12.5, False, True),
-        (19995, 0.0, False, False),
-        (9999991, 1.2, True, False),
-    ]
-    fact = metadata(result, "fact_movie_popularity_daily")
-    assert fact["lines"] == 8 and fact["duplicate_ids"] == 1 and fact["quarantined_lines"] == 3
-    quarantined = warehouse.rows(
-        "SELECT reason, payload->>'line' FROM raw.quarantine WHERE source = 'export' ORDER BY 2"
-    )
-    assert [int(r[1]) for r in quarantined] == [6, 7, 8]
-    assert "id is 'x'" in quarantined[1][0] and quarantined[2][0].startswith(
-        "line 8: not a JSON object"
-    )
-    # A rerun is identical (the quarantine too).
-    materialize_day(
-        resources, DAY1, None, selection=dg.AssetSelection.assets("fact_movie_popularity_daily")
-    )
-    assert day_rows(warehouse, DAY1) == rows
-    assert warehouse.scalar("SELECT count(*) FROM raw.quarantine WHERE source = 'export'") == 3
-
-
-def test_a_truncated_file_fails_the_capture_and_keeps_nothing(resources, simulator, warehouse):
-    admin_post(
-        simulator, "exports", {"name": file_name(DAY1), "lines": QUIRKS[:4] * 500, "truncate": True}
-    )
-    result = catalogue(resources, simulator, DAY1, DAY2, raise_on_error=False)
-    assert not result.success
-    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "gzip stream ends early" in failure.event_specific_data.error.to_string()
-    assert (
-        warehouse.scalar("SELECT count(*) FROM raw.capture WHERE asset = 'raw_movie_id_export'")
-        == 0
-    )
-    assert warehouse.scalar("SELECT count(*) FROM raw.export_chunk") == 0
-    assert warehouse.scalar(f"SELECT count(*) FROM {FACT}") == 0
-
-
-def test_a_file_not_built_yet_is_retried_and_an_expired_one_is_gone(
-    resources, simulator, warehouse, monkeypatch
-):
-    monkeypatch.setenv("TMDB_EXPORT_RETRIES", "1")
-    monkeypatch.setenv("TMDB_EXPORT_RETRY_SECONDS", "0")
-    # Just after DAY1 ended: its file is built at 07:30 the next morning.
-    result = catalogue(resources, simulator, DAY1, DAY1, raise_on_error=False)
-    assert not result.success
-    kinds = [e.event_type_value for e in result.all_events]
-    assert kinds.count("STEP_UP_FOR_RETRY") == 1
-    assert warehouse.scalar("SELECT count(*) FROM raw.capture") == 0
-    # A day whose file TMDb no longer keeps (about 90 days) fails without a retry, saying so.
-    later = DAY1 + dt.timedelta(days=120)
-    result = catalogue(resources, simulator, DAY1, later, raise_on_error=False)
-    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    message = failure.event_specific_data.error.to_string()
-    assert "is gone" in message and "about 90 days" in message
-    assert [e.event_type_value for e in result.all_events].count("STEP_UP_FOR_RETRY") == 0
-
-
-def test_the_files_host_gets_no_token(resources, simulator):
-    assert isinstance(resources["tmdb"], TMDbResource) and resources["tmdb"].api_token
-    catalogue(resources, simulator, DAY1, DAY2)
-    routes = simulator.state.stats.as_dict()["by_route"]
-    assert routes["exports"] >= 1 and "exports_with_authorization" not in routes
 
 
 def test_catalogue_summary_and_a_movies_history_from_both_sources(resources, simulator, warehouse):
@@ -289,18 +178,6 @@ def test_a_day_whose_catalogue_shrinks_past_the_band_fails_its_check(
 
 
 # --- dim_movie learns the whole catalogue; the long tail's details within a budget -------------
-
-
-# The simulator's clock for a catalogue day is the end of the next day (its file is built that
-# morning): a day later than the schedule's 09:15, so the tail's grace is widened to match.
-def tail_config(budget: int, **extra) -> dict:
-    return {
-        "ops": {
-            "raw_movie_tail_details": {
-                "config": {"late_grace_hours": 48, "budget": budget, **extra}
-            }
-        }
-    }
 
 
 def movie_rows(warehouse) -> dict[int, tuple]:
@@ -526,36 +403,3 @@ def test_a_pending_movie_takes_an_earlier_days_discover_values(resources, simula
         if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
     }
     assert not failed and checks, failed
-
-
-def test_the_adult_ids_file_joins_the_capture_when_adult_movies_are_included(
-    resources, simulator, warehouse
-):
-    tmdb = resources["tmdb"]
-    with_adult = {
-        **resources,
-        "tmdb": TMDbResource(
-            api_token=tmdb.api_token,
-            base_url=tmdb.base_url,
-            exports_base_url=tmdb.exports_base_url,
-            include_adult=True,
-        ),
-    }
-    result = catalogue(with_adult, simulator, DAY1, DAY2, run_config=tail_config(0))
-    served, adult = served_ids(simulator, DAY1), served_ids(simulator, DAY1, adult=True)
-    assert adult and not set(adult) & set(served)
-    assert all(line["adult"] for line in adult.values())
-    raw = metadata(result, "raw_movie_id_export")
-    assert raw["files"] == [file_name(DAY1), file_name(DAY1, adult=True)]
-    assert raw["lines"] == len(served) + len(adult)
-    # One stream of two gzip members: every id of both files, the adult ones flagged.
-    rows = day_rows(warehouse, DAY1)
-    assert [r[0] for r in rows] == sorted({**served, **adult})
-    assert {r[0] for r in rows if r[2]} == set(adult)
-    assert warehouse.scalar(
-        "SELECT count(*) FROM warehouse.dim_movie WHERE adult AND details_status = 'pending'"
-    ) == len(adult)
-    # Without adult movies the setting's files differ: a new version of the main file alone.
-    plain = catalogue(resources, simulator, DAY1, DAY2, run_config=tail_config(0))
-    assert metadata(plain, "raw_movie_id_export")["capture_version"] == 2
-    assert [r[0] for r in day_rows(warehouse, DAY1)] == sorted(served)

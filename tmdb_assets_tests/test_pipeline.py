@@ -3,7 +3,8 @@
 import datetime as dt
 
 from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post
-from tmdb_assets_tests.helpers import materialize_day, materialize_seed, metadata, table_checksums
+from tmdb_assets_tests.helpers import load_days as load
+from tmdb_assets_tests.helpers import materialize_day, metadata, table_checksums
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 RAW_IDS = """
@@ -11,11 +12,6 @@ RAW_IDS = """
     JOIN raw.capture c ON c.capture_id = p.capture_id AND c.is_current AND c.partition_date = :d
     CROSS JOIN jsonb_array_elements(p.payload->'results') r
 """
-
-
-def load(resources, sim, *days):
-    materialize_seed(resources)
-    return [materialize_day(resources, d, sim) for d in days]
 
 
 def test_a_partition_loads_the_star_schema(resources, simulator, warehouse):
@@ -74,57 +70,6 @@ def test_a_partition_loads_the_star_schema(resources, simulator, warehouse):
     assert meta["dagster/row_count"] == len(fact_ids) and "top_10" in meta
     raw_meta = metadata(result, "raw_discover_pages")
     assert raw_meta["pages"] == 3 and raw_meta["requests"] == 6 and raw_meta["reused"] is False
-
-
-def test_a_bridge_load_replaces_sets_and_skips_unknown_keys(resources, simulator, warehouse):
-    import dataclasses
-
-    from tmdb_assets.capture.read import clear_cache, read_day
-    from tmdb_assets.warehouse.load import load_bridge
-    from tmdb_assets.warehouse.tables import TABLES
-
-    load(resources, simulator, DAY1)
-    clear_cache()
-    data = read_day(warehouse, DAY1)
-    genres = [g for (g,) in warehouse.rows("SELECT genre_id FROM warehouse.dim_genre ORDER BY 1")]
-    a, b = [m for m in data.details if len(data.details[m].genres) >= 2][:2]
-    old_a = [g for g, _ in data.details[a].genres]
-    new_genre = next(g for g in genres if g not in old_a)
-    details = dict(data.details)
-    # a: keeps its first genre, drops the others, gains one it did not have and one unknown id.
-    details[a] = dataclasses.replace(
-        details[a], genres=[(old_a[0], "x"), (new_genre, "y"), (999_999, "not in dim_genre")]
-    )
-    details[b] = dataclasses.replace(details[b], genres=[])  # b: its set is now empty
-    changed = dataclasses.replace(data, details=details)
-    with warehouse.begin() as conn:
-        counts = load_bridge(conn, TABLES["bridge_movie_genre"], changed)
-    set_of = lambda m: [  # noqa: E731
-        g
-        for (g,) in warehouse.rows(
-            "SELECT genre_id FROM warehouse.bridge_movie_genre WHERE movie_id = :m ORDER BY 1", m=m
-        )
-    ]
-    assert set_of(a) == sorted([old_a[0], new_genre]) and set_of(b) == []
-    old_b = len(data.details[b].genres)
-    assert counts["inserted"] == 1 and counts["deleted"] == len(old_a) - 1 + old_b
-    assert counts["unknown_keys_skipped"] == 1
-    pairs = len(TABLES["bridge_movie_genre"].rows(data))  # with discover genres of 404s
-    assert counts["unchanged"] == pairs - len(old_a) - old_b + 1
-    # The day's own data puts both sets back; a second replay changes nothing.
-    with warehouse.begin() as conn:
-        load_bridge(conn, TABLES["bridge_movie_genre"], data)
-    assert set_of(a) == sorted(old_a) and len(set_of(b)) == old_b
-    with warehouse.begin() as conn:
-        again = load_bridge(conn, TABLES["bridge_movie_genre"], data)
-    assert again["inserted"] == again["deleted"] == 0
-    assert (
-        warehouse.scalar(
-            "SELECT count(*) FROM warehouse.bridge_movie_genre b WHERE NOT EXISTS "
-            "(SELECT 1 FROM warehouse.dim_genre d WHERE d.genre_id = b.genre_id)"
-        )
-        == 0
-    )
 
 
 def test_views_agree_with_the_base_tables(resources, simulator, warehouse):

@@ -1,0 +1,155 @@
+"""TMDb's daily ID export: hand-made files with the real format's quirks, truncated, not built yet,
+gone, the adult ids' file, read over HTTP from the simulator into a real PostgreSQL; and the
+export reader on bytes alone."""
+
+import datetime as dt
+import gzip
+
+import dagster as dg
+import pytest
+
+from tmdb_assets.capture.export import file_name
+from tmdb_assets.capture.export_read import ExportRows
+from tmdb_assets.defs.resources import TMDbResource
+from tmdb_assets_tests.catalogue_helpers import (
+    FACT,
+    QUIRKS,
+    catalogue,
+    day_rows,
+    served_ids,
+    tail_config,
+    with_exports,
+)
+from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post
+from tmdb_assets_tests.helpers import (
+    materialize_day,
+    metadata,
+)
+
+
+@pytest.fixture
+def resources(resources, simulator):
+    return with_exports(resources, simulator)
+
+
+def test_hand_made_lines_with_the_real_formats_quirks(resources, simulator, warehouse):
+    admin_post(simulator, "exports", {"name": file_name(DAY1), "lines": QUIRKS})
+    result = catalogue(resources, simulator, DAY1, DAY2)
+    rows = day_rows(warehouse, DAY1)
+    assert rows == [
+        (603, 30.207, False, False),
+        (8392, 12.5, False, True),
+        (19995, 0.0, False, False),
+        (9999991, 1.2, True, False),
+    ]
+    fact = metadata(result, "fact_movie_popularity_daily")
+    assert fact["lines"] == 8 and fact["duplicate_ids"] == 1 and fact["quarantined_lines"] == 3
+    quarantined = warehouse.rows(
+        "SELECT reason, payload->>'line' FROM raw.quarantine WHERE source = 'export' ORDER BY 2"
+    )
+    assert [int(r[1]) for r in quarantined] == [6, 7, 8]
+    assert "id is 'x'" in quarantined[1][0] and quarantined[2][0].startswith(
+        "line 8: not a JSON object"
+    )
+    # A rerun is identical (the quarantine too).
+    materialize_day(
+        resources, DAY1, None, selection=dg.AssetSelection.assets("fact_movie_popularity_daily")
+    )
+    assert day_rows(warehouse, DAY1) == rows
+    assert warehouse.scalar("SELECT count(*) FROM raw.quarantine WHERE source = 'export'") == 3
+
+
+def test_a_truncated_file_fails_the_capture_and_keeps_nothing(resources, simulator, warehouse):
+    admin_post(
+        simulator, "exports", {"name": file_name(DAY1), "lines": QUIRKS[:4] * 500, "truncate": True}
+    )
+    result = catalogue(resources, simulator, DAY1, DAY2, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "gzip stream ends early" in failure.event_specific_data.error.to_string()
+    assert (
+        warehouse.scalar("SELECT count(*) FROM raw.capture WHERE asset = 'raw_movie_id_export'")
+        == 0
+    )
+    assert warehouse.scalar("SELECT count(*) FROM raw.export_chunk") == 0
+    assert warehouse.scalar(f"SELECT count(*) FROM {FACT}") == 0
+
+
+def test_a_file_not_built_yet_is_retried_and_an_expired_one_is_gone(
+    resources, simulator, warehouse, monkeypatch
+):
+    monkeypatch.setenv("TMDB_EXPORT_RETRIES", "1")
+    monkeypatch.setenv("TMDB_EXPORT_RETRY_SECONDS", "0")
+    # Just after DAY1 ended: its file is built at 07:30 the next morning.
+    result = catalogue(resources, simulator, DAY1, DAY1, raise_on_error=False)
+    assert not result.success
+    kinds = [e.event_type_value for e in result.all_events]
+    assert kinds.count("STEP_UP_FOR_RETRY") == 1
+    assert warehouse.scalar("SELECT count(*) FROM raw.capture") == 0
+    # A day whose file TMDb no longer keeps (about 90 days) fails without a retry, saying so.
+    later = DAY1 + dt.timedelta(days=120)
+    result = catalogue(resources, simulator, DAY1, later, raise_on_error=False)
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.event_specific_data.error.to_string()
+    assert "is gone" in message and "about 90 days" in message
+    assert [e.event_type_value for e in result.all_events].count("STEP_UP_FOR_RETRY") == 0
+
+
+def test_the_files_host_gets_no_token(resources, simulator):
+    assert isinstance(resources["tmdb"], TMDbResource) and resources["tmdb"].api_token
+    catalogue(resources, simulator, DAY1, DAY2)
+    routes = simulator.state.stats.as_dict()["by_route"]
+    assert routes["exports"] >= 1 and "exports_with_authorization" not in routes
+
+
+def test_the_adult_ids_file_joins_the_capture_when_adult_movies_are_included(
+    resources, simulator, warehouse
+):
+    tmdb = resources["tmdb"]
+    with_adult = {
+        **resources,
+        "tmdb": TMDbResource(
+            api_token=tmdb.api_token,
+            base_url=tmdb.base_url,
+            exports_base_url=tmdb.exports_base_url,
+            include_adult=True,
+        ),
+    }
+    result = catalogue(with_adult, simulator, DAY1, DAY2, run_config=tail_config(0))
+    served, adult = served_ids(simulator, DAY1), served_ids(simulator, DAY1, adult=True)
+    assert adult and not set(adult) & set(served)
+    assert all(line["adult"] for line in adult.values())
+    raw = metadata(result, "raw_movie_id_export")
+    assert raw["files"] == [file_name(DAY1), file_name(DAY1, adult=True)]
+    assert raw["lines"] == len(served) + len(adult)
+    # One stream of two gzip members: every id of both files, the adult ones flagged.
+    rows = day_rows(warehouse, DAY1)
+    assert [r[0] for r in rows] == sorted({**served, **adult})
+    assert {r[0] for r in rows if r[2]} == set(adult)
+    assert warehouse.scalar(
+        "SELECT count(*) FROM warehouse.dim_movie WHERE adult AND details_status = 'pending'"
+    ) == len(adult)
+    # Without adult movies the setting's files differ: a new version of the main file alone.
+    plain = catalogue(resources, simulator, DAY1, DAY2, run_config=tail_config(0))
+    assert metadata(plain, "raw_movie_id_export")["capture_version"] == 2
+    assert [r[0] for r in day_rows(warehouse, DAY1)] == sorted(served)
+
+
+def test_the_reader_on_bytes_alone_in_chunks_of_any_size():
+    """The export reader without a database or a server: a gzip file cut into 7-byte chunks
+    gives the COPY rows of the valid lines, in id order, each id once, the bad lines set aside
+    with their numbers."""
+    data = gzip.compress(("\n".join(QUIRKS) + "\n").encode())
+    chunks = iter([data[i : i + 7] for i in range(0, len(data), 7)])
+    rows = ExportRows(chunks, 20250301)
+    copied = b""
+    while block := rows.read(50):
+        copied += block
+    assert copied.decode().splitlines() == [
+        "20250301\t603\t30.207\tf\tf",
+        "20250301\t8392\t12.5\tf\tt",
+        "20250301\t19995\t0.0\tf\tf",
+        "20250301\t9999991\t1.2\tt\tf",
+    ]
+    assert rows.line_no == 8 and rows.rows == 4 and rows.duplicates == 1
+    assert [r.payload["line"] for r in rows.rejected] == [6, 7, 8]
