@@ -200,6 +200,11 @@ def _settings_for(environment: tuple[tuple[str, str], ...]) -> Settings:
         ) from None
 
 
+def child_environment(**extra: str) -> dict[str, str]:
+    """This process's environment with `extra` set: for a child process (the dashboard)."""
+    return {**os.environ, **extra}
+
+
 def sql_dir() -> Path:
     return get_settings().sql_path
 

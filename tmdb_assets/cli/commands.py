@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from tmdb_assets.cli.common import CliError, prepare_dagster_home
-from tmdb_assets.settings import get_settings, project_root, state_dir
+from tmdb_assets.settings import child_environment, get_settings, project_root, state_dir
 
 
 def dev(args: argparse.Namespace) -> int:
@@ -94,7 +94,7 @@ def viz(args: argparse.Namespace) -> int:
     # The dashboard is a package of its own (it imports nothing from tmdb_assets): found, not
     # imported, and started with its URL.
     app = Path(importlib.util.find_spec("tmdb_assets_viz").origin).resolve().parent / "app.py"
-    env = {**os.environ, "TMDB_DASHBOARD_DATABASE_URL": reader_url}
+    env = child_environment(TMDB_DASHBOARD_DATABASE_URL=reader_url)
     print(
         f"dashboard on http://{args.address}:{args.port} (reading {safe_url(reader_url)}); "
         "Ctrl-C stops it"
