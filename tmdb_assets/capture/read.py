@@ -3,7 +3,7 @@
 Derived assets and checks read raw only through here. `read_day` parses what one partition
 date derives from (its discover capture, its reference lists and each discovered movie's latest
 details captured on or before it) into a `rows.DayData`, memoised for the assets of one run.
-Writing captures is capture.py's job.
+Writing captures is the job of capture/lifecycle.py and the capture modules beside it.
 """
 
 import contextlib

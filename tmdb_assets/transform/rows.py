@@ -19,7 +19,7 @@ from tmdb_assets.transform.values import Rejected
 
 
 class CaptureRef(Protocol):
-    """The discover capture a day was parsed from (raw_read.CaptureInfo is one)."""
+    """The discover capture a day was parsed from (capture/read.CaptureInfo is one)."""
 
     captured_at: dt.datetime | None
     late_capture: bool

@@ -1,10 +1,10 @@
 """Warehouse loading: one table, one partition date, one transaction, replayed from raw only.
 
-`load_table_day` reads the day (raw_read.read_day, memoised per run), builds the table's rows
-(its registry entry's pure builder, rows.py) and hands them to the table's loader, all in one
+`load_table_day` reads the day (capture/read.read_day, memoised per run), builds the table's rows
+(its registry entry's pure builder, transform/rows.py) and hands them to the table's loader, all in one
 transaction that takes an advisory lock (per table and date; per table for bridges). Each
 loader is one set-based statement whose batch travels as a single JSONB parameter (see
-resources/warehouse.py). Every load is a pure function of the raw partitions up to its date,
+db/warehouse.py). Every load is a pure function of the raw partitions up to its date,
 so rerunning it gives the same rows; a connection lost during it rolls it back and it runs
 again (with_reconnect).
 """

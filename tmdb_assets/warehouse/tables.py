@@ -2,8 +2,8 @@
 
 An entry says everything the code needs about a table: its name, key and columns, the
 dimensions its foreign keys point at, the assets it is derived from, the pure function that
-builds its rows for a day (rows.py), the loader that writes them (load.py), its business
-description and its Dagster group. The asset factory (assets/warehouse.py), the key and
+builds its rows for a day (transform/rows.py), the loader that writes them (load.py), its business
+description and its Dagster group. The asset factory (defs/common.py, used by defs/warehouse/assets.py), the key and
 foreign-key checks, the bridge loader, the CLI summary, the benchmark's floor and the tests'
 inventories all read it. The SQL that creates a table is its numbered migration in sql/.
 
