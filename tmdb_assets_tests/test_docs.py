@@ -52,7 +52,9 @@ def test_no_module_of_the_package_reads_the_environment_but_the_settings():
         str(p.relative_to(ROOT))
         for p in (ROOT / "tmdb_assets").rglob("*.py")
         if p.name != "settings.py"
-        and re.search(r"os\.getenv|os\.environ(?!\[\"DAGSTER_(HOME|POSTGRES_URL)\"\] = )", p.read_text())
+        and re.search(
+            r"os\.getenv|os\.environ(?!\[\"DAGSTER_(HOME|POSTGRES_URL)\"\] = )", p.read_text()
+        )
     ]
     assert readers == []
 
