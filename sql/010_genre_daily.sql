@@ -1,4 +1,7 @@
 -- Genre figures per day, stored at load time (issue 14): a year of history in a few rows per
+-- Views moved to sql/views/ (one file each, applied after the migrations); this file's
+-- earlier text, which created them here, is accepted by its checksum:
+-- previous-checksum: 67bf3b52dbe31b4a72b6c9f85c7e043076f1f1321a9b3a0973cdf3159b69bfa7
 -- genre instead of an aggregate over every fact row of every day. Each day's row is built from
 -- that day's own genres (its details, else its discover genre_ids: rows.genre_daily_rows), so a
 -- movie re-genred later does not rewrite the past. vw_genre_popularity reads it (same columns).
@@ -43,18 +46,4 @@ JOIN warehouse.bridge_movie_genre bg ON bg.movie_id = f.movie_id
 GROUP BY f.date_id, bg.genre_id
 ON CONFLICT DO NOTHING;
 
-CREATE OR REPLACE VIEW warehouse.vw_genre_popularity AS
-SELECT
-    a.date_id,
-    d.full_date,
-    a.genre_id,
-    g.name                AS genre,
-    a.movies::bigint      AS movies,
-    a.mean_popularity,
-    a.median_popularity,
-    a.mean_vote_average,
-    a.total_votes
-FROM warehouse.fact_genre_daily a
-JOIN warehouse.dim_date d ON d.date_id = a.date_id
-JOIN warehouse.dim_genre g ON g.genre_id = a.genre_id;
-COMMENT ON VIEW warehouse.vw_genre_popularity IS 'Per day and genre: movies, mean and median popularity, mean vote average, total votes (from fact_genre_daily).';
+-- warehouse.vw_genre_popularity: its current definition is sql/views/vw_genre_popularity.sql.

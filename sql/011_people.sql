@@ -1,4 +1,7 @@
 -- People from credits (issue 15): the details request asks append_to_response=credits, so cast
+-- Views moved to sql/views/ (one file each, applied after the migrations); this file's
+-- earlier text, which created them here, is accepted by its checksum:
+-- previous-checksum: 40fb4efd41c117b73b75225e290ae874cbbaf6335b22c5dcab994e59bf0dec54
 -- and crew cost no extra request. Idempotent: the rebuild re-runs every file.
 
 CREATE TABLE IF NOT EXISTS warehouse.dim_person (
@@ -62,55 +65,10 @@ COMMENT ON COLUMN warehouse.dim_movie.credits_status IS 'ok: cast or crew known;
 
 -- Per day, each credited person: their movies in the day's discover set (counted once if both
 -- cast and crew) and those movies' summed and mean popularity. Filter by date_id or person_id.
-CREATE OR REPLACE VIEW warehouse.vw_person_popularity AS
-WITH credits AS (
-    SELECT movie_id, person_id FROM warehouse.bridge_movie_cast
-    UNION
-    SELECT movie_id, person_id FROM warehouse.bridge_movie_crew
-)
-SELECT
-    f.date_id,
-    d.full_date,
-    p.person_id,
-    p.name,
-    p.known_for_department,
-    count(*)           AS movies,
-    sum(f.popularity)  AS summed_popularity,
-    avg(f.popularity)  AS mean_popularity
-FROM warehouse.fact_movie_daily f
-JOIN warehouse.dim_date d ON d.date_id = f.date_id
-JOIN credits c ON c.movie_id = f.movie_id
-JOIN warehouse.dim_person p ON p.person_id = c.person_id
-GROUP BY f.date_id, d.full_date, p.person_id, p.name, p.known_for_department;
-COMMENT ON VIEW warehouse.vw_person_popularity IS 'Per day and person: their movies in the day''s discover set, summed and mean popularity.';
+-- warehouse.vw_person_popularity: its current definition is sql/views/vw_person_popularity.sql.
 
 -- Each movie's directors with the movie's latest popularity (vw_movie_latest).
-CREATE OR REPLACE VIEW warehouse.vw_director_latest AS
-SELECT
-    l.movie_id,
-    l.title,
-    p.person_id AS director_id,
-    p.name      AS director,
-    l.latest_date,
-    l.popularity,
-    l.vote_average,
-    l.vote_count
-FROM warehouse.bridge_movie_crew c
-JOIN warehouse.dim_person p ON p.person_id = c.person_id
-JOIN warehouse.vw_movie_latest l ON l.movie_id = c.movie_id
-WHERE c.job = 'Director';
-COMMENT ON VIEW warehouse.vw_director_latest IS 'Each movie''s directors with the movie''s latest popularity and votes.';
+-- warehouse.vw_director_latest: its current definition is sql/views/vw_director_latest.sql.
 
 -- Each person's credits, cast and crew in one list, with the movie's title: what a person did.
-CREATE OR REPLACE VIEW warehouse.vw_person_credits AS
-SELECT c.person_id, p.name, c.movie_id, m.title, 'cast'::text AS credit, c.character AS role,
-       c.cast_order
-FROM warehouse.bridge_movie_cast c
-JOIN warehouse.dim_person p ON p.person_id = c.person_id
-JOIN warehouse.dim_movie m ON m.movie_id = c.movie_id
-UNION ALL
-SELECT c.person_id, p.name, c.movie_id, m.title, 'crew'::text, c.job, NULL::integer
-FROM warehouse.bridge_movie_crew c
-JOIN warehouse.dim_person p ON p.person_id = c.person_id
-JOIN warehouse.dim_movie m ON m.movie_id = c.movie_id;
-COMMENT ON VIEW warehouse.vw_person_credits IS 'Each person''s credits: the movie, cast or crew, the character played or the job held.';
+-- warehouse.vw_person_credits: its current definition is sql/views/vw_person_credits.sql.

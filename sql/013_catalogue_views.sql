@@ -1,4 +1,7 @@
 -- The catalogue per day, summarised at load time, and one movie's history from both sources
+-- Views moved to sql/views/ (one file each, applied after the migrations); this file's
+-- earlier text, which created them here, is accepted by its checksum:
+-- previous-checksum: 4fe54b183e65eb86293ba186ecd68d566598ff671efbcc55dfed159547eaab56
 -- (issue 16). Idempotent.
 
 -- One row per export day: computed from that day's million rows once (fact_catalogue_daily's
@@ -33,51 +36,9 @@ COMMENT ON COLUMN warehouse.fact_catalogue_daily.p99_popularity IS '99th percent
 COMMENT ON COLUMN warehouse.fact_catalogue_daily.max_popularity IS 'Highest popularity';
 COMMENT ON COLUMN warehouse.fact_catalogue_daily.zero_popularity IS 'Movies whose popularity is 0';
 
-CREATE OR REPLACE VIEW warehouse.vw_catalogue_daily AS
-SELECT
-    c.date_id,
-    to_date(c.date_id::text, 'YYYYMMDD') AS full_date,
-    c.movies,
-    c.previous_date_id,
-    c.new_movies,
-    c.removed_movies,
-    c.adult_movies,
-    c.video_movies,
-    c.mean_popularity,
-    c.median_popularity,
-    c.p90_popularity,
-    c.p99_popularity,
-    c.max_popularity,
-    c.zero_popularity
-FROM warehouse.fact_catalogue_daily c;
-COMMENT ON VIEW warehouse.vw_catalogue_daily IS 'Per export day: catalogue size, new and removed ids, popularity distribution.';
+-- warehouse.vw_catalogue_daily: its current definition is sql/views/vw_catalogue_daily.sql.
 
 -- A movie's popularity on every captured day: the export's value where the export has the day
 -- (the day's whole-catalogue state), else discover's; both named. Filter by movie_id: each
 -- branch then reads its index (one probe per month partition of the export).
-CREATE OR REPLACE VIEW warehouse.vw_movie_popularity_history AS
-SELECT
-    e.movie_id,
-    e.date_id,
-    to_date(e.date_id::text, 'YYYYMMDD') AS full_date,
-    e.popularity,
-    'export'::text AS source,
-    f.popularity AS discover_popularity,
-    f.discover_rank
-FROM warehouse.fact_movie_popularity_daily e
-LEFT JOIN warehouse.fact_movie_daily f ON f.date_id = e.date_id AND f.movie_id = e.movie_id
-UNION ALL
-SELECT
-    f.movie_id,
-    f.date_id,
-    to_date(f.date_id::text, 'YYYYMMDD'),
-    f.popularity,
-    'discover'::text,
-    f.popularity,
-    f.discover_rank
-FROM warehouse.fact_movie_daily f
-WHERE NOT EXISTS (
-    SELECT 1 FROM warehouse.fact_movie_popularity_daily e
-    WHERE e.date_id = f.date_id AND e.movie_id = f.movie_id
-);
-COMMENT ON VIEW warehouse.vw_movie_popularity_history IS 'A movie''s popularity on every captured day: the export''s where it has the day, else discover''s (source says which).';
+-- warehouse.vw_movie_popularity_history: its current definition is sql/views/vw_movie_popularity_history.sql.

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import re
 import subprocess
 import sys
 
@@ -15,13 +14,18 @@ from tmdb_assets.db.migrations import apply_migrations, discover_migrations
 from tmdb_assets.db.warehouse import Warehouse, WarehouseError
 from tmdb_assets.defs.resources import WarehouseResource
 from tmdb_assets.warehouse.tables import TABLES
+from tmdb_assets.warehouse.views import apply_views, discover_views
 
 
 def test_migrations_applied_twice_equal_once(database_url):
     engine = create_engine(database_url)
     first = apply_migrations(engine)
     assert first == [m.version for m in discover_migrations()]
+    with engine.begin() as conn:
+        assert apply_views(conn) == [v.name for v in discover_views()]
     assert apply_migrations(engine) == []
+    with engine.begin() as conn:
+        assert apply_views(conn) == []
     with engine.connect() as conn:
         assert conn.execute(
             text("SELECT count(*) FROM public.tmdb_schema_migrations")
@@ -29,12 +33,10 @@ def test_migrations_applied_twice_equal_once(database_url):
         views = conn.execute(
             text("SELECT table_name FROM information_schema.views WHERE table_schema = 'warehouse'")
         ).scalars()
-        declared = {
-            name
-            for m in discover_migrations()
-            for name in re.findall(r"CREATE OR REPLACE VIEW warehouse\.(\w+)", m.sql)
-        }
+        declared = {v.name for v in discover_views()}
         assert set(views) == declared and len(declared) == 12
+        # The numbered migrations no longer create views: each is in its one file.
+        assert not any("CREATE OR REPLACE VIEW" in m.sql for m in discover_migrations())
     engine.dispose()
 
 
@@ -197,4 +199,18 @@ def test_a_tidied_migration_is_accepted_by_its_declared_previous_checksum(
     with caplog.at_level("WARNING"):
         apply_migrations(engine, tmp_path)
     assert "001_tidy changed after it was applied" in caplog.text
+    engine.dispose()
+
+
+def test_a_migration_of_comments_alone_is_recorded_and_runs_nothing(database_url, tmp_path):
+    """A file whose statements moved elsewhere (the views, to sql/views/) keeps its number and
+    its comments: a fresh database records it as applied; an existing one accepts it."""
+    engine = create_engine(normalize_url(database_url))
+    (tmp_path / "001_first.sql").write_text("CREATE TABLE public.first (a integer);\n")
+    (tmp_path / "002_moved.sql").write_text("-- Views moved to sql/views/.\n\n-- vw_x: there.\n")
+    (tmp_path / "003_after.sql").write_text("INSERT INTO public.first VALUES (3);\n")
+    assert apply_migrations(engine, tmp_path) == ["001_first", "002_moved", "003_after"]
+    assert apply_migrations(engine, tmp_path) == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT a FROM public.first")).scalars().all() == [3]
     engine.dispose()

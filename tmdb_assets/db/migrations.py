@@ -29,6 +29,13 @@ class Migration:
         return self.path.read_text(encoding="utf-8")
 
     @property
+    def statements(self) -> str | None:
+        """The SQL to run, or None for a file of comments alone (a tidied file whose statements
+        moved elsewhere: recorded as applied, nothing to run)."""
+        code = re.sub(r"--[^\n]*", "", self.sql)
+        return self.sql if code.strip() else None
+
+    @property
     def checksum(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
@@ -90,8 +97,8 @@ def apply_migrations(
                             migration.version,
                         )
                     continue
-                cursor = conn.connection.driver_connection.cursor()
-                cursor.execute(migration.sql)
+                if migration.statements:
+                    conn.connection.driver_connection.cursor().execute(migration.statements)
                 conn.execute(
                     text(f"INSERT INTO {MIGRATIONS_TABLE} (version, checksum) VALUES (:v, :c)"),
                     {"v": migration.version, "c": migration.checksum},

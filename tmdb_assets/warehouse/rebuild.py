@@ -41,5 +41,6 @@ def recreate_warehouse_schema(warehouse: Warehouse) -> None:
         conn.execute(text("DROP SCHEMA IF EXISTS warehouse CASCADE"))
         cursor = conn.connection.driver_connection.cursor()
         for migration in discover_migrations():
-            cursor.execute(migration.sql)
+            if migration.statements:
+                cursor.execute(migration.statements)
         apply_views(conn, every=True)
