@@ -31,6 +31,7 @@ from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseR
 from tmdb_assets.defs.runs import HEARTBEAT_TAG, HOST_TAG, PID_TAG, ProjectRunLauncher
 from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post, admin_state, scratch_database
 from tmdb_assets_tests.helpers import (
+    RAW,
     check_results,
     materialize_day,
     materialize_seed,
@@ -627,3 +628,79 @@ def test_two_runs_at_once_share_one_api_budget(pg_server_url, database_url, tmp_
     ordered = sorted(spans.values())
     for (_, end), (start, _) in itertools.pairwise(ordered):
         assert end <= start, ordered  # one TMDb step at a time on the instance
+
+
+# --- nothing fetched is thrown away -----------------------------------------------------------
+
+
+def _details_in_background(resources, sim):
+    """The day's raw captures in a thread (the test acts on the simulator meanwhile)."""
+    box: dict = {}
+
+    def work():
+        box["result"] = materialize_day(resources, DAY1, sim, selection=RAW, raise_on_error=False)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread, box
+
+
+def test_a_stalled_capture_writes_what_arrived_on_its_timer(reference, database_url, warehouse):
+    """45 details answered, then TMDb stalls: the 45 are written within the writer's timer
+    (2 s), not when a next response arrives (before: none of them, a batch being 200 rows)."""
+    with frozen_simulator() as sim:
+        resources = make_resources(sim, database_url)
+        admin_post(sim, "faults", {"hold_details_after": 45})
+        thread, box = _details_in_background(resources, sim)
+        try:
+            _wait_for(lambda: admin_state(sim)["held"] > 0, 60, "the capture to stall")
+            _wait_for(
+                lambda: warehouse.scalar("SELECT count(*) FROM raw.movie_details") == 45,
+                10,
+                "the 45 answered details to be written while TMDb stalls",
+            )
+        finally:
+            admin_post(sim, "faults", {"hold_details_after": None, "release": True})
+            thread.join(120)
+        assert box["result"].success
+        assert warehouse.scalar("SELECT count(*) FROM raw.movie_details") == (
+            reference.details_requests
+        )
+
+
+def test_a_failed_capture_keeps_every_answered_movie_and_the_rerun_asks_only_the_rest(
+    reference, database_url, warehouse
+):
+    """30 details answered, then every request fails (5xx) until the retries run out: every
+    movie TMDb answered, those in flight included, is in the pending version (before: none,
+    the batch was dropped with the error); the rerun asks only for the others."""
+    with frozen_simulator() as sim:
+        resources = make_resources(sim, database_url, max_retries=1)
+        admin_post(sim, "faults", {"hold_details_after": 30})
+        thread, box = _details_in_background(resources, sim)
+        try:
+            _wait_for(lambda: admin_state(sim)["held"] > 0, 60, "the capture to stall")
+            time.sleep(0.5)  # every worker reaches the hook: their requests are answered later
+            in_flight = admin_state(sim)["held"]
+            admin_post(sim, "faults", {"fault_rate": 1.0})
+        finally:
+            admin_post(sim, "faults", {"hold_details_after": None, "release": True})
+            thread.join(120)
+        assert not box["result"].success
+        kept = warehouse.scalar("SELECT count(*) FROM raw.movie_details")
+        assert kept == 30 + in_flight
+        assert (
+            warehouse.scalar(
+                "SELECT count(*) FROM raw.capture WHERE asset = :a AND completed_at IS NULL",
+                a=DETAILS,
+            )
+            == 1
+        )
+        admin_post(sim, "faults", {"fault_rate": 0.0})
+        admin_post(sim, "reset", {})
+        materialize_seed(resources)
+        rerun = materialize_day(resources, DAY1, sim)
+        assert rerun.success
+        asked = admin_state(sim)["stats"]["by_route"].get("details", 0)
+    assert asked == reference.details_requests - kept
+    assert table_checksums(warehouse) == reference.checksums

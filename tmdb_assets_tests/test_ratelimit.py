@@ -88,6 +88,20 @@ def test_never_more_than_rate_in_any_window_even_with_a_burst():
         assert sum(1 for u in stamps[i:] if u < t + 1.05 - 1e-6) <= 10
 
 
+def test_a_request_keeps_its_place_until_a_second_after_its_response():
+    """Whenever a request reaches the server, it is before its response: the place it held is
+    given to another request only a second after that."""
+    clock = FakeClock()
+    limiter = RateLimiter(2, burst=2, clock=clock, sleep=clock.sleep)
+    with limiter.request():
+        clock.now = 0.5  # its response comes back at 0.5
+    with limiter.request():
+        clock.now = 0.6
+    with limiter.request():  # both places are taken until 1.5 (and 1.6)
+        assert 1.5 - 1e-9 <= clock.now < 1.6
+    assert clock.now <= 1.5 + 0.05
+
+
 def test_a_server_enforcing_exactly_the_rate_sends_no_429():
     """One client at 40/s against a simulator in its own process that refuses the 41st request
     of any rolling second: every request answered, none refused (before the sliding log: 3 x

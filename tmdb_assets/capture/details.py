@@ -7,7 +7,7 @@ missing (capture/lifecycle.py)."""
 import datetime as dt
 import json
 import logging
-import time
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -107,6 +107,73 @@ def persist_details(
     with_reconnect(write, logger=logger, what=f"{DETAILS}: writing {len(rows)} fetched details")
 
 
+class DetailsWriter:
+    """What a capture received, written to its pending version: every `batch` rows, every
+    `every_s` seconds by a timer of its own (a stalled API holds nothing back), and whatever is
+    left when the fetch ends, fails or is interrupted (SIGTERM and SIGINT arrive as exceptions).
+    A SIGKILL loses at most the last `every_s` seconds of responses; the rerun asks only for
+    what is not stored."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        capture_id: int,
+        logger: Any = log,
+        batch: int | None = None,
+        every_s: float = DETAILS_FLUSH_S,
+    ):
+        self.warehouse, self.capture_id, self.logger = warehouse, capture_id, logger
+        self.batch = batch or get_settings().details_write_batch
+        self.every_s = every_s
+        self.written = 0
+        self._rows: list[tuple[Any, ...]] = []
+        self._rows_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._timer = threading.Thread(target=self._tick, name="tmdb-details-writer", daemon=True)
+        self._timer_error: BaseException | None = None
+
+    def __enter__(self) -> "DetailsWriter":
+        self._timer.start()
+        return self
+
+    def __exit__(self, kind, error, tb) -> None:
+        self._stop.set()
+        self._timer.join()
+        try:
+            self.flush()
+        except Exception:
+            if error is None:
+                raise
+            # Already failing: say what could not be kept, and let the first error through.
+            self.logger.exception(f"{DETAILS}: the last fetched details could not be written")
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        if self._timer_error is not None:
+            raise self._timer_error
+        with self._rows_lock:
+            self._rows.append(row)
+            full = len(self._rows) >= self.batch
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._write_lock:
+            with self._rows_lock:
+                rows, self._rows = self._rows, []
+            if rows:
+                persist_details(self.warehouse, self.capture_id, rows, self.logger)
+                self.written += len(rows)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                self.flush()
+            except BaseException as exc:  # raised in the fetching thread at its next row
+                self._timer_error = exc
+                return
+
+
 def fetch_details_into(
     warehouse: Warehouse,
     client: TMDbClient,
@@ -115,36 +182,30 @@ def fetch_details_into(
     todo: list[int],
     logger: Any = log,
 ) -> None:
-    """Fetch `todo` outside any transaction, persisting as responses arrive."""
-    batch: list[tuple[Any, ...]] = []
-    batch_size = get_settings().details_write_batch
-    flushed = time.monotonic()
+    """Fetch `todo` outside any transaction, writing what arrives as it arrives (DetailsWriter):
+    a fetch that fails or is stopped keeps every response it received."""
     logged = 0
-    for n, (movie_id, resp) in enumerate(client.fetch_details(todo, DETAILS_APPEND), start=1):
-        batch.append(
-            (
-                capture_id,
-                movie_id,
-                resp.status,
-                resp.date,
-                plan.reasons[movie_id],
-                resp.data,
-                resp.body,
+    with DetailsWriter(warehouse, capture_id, logger) as writer:
+        for n, (movie_id, resp) in enumerate(client.fetch_details(todo, DETAILS_APPEND), start=1):
+            writer.add(
+                (
+                    capture_id,
+                    movie_id,
+                    resp.status,
+                    resp.date,
+                    plan.reasons[movie_id],
+                    resp.data,
+                    resp.body,
+                )
             )
-        )
-        if resp.invalid:
-            logger.warning(
-                f"{DETAILS} {plan.day}: movie {movie_id}: the body stayed unreadable after the "
-                "retries; kept as received, the movie is quarantined"
-            )
-        if len(batch) >= batch_size or time.monotonic() - flushed >= DETAILS_FLUSH_S:
-            persist_details(warehouse, capture_id, batch, logger)
-            batch, flushed = [], time.monotonic()
-            if n - logged >= 1000:  # progress every 1,000 movies, not every write
-                logger.info(f"{DETAILS} {plan.day}: {n}/{len(todo)} fetched and written")
+            if resp.invalid:
+                logger.warning(
+                    f"{DETAILS} {plan.day}: movie {movie_id}: the body stayed unreadable after "
+                    "the retries; kept as received, the movie is quarantined"
+                )
+            if n - logged >= 1000:  # progress every 1,000 movies
+                logger.info(f"{DETAILS} {plan.day}: {n}/{len(todo)} fetched")
                 logged = n
-    if batch:
-        persist_details(warehouse, capture_id, batch, logger)
 
 
 def held_details(

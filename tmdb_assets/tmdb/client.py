@@ -5,13 +5,12 @@ simulator by base URL. The token lives in the session's Authorization header and
 it never appears in a log line, an exception message or Dagster metadata.
 """
 
-import collections
 import datetime as dt
 import logging
 import random
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import orjson
@@ -121,11 +120,13 @@ class TMDbClient:
         )
 
     def _once(self, path: str, params: dict[str, Any]) -> TMDbResponse | None:
-        self.stats.add(rate_wait_s=self.limiter.acquire(), requests=1)
         url = f"{self.base_url}{path}"
         try:
-            resp = self.session.get(url, params=params, timeout=self.timeout)
-            content = resp.content  # a body cut mid-transfer fails here, as a broken connection
+            # Its place in the rate window is held until a second after the response.
+            with self.limiter.request() as waited:
+                self.stats.add(rate_wait_s=waited, requests=1)
+                resp = self.session.get(url, params=params, timeout=self.timeout)
+                content = resp.content  # a body cut mid-transfer fails here, as a broken link
         except (
             requests.ConnectionError,
             requests.Timeout,
@@ -316,29 +317,44 @@ class TMDbClient:
     ) -> Iterator[tuple[int, TMDbResponse]]:
         """Details of many movies, fetched concurrently below the shared rate limit.
 
-        Yields (movie_id, response) in the order of `movie_ids` (a 404 and an unreadable body
-        are responses too: see movie_details_response), holding at most a bounded window of
-        responses in memory.
+        Yields (movie_id, response) as each arrives (a 404 and an unreadable body are responses
+        too: see movie_details_response), at most a bounded window in flight. When a request
+        fails for good, the responses already received, and those of the requests still in
+        flight, are yielded first, then the error is raised: nothing answered is lost.
         """
         append = list(append)
         window = self.max_concurrency * 4
-        pending: collections.deque = collections.deque()
+        ids = iter(movie_ids)
+        in_flight: dict[Future, int] = {}
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
+
+            def submit() -> None:
+                for movie_id in ids:
+                    in_flight[pool.submit(self.movie_details_response, movie_id, append)] = movie_id
+                    if len(in_flight) >= window:
+                        return
+
             try:
-                # A sliding window keeps every worker busy (no stall at chunk boundaries) while
-                # holding at most `window` responses.
-                for movie_id in movie_ids:
-                    pending.append(
-                        (movie_id, pool.submit(self.movie_details_response, movie_id, append))
-                    )
-                    if len(pending) >= window:
-                        done_id, future = pending.popleft()
-                        yield done_id, future.result()
-                while pending:
-                    done_id, future = pending.popleft()
-                    yield done_id, future.result()
+                submit()
+                failure: BaseException | None = None
+                while in_flight:
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        movie_id = in_flight.pop(future)
+                        if future.exception() is not None:
+                            failure = failure or future.exception()
+                        else:
+                            yield movie_id, future.result()
+                    if failure is None:
+                        submit()
+                    else:  # nothing new: what is in flight finishes, then the error
+                        for future in list(in_flight):
+                            if future.cancel():
+                                del in_flight[future]
+                if failure is not None:
+                    raise failure
             finally:
-                for _, future in pending:
+                for future in in_flight:
                     future.cancel()
 
     def iter_changes(self, start: dt.date, end: dt.date) -> Iterator[int]:

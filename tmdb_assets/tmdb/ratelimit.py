@@ -1,24 +1,35 @@
-"""A process-wide rate limiter shared by every worker thread that calls TMDb."""
+"""A process-wide rate limiter shared by every worker thread that calls TMDb.
 
-import collections
+TMDb counts a request when it arrives, not when a thread was let through: the time between the
+two varies (a thread waiting for the GIL or a pooled connection), and at exactly the server's
+rate that variation alone puts one request too many into some second (3 x 429 in 2,000 requests
+at 40/s against a server allowing exactly 40, more on a loaded machine). So a request holds its
+place in the window from the moment it is let through until one second after its response came
+back: it certainly arrived before its response, so no second at the server can hold more than
+`rate` of them, however late each one travelled. The cost is the response time on top of each
+second (2% at 20 ms).
+"""
+
+import heapq
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-# The server counts a request when it arrives, not when a thread was let through: the time
-# between the two varies (a thread waiting for the GIL or a pooled connection), and at exactly
-# the server's rate that variation alone puts one request too many into some second (3 x 429 in
-# 2,000 requests at 40/s against a server allowing exactly 40). Each window is held open this
-# much longer than a second, which absorbs the variation (0 x 429) at a cost of 5% throughput.
+# For acquire() alone (no response to wait for): each window held this much longer than a second.
 WINDOW_MARGIN_S = 0.05
+# A thread waiting for an in-flight request's place looks again at least this often.
+POLL_S = 0.05
 
 
 class RateLimiter:
-    """At most `rate` acquisitions in any one-second window (a sliding log of the last ones,
-    held `window_margin_s` longer than a second), spaced by a token bucket (bursts up to
-    `burst`) so that they do not come in clumps.
+    """At most `rate` requests in any one-second window at the server, spaced by a token bucket
+    (bursts up to `burst`) so that they do not come in clumps.
 
-    `pause(seconds)` (after a 429) holds back every thread, not only the one that was refused.
+    `request()` wraps one request: its place in the window is kept until a second after it
+    ends. `acquire()` alone counts a request from the moment it is let through, the window held
+    `window_margin_s` longer. `pause(seconds)` (after a 429) holds back every thread.
     """
 
     def __init__(
@@ -32,7 +43,7 @@ class RateLimiter:
         if rate <= 0:
             raise ValueError("rate must be > 0 requests per second")
         self.rate = float(rate)
-        # A burst of 1 keeps every one-second window at or under `rate` (TMDb's CDN counts so).
+        # A burst of 1 spaces requests evenly: no clump reaches the server at once.
         self.capacity = float(burst if burst is not None else 1)
         self._tokens = self.capacity
         self._clock = clock
@@ -41,27 +52,49 @@ class RateLimiter:
         self._paused_until = 0.0
         self._lock = threading.Lock()
         self.per_window = max(1, math.floor(self.rate + 1e-9))
-        self.window_s = 1.0 + window_margin_s
-        self._recent: collections.deque[float] = collections.deque()
+        self.margin_s = window_margin_s
+        self._in_flight = 0
+        self._expiries: list[float] = []  # when each recent request leaves the window (a heap)
 
     def acquire(self) -> float:
-        """Block until a request may be sent; returns the seconds waited."""
+        """Block until a request may be sent; returns the seconds waited. The request counts
+        from now (plus the margin) for a second."""
+        return self._admit(in_flight=False)
+
+    @contextmanager
+    def request(self) -> Iterator[float]:
+        """Hold a place in the window for one request, until a second after it ends; yields the
+        seconds waited."""
+        waited = self._admit(in_flight=True)
+        try:
+            yield waited
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                heapq.heappush(self._expiries, self._clock() + 1.0)
+
+    def _admit(self, in_flight: bool) -> float:
         waited = 0.0
         while True:
             with self._lock:
                 now = self._clock()
                 self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
                 self._last = now
-                full = len(self._recent) >= self.per_window
+                while self._expiries and self._expiries[0] <= now:
+                    heapq.heappop(self._expiries)
+                taken = self._in_flight + len(self._expiries)
                 if now < self._paused_until:
                     delay = self._paused_until - now
-                elif full and now < self._recent[0] + self.window_s:
-                    delay = self._recent[0] + self.window_s - now
+                elif taken >= self.per_window:
+                    # The earliest place to free up; one held by a request still in flight
+                    # frees a second after its response, so look again soon.
+                    delay = min(self._expiries[0] - now, POLL_S) if self._expiries else POLL_S
                 elif self._tokens >= 1.0 - 1e-9:  # float rounding must not spin
                     self._tokens = max(0.0, self._tokens - 1.0)
-                    self._recent.append(now)
-                    if len(self._recent) > self.per_window:
-                        self._recent.popleft()
+                    if in_flight:
+                        self._in_flight += 1
+                    else:
+                        heapq.heappush(self._expiries, now + 1.0 + self.margin_s)
                     return waited
                 else:
                     delay = (1.0 - self._tokens) / self.rate
