@@ -215,8 +215,34 @@ def test_viz_serves_the_dashboard_through_the_read_only_login(database_url, tmp_
             except OSError:
                 time.sleep(0.5)
         assert status == 200
+        # SIGTERM to the command alone (not its process group): it stops, and its Streamlit
+        # child with it, within 10 s (before: the child went on serving).
+        stopped = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            except OSError:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the dashboard still serves after its command was stopped")
+        assert time.monotonic() - stopped < 10
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(30)
         with Warehouse(database_url).begin() as conn:
             conn.execute(text(f"DROP ROLE IF EXISTS {user}"))
+
+
+@pytest.mark.parametrize("command", ["migrate", "summary", "viz"])
+def test_an_unreachable_database_is_one_line_and_exit_2_on_every_subcommand(command, tmp_path):
+    env = cli_env("postgresql://tmdb:secret-pw@127.0.0.1:1/tmdb", tmp_path)
+    done = run_cli([command], env, timeout=60)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "secret-pw" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "127.0.0.1:1/tmdb cannot be reached" in line and "TMDB_DATABASE_URL" in line

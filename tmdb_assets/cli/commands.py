@@ -2,12 +2,13 @@
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tmdb_assets.cli.common import CliError, prepare_dagster_home
+from tmdb_assets.cli.common import CliError, migrated_warehouse, prepare_dagster_home
 from tmdb_assets.settings import child_environment, get_settings, project_root, state_dir
 
 
@@ -23,7 +24,6 @@ def dev(args: argparse.Namespace) -> int:
 
 def stop(args: argparse.Namespace) -> int:
     """Stop the embedded PostgreSQL that `make demo` and the other commands leave running."""
-    import signal
 
     pgdata = state_dir() / "pg"
     pidfile = pgdata / "postmaster.pid"
@@ -81,14 +81,12 @@ def viz(args: argparse.Namespace) -> int:
         raise CliError(
             "the dashboard needs the viz extra: pip install -e '.[viz]' (make installs it)"
         )
-    from tmdb_assets.db.warehouse import Warehouse, resolve_database_url, safe_url
-    from tmdb_assets.warehouse.schema import migrate as migrate_schema
+    from tmdb_assets.db.warehouse import resolve_database_url, safe_url
 
     embedded = not get_settings().database_url
     url = resolve_database_url(get_settings().database_url)
     reader_url, user, password, note = dashboard_url(url, embedded)
-    # The views, the role and its login.
-    migrate_schema(Warehouse(url), reader_user=user or None, reader_password=password)
+    migrated_warehouse(user or None, password)  # the views, the role and its login
     if note:
         print(f"note: {note}")
     # The dashboard is a package of its own (it imports nothing from tmdb_assets): found, not
@@ -102,25 +100,41 @@ def viz(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.address]
     cmd += ["--server.port", str(args.port), "--server.headless", "true"]
     cmd += ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
-    return subprocess.call(cmd, env=env)
+    return run_child(cmd, env)
+
+
+def run_child(cmd: list[str], env: dict[str, str]) -> int:
+    """Run `cmd` until it ends, passing SIGTERM and SIGINT on to it: stopping this command
+    stops the child too (it never keeps serving alone)."""
+    child = subprocess.Popen(cmd, env=env)
+
+    def forward(signum, _frame) -> None:
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def migrate(args: argparse.Namespace) -> int:
-    from tmdb_assets.db.warehouse import Warehouse, resolve_database_url
-    from tmdb_assets.warehouse.schema import migrate as migrate_schema
-
-    warehouse = Warehouse(resolve_database_url(get_settings().database_url))
-    applied = migrate_schema(warehouse)
+    warehouse, applied = migrated_warehouse()
     print(f"{warehouse.display_url}: applied {applied or 'nothing (up to date)'}")
     return 0
 
 
 def summary(args: argparse.Namespace) -> int:
-    from tmdb_assets.db.warehouse import Warehouse, resolve_database_url
-    from tmdb_assets.warehouse.schema import migrate as migrate_schema
     from tmdb_assets.warehouse.summary import print_summary
 
-    warehouse = Warehouse(resolve_database_url(get_settings().database_url))
-    migrate_schema(warehouse)
+    warehouse, _ = migrated_warehouse()
     print_summary(warehouse, [], None)
     return 0

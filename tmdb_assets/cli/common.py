@@ -66,3 +66,26 @@ def keep_instance_connections(instance) -> None:
     as the Dagster webserver does (the same Dagster call), which saves about 2 s a day.
     """
     instance.optimize_for_webserver(statement_timeout=300_000, pool_recycle=3600, max_overflow=4)
+
+
+def migrated_warehouse(reader_user: str | None = None, reader_password: str | None = None):
+    """The configured warehouse, migrated; returns it and what was applied. A database that
+    cannot be reached is one line saying which and what to do (exit 2), never a traceback."""
+    import psycopg2
+    from sqlalchemy.exc import OperationalError
+
+    from tmdb_assets.db.warehouse import Warehouse, WarehouseError, resolve_database_url, safe_url
+    from tmdb_assets.warehouse.schema import migrate as migrate_schema
+
+    url = resolve_database_url(get_settings().database_url)
+    try:
+        warehouse = Warehouse(url)
+        applied = migrate_schema(warehouse, reader_user, reader_password)
+    except (OperationalError, psycopg2.OperationalError, WarehouseError) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        raise CliError(
+            f"the warehouse at {safe_url(url)} cannot be reached ({first}). Start that "
+            "PostgreSQL, or fix TMDB_DATABASE_URL (unset, the embedded server is used)."
+        ) from None
+    return warehouse, applied
