@@ -179,7 +179,7 @@ def test_the_secret_scan_finds_what_it_looks_for():
 
 # Set by compose itself or meaningful only outside it.
 NOT_IN_ENV_EXAMPLE = {
-    "TMDB_DATABASE_URL", "DAGSTER_POSTGRES_URL", "TMDB_DATA_DIR", "TMDB_TEST_DATABASE_URL",
+    "DAGSTER_POSTGRES_URL", "TMDB_DATA_DIR", "TMDB_TEST_DATABASE_URL",
     "TMDB_READER_USER",
     # Fixed by the image (Dockerfile), not an operator's choice.
     "DAGSTER_HOME", "TMDB_SQL_DIR", "TMDB_SEED_DIR",
