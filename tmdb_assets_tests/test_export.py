@@ -153,3 +153,22 @@ def test_the_reader_on_bytes_alone_in_chunks_of_any_size():
     ]
     assert rows.line_no == 8 and rows.rows == 4 and rows.duplicates == 1
     assert [r.payload["line"] for r in rows.rejected] == [6, 7, 8]
+
+
+def test_a_download_cut_mid_transfer_says_so_keeps_nothing_and_a_rerun_heals(
+    resources, simulator, warehouse
+):
+    """The files host drops the connection after 1,000 bytes of the file (its Content-Length
+    promising all of them): a clear message, not urllib3's IncompleteRead; nothing kept."""
+    admin_post(simulator, "exports", {"name": file_name(DAY1), "cut_at": 1000})
+    result = catalogue(resources, simulator, DAY1, DAY2, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.event_specific_data.error.to_string()
+    assert "was cut" in message and "rerun to download the file again" in message
+    assert "IncompleteRead(" not in message
+    assert warehouse.scalar("SELECT count(*) FROM raw.capture") == 0
+    assert warehouse.scalar("SELECT count(*) FROM raw.export_chunk") == 0
+    # The next download is whole: the rerun loads the day.
+    assert catalogue(resources, simulator, DAY1, DAY2).success
+    assert [r[0] for r in day_rows(warehouse, DAY1)] == sorted(served_ids(simulator, DAY1))

@@ -7,6 +7,7 @@ import json
 import logging
 import random
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ class SimulatorState:
         # meaning "not on the server".
         self.exports: dict[str, bytes] = {}
         self.export_overrides: dict[str, bytes | None] = {}
+        self.export_cuts: dict[str, int] = {}  # file -> bytes sent before the connection drops
         # Injected faults (POST /__admin/faults), each consumed as it is served:
         self.page_faults: dict[int, list[int]] = {}  # discover page -> result counts to serve
         self.item_faults: dict[int, dict[str, Any]] = {}  # movie -> fields of its discover item
@@ -344,13 +346,17 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"ok": True}, count=False)
         if parts.path == "/__admin/exports":
             # {"name": F, "lines": [...], "truncate": true} serves F with these raw lines;
-            # {"name": F, "missing": true} takes F off the server; {"tail": N} sets the tail.
+            # {"name": F, "missing": true} takes F off the server; {"tail": N} sets the tail;
+            # {"name": F, "cut_at": N}: F's next download stops after N bytes (the connection
+            # drops mid-transfer, the Content-Length promising the whole file).
             with self.state.lock:
                 if "tail" in payload:
                     self.state.config.export_tail = int(payload["tail"])
                     self.state.exports.clear()
                 name = payload.get("name")
-                if name and payload.get("missing"):
+                if name and "cut_at" in payload:
+                    self.state.export_cuts[name] = int(payload["cut_at"])
+                elif name and payload.get("missing"):
                     self.state.export_overrides[name] = None
                 elif name:
                     lines = [str(line).encode() for line in payload.get("lines", [])]
@@ -463,8 +469,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(raw)))
         with self.state.lock:
             self.state.stats.by_status[404 if body is None else 200] += 1
+            cut = self.state.export_cuts.pop(name, None) if body is not None else None
         self.end_headers()
-        self.wfile.write(raw)
+        if cut is None:
+            self.wfile.write(raw)
+            return
+        self.wfile.write(raw[:cut])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def _export_body(self, name: str) -> bytes | None:
         """The file's bytes, or None: not built yet (TMDb builds the day's file about 07:30

@@ -25,6 +25,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+import urllib3
 from sqlalchemy import text
 
 from tmdb_assets.capture.lifecycle import PendingCapture, make_current, open_version
@@ -153,12 +154,21 @@ def capture_export(
                         pending = open_version(
                             conn, EXPORT, day, {"file": names[0], "files": names, "url": url}
                         )
-                part = _stream_chunks(
-                    warehouse,
-                    pending.capture_id,
-                    resp.raw.stream(CHUNK, decode_content=False),
-                    first_seq=stats["chunks"],
-                )
+                try:
+                    part = _stream_chunks(
+                        warehouse,
+                        pending.capture_id,
+                        resp.raw.stream(CHUNK, decode_content=False),
+                        first_seq=stats["chunks"],
+                    )
+                except (urllib3.exceptions.HTTPError, requests.RequestException) as exc:
+                    # A connection dropped mid-transfer (IncompleteRead, a reset, a timeout).
+                    expected = resp.headers.get("Content-Length") or "?"
+                    raise ExportUnreachableError(
+                        f"{EXPORT} {day}: the download of {url} was cut (the connection dropped "
+                        f"after part of its {expected} bytes: {type(exc).__name__}). Nothing was "
+                        "kept; rerun to download the file again."
+                    ) from None
             for key in ("bytes", "chunks", "lines"):
                 stats[key] += part[key]
             stats["sha256"].append(part["sha256"])
