@@ -326,16 +326,27 @@ def test_retries_exhausted_on_429_say_it_was_rate_limited(database_url):
 
 
 def _waiting_on_advisory_lock(admin, db_name: str) -> list[int]:
-    with admin.connect() as conn:
-        return list(
-            conn.execute(
-                text(
-                    "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                    "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = :d"
-                ),
-                {"d": db_name},
-            ).scalars()
-        )
+    """Sessions waiting for a partition lock: a writer asks pg_try_advisory_xact_lock again
+    every 0.2 s while another holds it, so a session seen asking twice, 0.6 s apart, waits."""
+
+    def asking() -> set[int]:
+        with admin.connect() as conn:
+            return set(
+                conn.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = :d "
+                        "AND state = 'idle in transaction' "
+                        "AND query LIKE 'SELECT pg_try_advisory_xact_lock%'"
+                    ),
+                    {"d": db_name},
+                ).scalars()
+            )
+
+    first = asking()
+    if not first:
+        return []
+    time.sleep(0.6)
+    return sorted(first & asking())
 
 
 def _wait_for(condition, timeout: float = 60.0, what: str = "condition"):
@@ -704,3 +715,70 @@ def test_a_failed_capture_keeps_every_answered_movie_and_the_rerun_asks_only_the
         asked = admin_state(sim)["stats"]["by_route"].get("details", 0)
     assert asked == reference.details_requests - kept
     assert table_checksums(warehouse) == reference.checksums
+
+
+# --- a stopped run stops at once -------------------------------------------------------------
+
+
+def _stop_and_time(proc: subprocess.Popen, sig: int) -> tuple[float, str]:
+    started = time.monotonic()
+    proc.send_signal(sig)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    return time.monotonic() - started, err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_run_waiting_on_a_stalled_api_stops_within_seconds_keeping_what_arrived(
+    sig, reference, database_url, warehouse, tmp_path
+):
+    """TMDb stops answering details after the 45th (each held request would wait 30 s for its
+    read timeout, then be retried): SIGTERM or SIGINT ends the run in seconds, not minutes,
+    with every answered movie written and the run marked failed (not left STARTED)."""
+    with frozen_simulator() as sim:
+        env = cli_env(database_url, sim, tmp_path / "home")
+        admin_post(sim, "faults", {"hold_details_after": 45})
+        proc = start_cli(env)
+        try:
+            # Every worker (8) waits on a held request: each answered movie reached the writer.
+            _wait_for(lambda: admin_state(sim)["held"] == 8, 120, "the capture to stall")
+            took, err = _stop_and_time(proc, sig)
+        finally:
+            admin_post(sim, "faults", {"hold_details_after": None, "release": True})
+    assert proc.returncode == 130, err[-2000:]
+    assert took < 10, f"stopped after {took:.1f}s"
+    assert (
+        "interrupted: the run for 2025-03-01" in err and "was stopped in raw_movie_details" in err
+    )
+    assert warehouse.scalar("SELECT count(*) FROM raw.movie_details") == 45
+    assert [status for _, status in _run_statuses(warehouse)] == ["FAILURE"]
+
+
+@pytest.mark.slow
+def test_a_run_waiting_for_another_writers_lock_stops_within_seconds(
+    reference, database_url, warehouse, tmp_path
+):
+    with frozen_simulator() as sim:
+        env = cli_env(database_url, sim, tmp_path / "home")
+        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+        engine, locker = _hold_lock(database_url, f"fact_movie_daily:{DAY1.isoformat()}")
+        proc = start_cli(env)
+        try:
+            _wait_for(
+                lambda: _waiting_on_advisory_lock(admin, _db_name(database_url)),
+                120,
+                "the fact load to wait for its lock",
+            )
+            took, err = _stop_and_time(proc, signal.SIGTERM)
+        finally:
+            locker.close()
+            engine.dispose()
+            admin.dispose()
+    assert proc.returncode == 130, err[-2000:]
+    assert took < 10, f"stopped after {took:.1f}s"
+    assert warehouse.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") == 0
+    assert [status for _, status in _run_statuses(warehouse)] == ["FAILURE"]

@@ -7,10 +7,19 @@ date order, then a summary read from the views.
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 
 from tmdb_assets.cli.commands import dev, migrate, stop, summary, viz
-from tmdb_assets.cli.common import EXIT_RUN_FAILED, EXIT_USAGE, CliError, RunFailed
+from tmdb_assets.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_RUN_FAILED,
+    EXIT_USAGE,
+    CliError,
+    Interrupted,
+    RunFailed,
+)
 from tmdb_assets.cli.run import rebuild, run
 
 
@@ -65,8 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("tmdb_assets").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
+    # SIGTERM (a service manager, `kill`, a container's stop) stops a command as Ctrl-C does:
+    # the run in progress ends at once, keeping what it fetched (Dagster maps SIGTERM to SIGINT
+    # inside a run; this covers the moments between runs too).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return args.func(args)
+    except Interrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except RunFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
@@ -74,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        print(
+            "interrupted: rerun the same command to go on (what was fetched is kept)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     except Exception as exc:
         from tmdb_assets.db.warehouse import WarehouseError
         from tmdb_assets.tmdb.errors import TMDbError

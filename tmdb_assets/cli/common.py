@@ -15,11 +15,16 @@ class RunFailed(RuntimeError):
     """A Dagster run failed; the message says what was committed and what to do."""
 
 
+class Interrupted(RunFailed):
+    """A run was stopped by SIGTERM or SIGINT; what it had fetched is kept."""
+
+
 # Exit codes of `tmdb-assets run` (and `rebuild`), for cron and CI wrappers.
 EXIT_OK = 0  # every run succeeded and every ERROR-severity check passed
 EXIT_RUN_FAILED = 1  # a run failed: its day is not fully loaded; rerun the same command
 EXIT_USAGE = 2  # a usage or configuration error: nothing was run
 EXIT_CHECKS_FAILED = 3  # the runs succeeded but an ERROR-severity check failed: look at the data
+EXIT_INTERRUPTED = 130  # stopped by SIGINT or SIGTERM: rerun the same command to go on
 
 
 def prepare_dagster_home() -> Path:

@@ -5,8 +5,10 @@ import datetime as dt
 OUR_ERRORS = {
     "WarehouseError", "TMDbAuthError", "TMDbUnavailableError", "TMDbRequestError",
     "TMDbPayloadError", "MissingRawDataError", "SeedError", "PayloadError",
-    "TMDbRateLimitedError", "TMDbIncompleteError", "LateCaptureError",
+    "TMDbRateLimitedError", "TMDbIncompleteError", "LateCaptureError", "TMDbStopped",
 }  # fmt: skip
+# A run stopped by SIGINT, SIGTERM or the UI.
+INTERRUPTS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt", "TMDbStopped"}
 
 
 def step_failure(result) -> tuple[str, str]:
@@ -56,3 +58,14 @@ def failure_report(result, day: dt.date) -> str:
         "cause and rerun the same command."
     )
     return "\n".join(lines)
+
+
+def interrupted_report(result, day: dt.date) -> str:
+    """What a run stopped part-way kept."""
+    done = sorted({e.asset_key.path[-1] for e in result.get_asset_materialization_events()})
+    step = next((e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"), "")
+    return (
+        f"the run for {day} (run {result.run_id[:8]}) was stopped in {step or 'a step'}. "
+        + (f"Committed before the stop: {', '.join(done)}. " if done else "")
+        + "Every response received was written; rerun the same command to go on from there."
+    )

@@ -11,6 +11,7 @@ from tmdb_assets.cli.common import (
     EXIT_CHECKS_FAILED,
     EXIT_OK,
     CliError,
+    Interrupted,
     RunFailed,
     get_instance,
     keep_instance_connections,
@@ -18,7 +19,9 @@ from tmdb_assets.cli.common import (
 )
 from tmdb_assets.cli.failures import (
     CONFIGURATION_ERRORS,
+    INTERRUPTS,
     failure_report,
+    interrupted_report,
     step_failure,
     step_failure_message,
 )
@@ -114,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
                 tags={"tmdb_assets/launched_by": "tmdb-assets run"},
                 raise_on_error=False,
             )
-            status = "ok" if result.success else "FAILED"
+            stopped = not result.success and step_failure(result)[0] in INTERRUPTS
+            status = "ok" if result.success else "STOPPED" if stopped else "FAILED"
             steps = sum(1 for e in result.all_events if e.event_type_value == "STEP_START")
             checks = result.get_asset_check_evaluations()
             failed = [f"{c.asset_key.path[-1]}:{c.check_name}" for c in checks if not c.passed]
@@ -139,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
                 + (f", failed: {', '.join(unexpected)}" if unexpected else "")
             )
             if not result.success:
+                if stopped:
+                    raise Interrupted(interrupted_report(result, day))
                 if step_failure(result)[0] in CONFIGURATION_ERRORS:
                     raise CliError(failure_report(result, day))
                 raise RunFailed(failure_report(result, day))

@@ -4,6 +4,7 @@ connection was lost, and retrying whole transactions after a lost connection (te
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -107,9 +108,21 @@ def get_engine(url: str) -> Engine:
         return engine
 
 
+# How often a writer waiting for another's lock asks again.
+LOCK_POLL_S = 0.2
+
+
 def partition_lock(conn: Connection, name: str) -> None:
-    """Serialise writers of one (asset, partition) until the transaction ends."""
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:n))"), {"n": name})
+    """Serialise writers of one (asset, partition) until the transaction ends.
+
+    Asked for with pg_try_advisory_xact_lock, again every LOCK_POLL_S while another writer
+    holds it, rather than waiting inside the server: a run waiting here is stopped by SIGTERM,
+    SIGINT or the UI at once (a blocking call into libpq would hold the interrupt until the
+    other writer ends).
+    """
+    query = text("SELECT pg_try_advisory_xact_lock(hashtext(:n))")
+    while not conn.execute(query, {"n": name}).scalar():
+        time.sleep(LOCK_POLL_S)
 
 
 def lock_day(conn: Connection, name: str, day: dt.date) -> None:

@@ -8,14 +8,12 @@ it never appears in a log line, an exception message or Dagster metadata.
 import datetime as dt
 import logging
 import random
-import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 import orjson
 import requests
-from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from tmdb_assets.settings import DEFAULT_API_BASE_URL, default
@@ -26,8 +24,10 @@ from tmdb_assets.tmdb.errors import (
     TMDbPayloadError,
     TMDbRateLimitedError,
     TMDbRequestError,
+    TMDbStopped,
     TMDbUnavailableError,
 )
+from tmdb_assets.tmdb.ratelimit import StopWaiting
 from tmdb_assets.tmdb.responses import (
     MAX_INVALID_BODY,
     ClientStats,
@@ -37,6 +37,7 @@ from tmdb_assets.tmdb.responses import (
     shared_limiter,
     status_message,
 )
+from tmdb_assets.tmdb.transport import Transport
 from tmdb_assets.transform.discover import expected_pages, page_problem, page_shape
 
 log = logging.getLogger(__name__)
@@ -79,23 +80,19 @@ class TMDbClient:
         self.limiter = shared_limiter(self.base_url, rate_limit_per_second)
         self.stats = ClientStats()
         self.log = logger or log
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max_concurrency, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update(
-            {
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/json",
-                "User-Agent": "tmdb-assets/0.1 (+dagster)",
-            }
-        )
+        # The session, and how a stopped run stops every request at once (transport.py).
+        self.transport = Transport(token, max_concurrency)
+        self.session = self.transport.session
 
     def __repr__(self) -> str:
         return f"TMDbClient(base_url={self.base_url!r}, token=***)"
 
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
+
+    def abort(self) -> None:
+        """Stop every request now (the run was stopped): TMDbStopped from here on."""
+        self.transport.abort()
 
     # --- one request -------------------------------------------------------------------------
 
@@ -123,16 +120,20 @@ class TMDbClient:
         url = f"{self.base_url}{path}"
         try:
             # Its place in the rate window is held until a second after the response.
-            with self.limiter.request() as waited:
+            self.transport.check()
+            with self.limiter.request(self.transport.stopped) as waited:
                 self.stats.add(rate_wait_s=waited, requests=1)
                 resp = self.session.get(url, params=params, timeout=self.timeout)
                 content = resp.content  # a body cut mid-transfer fails here, as a broken link
+        except StopWaiting:
+            raise TMDbStopped(f"the run was stopped before GET {path}") from None
         except (
             requests.ConnectionError,
             requests.Timeout,
             requests.exceptions.ChunkedEncodingError,
             requests.exceptions.ContentDecodingError,
         ) as exc:
+            self.transport.check()  # a connection cut by abort(): stopped, not a network error
             self.stats.add(connection_errors=1)
             raise Retryable(f"GET {path} failed: {type(exc).__name__}") from None
         status = resp.status_code
@@ -188,6 +189,7 @@ class TMDbClient:
             stop=stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
             before_sleep=self._before_sleep,
+            sleep=self.transport.sleep,  # a stopped run does not wait to retry
             reraise=True,
         )
         try:
@@ -255,7 +257,7 @@ class TMDbClient:
         got: dict[int, TMDbResponse] = {1: first}
         if last > 1:
             # Pages 2..N in parallel below the rate limit.
-            with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
+            with self.transport.workers(self.max_concurrency) as pool:
                 futures = {
                     p: pool.submit(self.discover_page, p, params) for p in range(2, last + 1)
                 }
@@ -284,7 +286,7 @@ class TMDbClient:
                 f"TMDb discover: {'; '.join(bad.values())}; refetching "
                 f"{len(bad)} page(s) in {delay:.1f}s (attempt {attempt}/{short_page_retries})"
             )
-            time.sleep(delay)
+            self.transport.sleep(delay)
             for p in bad:
                 got[p] = self.discover_page(p, params)
             bad = problems()
@@ -326,7 +328,7 @@ class TMDbClient:
         window = self.max_concurrency * 4
         ids = iter(movie_ids)
         in_flight: dict[Future, int] = {}
-        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tmdb") as pool:
+        with self.transport.workers(self.max_concurrency) as pool:
 
             def submit() -> None:
                 for movie_id in ids:

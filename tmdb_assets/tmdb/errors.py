@@ -43,3 +43,7 @@ class Retryable(Exception):
         self.retry_after = retry_after
         self.status = status
         self.body = body
+
+
+class TMDbStopped(TMDbError):
+    """The run was stopped (SIGTERM, SIGINT, the UI): the client asks nothing more."""

@@ -23,6 +23,10 @@ WINDOW_MARGIN_S = 0.05
 POLL_S = 0.05
 
 
+class StopWaiting(Exception):
+    """The caller's stop event was set while it waited for a place."""
+
+
 class RateLimiter:
     """At most `rate` requests in any one-second window at the server, spaced by a token bucket
     (bursts up to `burst`) so that they do not come in clumps.
@@ -62,10 +66,11 @@ class RateLimiter:
         return self._admit(in_flight=False)
 
     @contextmanager
-    def request(self) -> Iterator[float]:
+    def request(self, stop: threading.Event | None = None) -> Iterator[float]:
         """Hold a place in the window for one request, until a second after it ends; yields the
-        seconds waited."""
-        waited = self._admit(in_flight=True)
+        seconds waited. Once `stop` is set, a thread still waiting for its place gives up
+        (StopWaiting) instead of waiting on."""
+        waited = self._admit(in_flight=True, stop=stop)
         try:
             yield waited
         finally:
@@ -73,9 +78,11 @@ class RateLimiter:
                 self._in_flight -= 1
                 heapq.heappush(self._expiries, self._clock() + 1.0)
 
-    def _admit(self, in_flight: bool) -> float:
+    def _admit(self, in_flight: bool, stop: threading.Event | None = None) -> float:
         waited = 0.0
         while True:
+            if stop is not None and stop.is_set():
+                raise StopWaiting("stopped while waiting for a place in the rate window")
             with self._lock:
                 now = self._clock()
                 self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
@@ -98,7 +105,10 @@ class RateLimiter:
                     return waited
                 else:
                     delay = (1.0 - self._tokens) / self.rate
-            self._sleep(delay)
+            if stop is not None:
+                stop.wait(delay)
+            else:
+                self._sleep(delay)
             waited += delay
 
     def pause(self, seconds: float) -> None:
