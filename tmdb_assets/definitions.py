@@ -9,6 +9,7 @@ from tmdb_assets.defs.alerts import tmdb_run_failure_alert
 from tmdb_assets.defs.analytics import assets as analytics
 from tmdb_assets.defs.catalogue import assets as catalogue
 from tmdb_assets.defs.catalogue.checks import CATALOGUE_CHECKS
+from tmdb_assets.defs.catalogue.sensors import tmdb_export_sensor
 from tmdb_assets.defs.partitions import daily_partitions
 from tmdb_assets.defs.raw import assets as raw
 from tmdb_assets.defs.raw.checks import RAW_CHECKS
@@ -54,8 +55,8 @@ with warnings.catch_warnings():
 # The daily run and backfills: every asset, one run per range (every asset is single-run). The
 # unpartitioned country_continent seed rides along: loading 251 rows is idempotent and cheap, and
 # a fresh deployment's first scheduled run then needs nothing done by hand.
-# The catalogue (TMDb's daily ID export) has its own job and schedule: TMDb builds day D's file
-# around 07:00-08:00 UTC on D+1, hours after the daily run.
+# The catalogue (TMDb's daily ID export) has its own job, started by tmdb_export_sensor once
+# day D's file exists (TMDb builds it around 07:00-08:00 UTC on D+1, hours after the daily run).
 CATALOGUE_ASSETS = (
     "raw_movie_id_export",
     "fact_movie_popularity_daily",
@@ -99,15 +100,6 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
     if SETTINGS.schedule_default == "running"
     else dg.DefaultScheduleStatus.STOPPED,
 )
-
-# Day D's export file is built about 07:00-08:00 UTC on D+1; a file not there yet is retried.
-catalogue_schedule = dg.build_schedule_from_partitioned_job(
-    catalogue_job,
-    hour_of_day=9,
-    minute_of_hour=15,
-    default_status=daily_schedule.default_status,
-)
-
 
 # The views are recorded again after each load of what they read (eager condition): in the
 # daily run itself, and after a backfill by this sensor (on by default, unlike Dagster's own).
@@ -165,8 +157,8 @@ def build_defs(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=all_assets,
         jobs=[daily_job, catalogue_job, derived_job, seed_job],
-        schedules=[daily_schedule, catalogue_schedule],
-        sensors=[tmdb_run_failure_alert, views_automation],
+        schedules=[daily_schedule],
+        sensors=[tmdb_run_failure_alert, views_automation, tmdb_export_sensor],
         resources=resources(settings),
         # The steps are I/O-bound, sequential by their dependencies, and share parsed raw data
         # in memory: one process per step would only add start-up time (about 0.5 s a step).

@@ -66,8 +66,12 @@ class Settings(BaseSettings):
         False,
         description="Capture days that ended more than late_grace_hours ago (flagged late).",
     )
-    export_retries: int = Field(6, ge=0, description="Tries left when a day's export is not built.")
-    export_retry_seconds: int = Field(1800, ge=0, description="Seconds between those tries.")
+    export_sensor_interval_seconds: int = Field(
+        600, ge=30, description="How often `tmdb_export_sensor` looks for new export files."
+    )
+    export_sensor_lookback_days: int = Field(
+        7, ge=1, le=90, description="The days back it looks at (older ones: a backfill)."
+    )
     details_write_batch: int = Field(
         200, ge=1, description="Fetched details written every N rows (or 2 s)."
     )

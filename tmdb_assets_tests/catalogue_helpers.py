@@ -62,7 +62,7 @@ QUIRKS = [
 
 
 # The simulator's clock for a catalogue day is the end of the next day (its file is built that
-# morning): a day later than the schedule's 09:15, so the tail's grace is widened to match.
+# morning): later than the file is usually there, so the tail's grace is widened to match.
 def tail_config(budget: int, **extra) -> dict:
     return {
         "ops": {

@@ -4,13 +4,17 @@ export reader on bytes alone."""
 
 import datetime as dt
 import gzip
+import time
 
 import dagster as dg
 import pytest
 
 from tmdb_assets.capture.export import file_name
 from tmdb_assets.capture.export_read import ExportRows
+from tmdb_assets.definitions import defs
+from tmdb_assets.defs.catalogue.sensors import plan_exports, run_requests
 from tmdb_assets.defs.resources import TMDbResource
+from tmdb_assets.settings import get_settings
 from tmdb_assets_tests.catalogue_helpers import (
     FACT,
     QUIRKS,
@@ -20,7 +24,7 @@ from tmdb_assets_tests.catalogue_helpers import (
     tail_config,
     with_exports,
 )
-from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post
+from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post, admin_state
 from tmdb_assets_tests.helpers import (
     materialize_day,
     metadata,
@@ -75,24 +79,87 @@ def test_a_truncated_file_fails_the_capture_and_keeps_nothing(resources, simulat
     assert warehouse.scalar(f"SELECT count(*) FROM {FACT}") == 0
 
 
-def test_a_file_not_built_yet_is_retried_and_an_expired_one_is_gone(
-    resources, simulator, warehouse, monkeypatch
+def _failure(result) -> str:
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    return failure.event_specific_data.error.to_string()
+
+
+def test_a_missing_file_fails_at_once_saying_not_built_yet_missing_or_gone(
+    resources, simulator, warehouse
 ):
-    monkeypatch.setenv("TMDB_EXPORT_RETRIES", "1")
-    monkeypatch.setenv("TMDB_EXPORT_RETRY_SECONDS", "0")
-    # Just after DAY1 ended: its file is built at 07:30 the next morning.
+    # Just after DAY1 ended: its file is built at 07:30 the next morning. The run does not wait
+    # for it (the sensor does): it fails at once, retrying nothing, writing nothing.
+    started = time.monotonic()
     result = catalogue(resources, simulator, DAY1, DAY1, raise_on_error=False)
-    assert not result.success
+    assert not result.success and time.monotonic() - started < 30
+    assert "is not built yet" in _failure(result) and "tmdb_export_sensor" in _failure(result)
     kinds = [e.event_type_value for e in result.all_events]
-    assert kinds.count("STEP_UP_FOR_RETRY") == 1
+    assert kinds.count("STEP_UP_FOR_RETRY") == 0
     assert warehouse.scalar("SELECT count(*) FROM raw.capture") == 0
-    # A day whose file TMDb no longer keeps (about 90 days) fails without a retry, saying so.
+    # 64 days later, within TMDb's retention, a file that is not there will not come.
+    admin_post(simulator, "exports", {"name": file_name(DAY1), "missing": True})
+    result = catalogue(
+        resources, simulator, DAY1, DAY1 + dt.timedelta(days=64), raise_on_error=False
+    )
+    message = _failure(result)
+    assert "is missing" in message and "64 days ago" in message and "will not bring it" in message
+    assert "not built yet" not in message and "retries later" not in message
+    # A day whose file TMDb no longer keeps (about 90 days) is gone, saying so.
     later = DAY1 + dt.timedelta(days=120)
     result = catalogue(resources, simulator, DAY1, later, raise_on_error=False)
-    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    message = failure.event_specific_data.error.to_string()
+    message = _failure(result)
     assert "is gone" in message and "about 90 days" in message
     assert [e.event_type_value for e in result.all_events].count("STEP_UP_FOR_RETRY") == 0
+
+
+def test_the_export_sensor_requests_the_days_whose_file_is_there(resources, simulator, warehouse):
+    """plan_exports on the simulator's clock: DAY2 just ended, so the files of DAY1 and the day
+    before are built (HEAD 200) and DAY2's is not; a loaded day is not asked again; past noon
+    of its build day a missing file is overdue and gets one (failing) run."""
+    tmdb = resources["tmdb"]
+    before = DAY1 - dt.timedelta(days=1)
+    simulator.state.set_date(DAY2)
+    with dg.instance_for_test() as instance:
+        now = simulator.state.now()
+        plan = plan_exports(instance, tmdb, now, 3, before)
+        assert plan.ready == [before, DAY1] and plan.overdue == []
+        assert "is not built yet" in plan.waiting[DAY2]
+        requests = run_requests(plan)
+        assert [(r.partition_key, r.run_key) for r in requests] == [
+            (before.isoformat(), f"tmdb_catalogue:{before}"),
+            (DAY1.isoformat(), f"tmdb_catalogue:{DAY1}"),
+        ]
+        assert all(r.job_name in (None, "tmdb_catalogue") for r in requests)
+        assert admin_state(simulator)["stats"]["by_route"].get("exports", 0) == 0  # HEAD only
+        # The day loaded (its catalogue run done), it is not asked again.
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization("fact_movie_popularity_daily", partition=DAY1.isoformat())
+        )
+        later = plan_exports(instance, tmdb, now, 3, before)
+        assert later.ready == [before]
+        # DAY2's file still missing at 13:00 on the day it is built: one run, no retry.
+        overdue = plan_exports(instance, tmdb, now.replace(hour=13), 3, before)
+        assert overdue.overdue == [DAY2]
+        (late,) = [r for r in run_requests(overdue) if r.partition_key == DAY2.isoformat()]
+        assert late.run_key.endswith(":overdue") and late.tags["dagster/max_retries"] == "0"
+
+
+def test_the_export_sensor_on_the_real_clock(resources, simulator):
+    """The sensor itself, on today's date: it requests each day of the lookback window whose
+    file the files host has (files are built at 07:30 UTC the next day)."""
+    simulator.state.set_date(None)
+    sensor = defs.resolve_sensor_def("tmdb_export_sensor")
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources={"tmdb": resources["tmdb"]})
+        result = sensor(context)
+    now = dt.datetime.now(dt.UTC)
+    lookback = get_settings().export_sensor_lookback_days
+    expected = [
+        (now.date() - dt.timedelta(days=k)).isoformat()
+        for k in range(lookback, 0, -1)
+        if k > 1 or now.time() >= dt.time(7, 31)
+    ]
+    assert [r.partition_key for r in result.run_requests] == expected
 
 
 def test_the_files_host_gets_no_token(resources, simulator):

@@ -292,6 +292,15 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self.state.release()
 
+    def do_HEAD(self) -> None:
+        """The files host answers HEAD as S3 does: the GET's status and headers, no body."""
+        parts = urlsplit(self.path)
+        if parts.path.startswith(EXPORTS_PREFIX):
+            return self._export(parts.path.removeprefix(EXPORTS_PREFIX), head=True)
+        self.send_response(405)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_POST(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
@@ -449,9 +458,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- daily ID exports (files.tmdb.org: no auth, no API rate limit) -------------------------
 
-    def _export(self, name: str) -> None:
+    def _export(self, name: str, head: bool = False) -> None:
         with self.state.lock:
-            self.state.stats.by_route["exports"] += 1
+            self.state.stats.by_route["exports_head" if head else "exports"] += 1
             if self.headers.get("Authorization") or "api_key=" in self.path:
                 self.state.stats.by_route["exports_with_authorization"] += 1
         body = self._export_body(name)
@@ -467,6 +476,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(raw)))
+        if head:
+            self.end_headers()
+            return
         with self.state.lock:
             self.state.stats.by_status[404 if body is None else 200] += 1
             cut = self.state.export_cuts.pop(name, None) if body is not None else None

@@ -47,6 +47,10 @@ class ExportGoneError(RuntimeError):
     """The file is older than TMDb keeps its exports: the day's catalogue cannot be captured."""
 
 
+class ExportMissingError(ExportGoneError):
+    """The file should be there (built, within the retention) and is not: nothing to wait for."""
+
+
 class ExportUnreachableError(RuntimeError):
     """The files host did not answer (network, DNS, timeout): nothing was written."""
 
@@ -247,17 +251,67 @@ def _built_at(resp: requests.Response) -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# TMDb builds day D's file around 07:00-08:00 UTC on D+1; past noon it is late.
+OVERDUE_AFTER = dt.time(12, 0)
+
+
 def _missing(day: dt.date, name: str, resp: requests.Response) -> RuntimeError:
-    age = (_built_at(resp).date() - file_day(day)).days  # the host's Date: its "today"
+    return missing_file(day, name, resp.status_code, _built_at(resp))
+
+
+def missing_file(day: dt.date, name: str, status: int, host_now: dt.datetime) -> RuntimeError:
+    """Why partition `day`'s file `name` is not on the files host, judged by its age on the
+    host's clock against TMDb's retention: not built yet (worth waiting for: the
+    tmdb_export_sensor starts the run once it is there), missing although it should be there
+    (TMDb skipped or removed it: nothing to wait for), or gone with its retention."""
+    built_on = file_day(day)
+    age = (host_now.date() - built_on).days
     if age > RETENTION_DAYS:
         return ExportGoneError(
-            f"{EXPORT} {day}: {name} is gone from TMDb's files host ({resp.status_code}): TMDb "
-            f"keeps its daily exports about {RETENTION_DAYS} days and this one is {age} days "
-            "old. The day's whole catalogue cannot be captured any more; its discover capture "
+            f"{EXPORT} {day}: {name} is gone from TMDb's files host ({status}): TMDb keeps its "
+            f"daily exports about {RETENTION_DAYS} days and this one is {age} days old. The "
+            "day's whole catalogue cannot be captured any more; its discover capture (if any) "
+            "still holds the popular movies."
+        )
+    if age >= 1:
+        return ExportMissingError(
+            f"{EXPORT} {day}: {name} is missing from TMDb's files host ({status}) although TMDb "
+            f"builds it on the morning of {built_on} ({age} days ago) and keeps its files about "
+            f"{RETENTION_DAYS} days: TMDb did not build it or removed it early, and waiting will "
+            "not bring it. The day's whole catalogue cannot be captured; its discover capture "
             "(if any) still holds the popular movies."
         )
+    late = host_now - dt.datetime.combine(built_on, OVERDUE_AFTER, dt.UTC)
     return ExportNotYetError(
-        f"{EXPORT} {day}: {name} is not on TMDb's files host yet ({resp.status_code}). TMDb "
-        "builds the file for a day around 07:00-08:00 UTC the next morning; the run retries "
-        "later (a missing file is never taken as an empty catalogue)."
+        f"{EXPORT} {day}: {name} is not built yet ({status} at {host_now:%Y-%m-%d %H:%M} UTC on "
+        f"the files host): TMDb builds it around 07:00-08:00 UTC on {built_on}"
+        + (
+            f", and it is {late.total_seconds() / 3600:.1f} hours late"
+            if age == 0 and late > dt.timedelta(0)
+            else ""
+        )
+        + ". The tmdb_export_sensor starts the catalogue run once the file is there (or "
+        "materialize this day then); nothing was written: a missing file is never taken as an "
+        "empty catalogue."
     )
+
+
+def probe_export(
+    base_url: str, day: dt.date, include_adult: bool = False, timeout_s: float = 10.0
+) -> RuntimeError | None:
+    """Whether partition `day`'s files are on the files host, by a HEAD request each (no
+    token, nothing downloaded): None when they are, else the error a capture would raise now
+    (ExportNotYetError, ExportMissingError or ExportGoneError)."""
+    for name in file_names(day, include_adult):
+        url = f"{base_url.rstrip('/')}/{name}"
+        try:
+            resp = requests.head(url, timeout=timeout_s, allow_redirects=True)
+        except requests.RequestException as exc:
+            raise ExportUnreachableError(
+                f"{EXPORT} {day}: TMDb's files host cannot be reached at {url} ({exc}). Check "
+                "the network and TMDB_EXPORTS_BASE_URL."
+            ) from None
+        if resp.status_code in (403, 404):
+            return _missing(day, name, resp)
+        resp.raise_for_status()
+    return None

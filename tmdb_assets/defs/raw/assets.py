@@ -227,15 +227,11 @@ def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, wa
                     logger=context.log,
                 )
             )
-        except export.ExportNotYetError as exc:
-            context.log.warning(str(exc))
-            # Retried in this run after a wait; a missing file is never an empty catalogue.
-            raise dg.RetryRequested(
-                max_retries=get_settings().export_retries,
-                seconds_to_wait=get_settings().export_retry_seconds,
-            ) from exc
-        except export.ExportGoneError as exc:
-            raise dg.Failure(str(exc), allow_retries=False) from exc
+        except (export.ExportNotYetError, export.ExportGoneError) as exc:
+            # The run never sleeps waiting for a file: tmdb_export_sensor starts it once the
+            # file is there. A missing file fails at once, saying why; it is never taken as
+            # an empty catalogue.
+            raise dg.Failure(str(exc), allow_retries=False) from None
     per_day = {
         i.partition_date: {
             "reused": i.reused,
