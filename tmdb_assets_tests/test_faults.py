@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -782,3 +783,101 @@ def test_a_run_waiting_for_another_writers_lock_stops_within_seconds(
     assert took < 10, f"stopped after {took:.1f}s"
     assert warehouse.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") == 0
     assert [status for _, status in _run_statuses(warehouse)] == ["FAILURE"]
+
+
+# --- a dead run never blocks the living ------------------------------------------------------
+
+
+def test_a_step_blocked_on_the_pool_frees_the_slots_of_dead_runs(database_url):
+    """Without any daemon: runs holding the tmdb_api slot whose process is gone (this host) or
+    whose heartbeat is older than TMDB_RUN_DEAD_AFTER_SECONDS (another host) are failed and
+    their slot freed by the next claim; a live holder keeps it."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    now = dt.datetime.now(dt.UTC)
+    overrides = {
+        "storage": {
+            "custom": {
+                "module": "tmdb_assets.defs.instance",
+                "class": "ProjectPostgresStorage",
+                "config": {"postgres_url": database_url},
+            }
+        },
+        "concurrency": {"pools": {"default_limit": 1}},
+    }
+    with dg.instance_for_test(overrides=overrides) as instance:
+
+        def run(tags: dict | None = None) -> str:
+            r = DagsterRun(
+                job_name="tmdb_daily", run_id=str(uuid.uuid4()), status=DagsterRunStatus.STARTED,
+                tags=tags or {},
+            )  # fmt: skip
+            instance.add_run(r)
+            return r.run_id
+
+        def claim(run_id: str, step: str = "raw_movie_details") -> bool:
+            storage = instance.event_log_storage
+            return storage.claim_concurrency_slot("tmdb_api", run_id, step).is_claimed
+
+        # As a run's first claim does: the pool gets its default limit (1).
+        instance.event_log_storage.initialize_concurrency_limit_to_default("tmdb_api")
+        instance.event_log_storage.sweep_every_s = 0  # each claim looks (5 s apart in a run)
+        stale = (now - dt.timedelta(seconds=600)).isoformat(timespec="seconds")
+        cases = {
+            "killed here": {HOST_TAG: os.uname().nodename, PID_TAG: str(gone.pid)},
+            "silent elsewhere": {HOST_TAG: "another-host", PID_TAG: "1", HEARTBEAT_TAG: stale},
+        }
+        for why, tags in cases.items():
+            holder = run(tags)
+            assert claim(holder), why
+            waiter = run()
+            assert claim(waiter), why  # the dead holder's slot, at the first claim
+            assert instance.get_run_by_id(holder).status == DagsterRunStatus.FAILURE, why
+            instance.event_log_storage.free_concurrency_slots_for_run(waiter)
+        # A live holder (this process, a fresh heartbeat) keeps its slot.
+        alive = run(
+            {HOST_TAG: os.uname().nodename, PID_TAG: str(os.getpid()),
+             HEARTBEAT_TAG: now.isoformat(timespec="seconds")}
+        )  # fmt: skip
+        assert claim(alive)
+        assert not claim(run())
+        assert instance.get_run_by_id(alive).status == DagsterRunStatus.STARTED
+
+
+@pytest.mark.slow
+def test_a_run_killed_in_the_api_pool_does_not_block_dagster_asset_materialize(
+    database_url, warehouse, tmp_path
+):
+    """`dagster asset materialize`, no daemon: a run SIGKILLed inside a tmdb_api step keeps the
+    pool's one slot. The next materialize of an API asset frees it at its first claim (the dead
+    run's process is gone from this host) and runs: it used to wait for as long as it was left."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((Path(__file__).parents[1] / "dagster.yaml").read_text())
+    with frozen_simulator() as sim:
+        env = cli_env(database_url, sim, home)
+
+        def materialize(select: str, day: dt.date) -> subprocess.Popen:
+            cmd = [sys.executable, "-m", "dagster", "asset", "materialize", "-m"]
+            cmd += ["tmdb_assets.definitions", "--select", select, "--partition", day.isoformat()]
+            return subprocess.Popen(
+                cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+
+        admin_post(sim, "faults", {"hold_details_after": 10})
+        killed = materialize("raw_discover_pages,raw_movie_details", DAY1)
+        try:
+            _wait_for(lambda: admin_state(sim)["held"] > 0, 120, "the details capture")
+        finally:
+            killed.kill()
+            killed.wait(30)
+        admin_post(sim, "faults", {"hold_details_after": None, "release": True})
+        started = time.monotonic()
+        nxt = materialize("raw_discover_pages", DAY2)
+        out, err = nxt.communicate(timeout=240)
+        took = time.monotonic() - started
+    assert nxt.returncode == 0, err[-3000:]
+    assert "is dead" in err and "freed pool tmdb_api" in err
+    assert took < 60, f"{took:.0f}s"
+    statuses = warehouse.rows("SELECT status FROM public.runs ORDER BY create_timestamp")
+    assert [s for (s,) in statuses] == ["FAILURE", "SUCCESS"]

@@ -6,14 +6,19 @@ TMDB_DATABASE_URL's database (the instance's tables live in its public schema, b
 and `warehouse`), else the embedded server's `dagster` database.
 """
 
+import time
+
 import psycopg2
 import yaml
 from dagster import Field, StringSource
 from dagster._serdes import ConfigurableClassData
 from dagster_postgres import DagsterPostgresStorage
+from dagster_postgres.event_log import PostgresEventLogStorage
+from dagster_postgres.utils import pg_url_from_config
 from sqlalchemy.engine import make_url
 
 from tmdb_assets.db.embedded import embedded_database_url, normalize_url
+from tmdb_assets.defs.runs import free_slots_of_dead_runs
 from tmdb_assets.settings import get_settings
 
 
@@ -76,8 +81,48 @@ def dagster_postgres_url() -> str:
     return normalize_url(external) if external else embedded_database_url("dagster")
 
 
+# A step blocked on a pool looks for dead holders at most this often (its claims come faster).
+SWEEP_EVERY_S = 5.0
+
+
+class ProjectEventLogStorage(PostgresEventLogStorage):
+    """dagster-postgres' event log, plus one thing: a step that cannot claim a pool slot
+    (`tmdb_api`) looks at the runs holding the pool's slots, and a holder that is dead (its
+    process gone from this host, or no heartbeat for TMDB_RUN_DEAD_AFTER_SECONDS) is failed and
+    its slots freed, then the claim is tried again. Every process that runs steps claims
+    through here (the CLI, `dagster asset materialize`, the UI's and the schedule's run
+    workers), so a killed run never blocks the next one for good, with or without a daemon."""
+
+    _last_sweep = 0.0
+    sweep_every_s = SWEEP_EVERY_S
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        return cls(
+            postgres_url=pg_url_from_config(config_value),
+            should_autocreate_tables=config_value.get("should_autocreate_tables", True),
+            inst_data=inst_data,
+        )
+
+    def claim_concurrency_slot(self, concurrency_key, run_id, step_key, priority=None):
+        status = super().claim_concurrency_slot(concurrency_key, run_id, step_key, priority)
+        if status.is_claimed or time.monotonic() - self._last_sweep < self.sweep_every_s:
+            return status
+        self._last_sweep = time.monotonic()
+        instance = self._instance
+        if instance is not None and free_slots_of_dead_runs(instance, concurrency_key, run_id):
+            status = super().claim_concurrency_slot(concurrency_key, run_id, step_key, priority)
+        return status
+
+
 class ProjectPostgresStorage(DagsterPostgresStorage):
-    """DagsterPostgresStorage whose URL is resolved when the instance loads."""
+    """DagsterPostgresStorage whose URL is resolved when the instance loads, with the event log
+    that frees the pool slots of dead runs."""
+
+    def __init__(self, postgres_url: str, should_autocreate_tables: bool = True, inst_data=None):
+        super().__init__(postgres_url, should_autocreate_tables, inst_data)
+        # The tables exist now (created above when they did not).
+        self._event_log_storage = ProjectEventLogStorage(postgres_url, False)
 
     @classmethod
     def config_type(cls):
@@ -97,7 +142,9 @@ class ProjectPostgresStorage(DagsterPostgresStorage):
 
     @property
     def event_storage_data(self) -> ConfigurableClassData:
-        return self._part("PostgresEventLogStorage")
+        return ConfigurableClassData(
+            __name__, "ProjectEventLogStorage", yaml.safe_dump({"postgres_url": self.postgres_url})
+        )
 
     @property
     def run_storage_data(self) -> ConfigurableClassData:

@@ -146,6 +146,28 @@ def close_dead_runs(instance: DagsterInstance, logger: Any = log) -> list[str]:
     return closed
 
 
+def free_slots_of_dead_runs(instance: DagsterInstance, pool: str, claimant: str) -> list[str]:
+    """Fail the dead runs holding (or assigned) a slot of `pool`, and free what every ended
+    run still holds there; returns the runs freed. `claimant` is the run asking."""
+    info = instance.event_log_storage.get_concurrency_info(pool)
+    holders = {s.run_id for s in info.claimed_slots}
+    holders |= {s.run_id for s in info.pending_steps if s.assigned_timestamp is not None}
+    freed = []
+    for run_id in sorted(holders - {claimant}):
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.status not in LIVE_STATUSES:
+            # Ended (or deleted) without giving its slots back: a killed run closed by hand.
+            instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+            freed.append(run_id)
+            continue
+        why = run_is_dead(run)
+        if why:
+            fail_dead_run(instance, run, why)
+            log.warning(f"freed pool {pool}: run {run_id} ({run.job_name}) is dead: {why}")
+            freed.append(run_id)
+    return freed
+
+
 class ProjectRunLauncher(DefaultRunLauncher):
     """Dagster's default launcher, plus a worker health check from the run's heartbeat, so the
     run-monitoring daemon (dagster.yaml `run_monitoring`) fails a run whose worker died."""
