@@ -874,7 +874,7 @@ def test_a_run_killed_in_the_api_pool_does_not_block_dagster_asset_materialize(
         admin_post(sim, "faults", {"hold_details_after": None, "release": True})
         started = time.monotonic()
         nxt = materialize("raw_discover_pages", DAY2)
-        out, err = nxt.communicate(timeout=240)
+        _, err = nxt.communicate(timeout=240)
         took = time.monotonic() - started
     assert nxt.returncode == 0, err[-3000:]
     assert "is dead" in err and "freed pool tmdb_api" in err
