@@ -4,13 +4,18 @@ export reader on bytes alone."""
 
 import datetime as dt
 import gzip
+import signal
+import subprocess
+import sys
 import time
 
 import dagster as dg
 import pytest
 
+from tmdb_assets.capture.abandoned import CaptureLease
 from tmdb_assets.capture.export import file_name
 from tmdb_assets.capture.export_read import ExportRows
+from tmdb_assets.capture.lifecycle import open_version
 from tmdb_assets.definitions import defs
 from tmdb_assets.defs.catalogue.sensors import plan_exports, run_requests
 from tmdb_assets.defs.resources import TMDbResource
@@ -239,3 +244,71 @@ def test_a_download_cut_mid_transfer_says_so_keeps_nothing_and_a_rerun_heals(
     # The next download is whole: the rerun loads the day.
     assert catalogue(resources, simulator, DAY1, DAY2).success
     assert [r[0] for r in day_rows(warehouse, DAY1)] == sorted(served_ids(simulator, DAY1))
+
+
+def _killed_after_first_chunk(database_url: str, day: dt.date) -> None:
+    """What a download SIGKILLed after its first chunk leaves: a pending version (opened and
+    leased as capture_export does) holding one chunk, its process gone."""
+    script = f"""
+import datetime as dt, os, signal
+from sqlalchemy import text
+from tmdb_assets.capture.abandoned import CaptureLease
+from tmdb_assets.capture.lifecycle import open_version
+from tmdb_assets.db.warehouse import Warehouse
+wh = Warehouse({database_url!r})
+lease = CaptureLease(wh)
+with wh.begin() as conn:
+    pending = open_version(conn, "raw_movie_id_export", dt.date.fromisoformat("{day}"), {{}})
+    lease.take(pending.capture_id)
+with wh.begin() as conn:
+    conn.execute(text("INSERT INTO raw.export_chunk VALUES (:c, 0, :d)"),
+                 {{"c": pending.capture_id, "d": b"\\x1f\\x8b" + bytes(1 << 20)}})
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+
+
+def test_a_download_killed_after_its_first_chunk_is_removed_by_the_next_run(
+    resources, simulator, warehouse, database_url
+):
+    _killed_after_first_chunk(database_url, DAY1)
+    assert warehouse.scalar("SELECT count(*) FROM raw.export_chunk") == 1
+    result = catalogue(resources, simulator, DAY1, DAY2)
+    meta = metadata(result, "raw_movie_id_export")
+    assert meta["abandoned_versions_removed"] == 1 and meta["abandoned_rows_removed"] == 1
+    ((version, current),) = warehouse.rows(
+        "SELECT version, is_current FROM raw.capture WHERE asset = 'raw_movie_id_export'"
+    )
+    assert (version, current) == (1, True)  # the abandoned v1 went before the download
+    # Only the new capture's chunks remain (the simulator's small file: one chunk).
+    assert warehouse.rows("SELECT DISTINCT capture_id FROM raw.export_chunk") == [
+        (warehouse.scalar("SELECT capture_id FROM raw.capture WHERE is_current"),)
+    ]
+
+
+def test_a_version_another_live_run_is_filling_is_left_alone(
+    resources, simulator, warehouse, database_url
+):
+    """The lease tells the abandoned from the in use: a pending version whose lease is held
+    (a live run downloading) is neither resumed nor removed."""
+    with warehouse.begin() as conn:
+        live = open_version(conn, "raw_movie_id_export", DAY1, {})
+    lease = CaptureLease(warehouse)
+    try:
+        assert lease.take(live.capture_id)
+        result = catalogue(resources, simulator, DAY1, DAY2)
+        assert metadata(result, "raw_movie_id_export")["abandoned_versions_removed"] == 0
+        assert (
+            warehouse.scalar(
+                "SELECT count(*) FROM raw.capture WHERE capture_id = :c", c=live.capture_id
+            )
+            == 1
+        )
+    finally:
+        lease.release()
+    # Its run gone (the lease with it), the next run removes it, reusing the current capture.
+    result = catalogue(resources, simulator, DAY1, DAY2)
+    meta = metadata(result, "raw_movie_id_export")
+    assert meta["reused"] and meta["abandoned_versions_removed"] == 1
+    assert warehouse.scalar("SELECT count(*) FROM raw.capture WHERE completed_at IS NULL") == 0

@@ -881,3 +881,53 @@ def test_a_run_killed_in_the_api_pool_does_not_block_dagster_asset_materialize(
     assert took < 60, f"{took:.0f}s"
     statuses = warehouse.rows("SELECT status FROM public.runs ORDER BY create_timestamp")
     assert [s for (s,) in statuses] == ["FAILURE", "SUCCESS"]
+
+
+# --- abandoned versions ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_details_a_killed_run_left_for_a_discover_captured_again_are_resumed_not_kept(
+    reference, database_url, warehouse, tmp_path
+):
+    """A run SIGKILLed mid-details leaves a pending version made for the day's discover
+    capture. The rerun captures discover again (--recapture), so that version cannot be
+    resumed as it is: its answered movies move into the new details version (not asked
+    again) and it is removed, said in the metadata. Nothing pending is left."""
+    with frozen_simulator() as sim:
+        env = cli_env(database_url, sim, tmp_path / "home", TMDB_DETAILS_WRITE_BATCH="20")
+        admin_post(sim, "faults", {"hold_details_after": 45})
+        proc = start_cli(env)
+        try:
+            _wait_for(lambda: admin_state(sim)["held"] == 8, 120, "the capture to stall")
+            _wait_for(
+                lambda: warehouse.scalar("SELECT count(*) FROM raw.movie_details") >= 40,
+                60,
+                "the answered details to be written",
+            )
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+        persisted = warehouse.scalar("SELECT count(*) FROM raw.movie_details")
+        admin_post(sim, "faults", {"hold_details_after": None, "release": True})
+        admin_post(sim, "reset", {})
+        rerun = subprocess.run(
+            [sys.executable, "-m", "tmdb_assets.cli", "run",
+             "--date", DAY1.isoformat(), "--recapture", "--log-level", "INFO"],
+            env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        stats = admin_state(sim)["stats"]
+    assert stats["by_route"].get("details", 0) == reference.details_requests - persisted
+    pending = "SELECT count(*) FROM raw.capture WHERE completed_at IS NULL"
+    assert warehouse.scalar(pending) == 0
+    versions = warehouse.rows(
+        "SELECT version FROM raw.capture WHERE asset = :a ORDER BY version", a=DETAILS
+    )
+    assert versions == [(2,)]  # the killed run's v1 is gone, its answers moved into v2
+    events = warehouse.rows(
+        "SELECT event FROM public.event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION' "
+        "AND asset_key LIKE '%raw_movie_details%'"
+    )
+    assert any('"abandoned_rows_resumed"' in e and f"{persisted}" in e for (e,) in events)
+    assert table_checksums(warehouse) == reference.checksums

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
+from tmdb_assets.capture.abandoned import CaptureLease, sweep_partition
 from tmdb_assets.capture.lifecycle import (
     PendingCapture,
     completed_meanwhile,
@@ -65,11 +66,16 @@ def copy_current_details(warehouse: Warehouse, capture_id: int, plan: DetailsPla
 
 
 def open_details_capture(
-    warehouse: Warehouse, plan: DetailsPlan, params: dict[str, Any], recapture: bool
+    warehouse: Warehouse,
+    plan: DetailsPlan,
+    params: dict[str, Any],
+    recapture: bool,
+    lease: CaptureLease | None = None,
 ) -> CaptureInfo | PendingCapture:
     """The version this run writes into: a pending one left by a failed run for the same
     discover capture (resumed), or a new one; or the current capture when another run
-    completed one for the same discover capture meanwhile."""
+    completed one for the same discover capture meanwhile. With `lease`, the day's other
+    abandoned versions are swept into it (abandoned.py)."""
     day, discover_id = plan.day, plan.discover.capture_id
     with warehouse.begin() as conn:
         lock_day(conn, DETAILS, day)
@@ -84,6 +90,8 @@ def open_details_capture(
             {**params, "discover_capture_id": discover_id},
             current=current_capture(conn, DETAILS, day),
             discover_capture_id=discover_id,
+            lease=lease,
+            wanted=set(plan.reasons),
         )
 
 
@@ -304,39 +312,53 @@ def capture_details(
     if existing and not recapture:
         if follows(existing, discover_info.capture_id):
             existing.reused = True
+            existing.stats = {
+                **existing.stats,
+                "abandoned": sweep_partition(warehouse, DETAILS, day),
+            }
             logger.info(f"{DETAILS} {day}: reusing capture v{existing.version} (recapture=false)")
             return existing
         logger.info(f"{DETAILS} {day}: the discover capture changed; capturing details again")
     start_requests = client.stats.requests
     plan = plan_capture(warehouse, client, day, discover_info, max_age_days)
-    opened = open_details_capture(warehouse, plan, {"max_age_days": max_age_days}, recapture)
-    if isinstance(opened, CaptureInfo):
-        logger.info(f"{DETAILS} {day}: another run captured it meanwhile; reusing it")
-        return opened
-    have = opened.held
-    todo = [m for m in plan.reasons if m not in have]
-    logger.info(
-        f"{DETAILS} {day}: {len(plan.discovered)} discovered, {len(plan.reasons)} to fetch "
-        f"({plan.counts or 'none'}), reusing {len(plan.discovered) - len(plan.reasons)}"
-        + (
-            f"; resuming v{opened.version}: {len(have)} already fetched, {len(todo)} left"
-            if have
-            else ""
+    # The lease marks the version this run fills as in use (abandoned.py).
+    with CaptureLease(warehouse) as lease:
+        opened = open_details_capture(
+            warehouse, plan, {"max_age_days": max_age_days}, recapture, lease
         )
-    )
-    copy_current_details(warehouse, opened.capture_id, plan)
-    fetch_details_into(warehouse, client, opened.capture_id, plan, todo, logger)
-    return make_details_current(
-        warehouse,
-        plan,
-        opened,
-        grace_hours=grace_hours,
-        recapture=recapture,
-        run_stats={
-            "resumed": len(have),
-            "requests": client.stats.requests - start_requests,
-        },
-    )
+        if isinstance(opened, CaptureInfo):
+            logger.info(f"{DETAILS} {day}: another run captured it meanwhile; reusing it")
+            return opened
+        have = opened.held
+        todo = [m for m in plan.reasons if m not in have]
+        logger.info(
+            f"{DETAILS} {day}: {len(plan.discovered)} discovered, {len(plan.reasons)} to fetch "
+            f"({plan.counts or 'none'}), reusing {len(plan.discovered) - len(plan.reasons)}"
+            + (
+                f"; resuming v{opened.version}: {len(have)} already fetched, {len(todo)} left"
+                if have
+                else ""
+            )
+            + (
+                f"; abandoned versions: {opened.swept}"
+                if opened.swept.get("abandoned_versions_removed")
+                else ""
+            )
+        )
+        copy_current_details(warehouse, opened.capture_id, plan)
+        fetch_details_into(warehouse, client, opened.capture_id, plan, todo, logger)
+        return make_details_current(
+            warehouse,
+            plan,
+            opened,
+            grace_hours=grace_hours,
+            recapture=recapture,
+            run_stats={
+                "resumed": len(have),
+                "requests": client.stats.requests - start_requests,
+                "abandoned": opened.swept,
+            },
+        )
 
 
 _DETAIL_COLUMNS = [

@@ -28,6 +28,7 @@ import requests
 import urllib3
 from sqlalchemy import text
 
+from tmdb_assets.capture.abandoned import CaptureLease, sweep_partition
 from tmdb_assets.capture.lifecycle import PendingCapture, make_current, open_version
 from tmdb_assets.capture.read import CaptureInfo, current_capture
 from tmdb_assets.db.warehouse import Warehouse
@@ -121,12 +122,15 @@ def capture_export(
     """Capture partition `day`'s export file (and its adult ids' file with `include_adult`),
     or reuse the current capture when it holds the same files."""
     names = file_names(day, include_adult)
+    # A download cannot be resumed: what a killed one left is removed (abandoned.py).
+    abandoned = sweep_partition(warehouse, EXPORT, day)
     with warehouse.begin() as conn:
         existing = current_capture(conn, EXPORT, day)
     if existing and not recapture:
         held = existing.stats.get("files") or [existing.stats.get("file")]
         if held == names:
             existing.reused = True
+            existing.stats = {**existing.stats, "abandoned": abandoned}
             logger.info(f"{EXPORT} {day}: reusing capture v{existing.version} (recapture=false)")
             return existing
         logger.info(
@@ -135,7 +139,10 @@ def capture_export(
         )
     started = time.perf_counter()
     pending: PendingCapture | None = None
-    stats: dict[str, Any] = {"bytes": 0, "chunks": 0, "lines": 0, "files": names, "sha256": []}
+    stats: dict[str, Any] = {
+        "bytes": 0, "chunks": 0, "lines": 0, "files": names, "sha256": [], "abandoned": abandoned,
+    }  # fmt: skip
+    lease = CaptureLease(warehouse)  # the version being filled is in use (abandoned.py)
     try:
         for name in names:
             url = f"{base_url.rstrip('/')}/{name}"
@@ -158,6 +165,7 @@ def capture_export(
                         pending = open_version(
                             conn, EXPORT, day, {"file": names[0], "files": names, "url": url}
                         )
+                        lease.take(pending.capture_id)
                 try:
                     part = _stream_chunks(
                         warehouse,
@@ -181,6 +189,8 @@ def capture_export(
         if pending is not None:
             _discard(warehouse, pending.capture_id)
         raise
+    finally:
+        lease.release()
     assert pending is not None
     stats.update(
         file=names[0],

@@ -11,11 +11,12 @@ through these functions.
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from tmdb_assets.capture.abandoned import CaptureLease, sweep
 from tmdb_assets.capture.read import CaptureInfo, current_capture
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import lock_day
@@ -29,6 +30,7 @@ class PendingCapture:
     capture_id: int
     version: int
     held: frozenset[int] = field(default_factory=frozenset)
+    swept: dict[str, Any] = field(default_factory=dict)  # abandoned versions resumed, removed
 
     @property
     def resumed(self) -> bool:
@@ -76,11 +78,13 @@ def resume_pending(
     *,
     after: int,
     discover_capture_id: int | None = None,
+    lease: CaptureLease | None = None,
 ) -> PendingCapture | None:
     """The newest version a failed run left pending, newer than capture `after` (never resume
     what is older than the current capture), with the movies it holds; for details captures,
-    only one made for `discover_capture_id`."""
-    row = conn.execute(
+    only one made for `discover_capture_id`. With `lease`, only one no live run is filling
+    (taken under the lease)."""
+    rows = conn.execute(
         query("pending_version"),
         {
             "a": asset,
@@ -88,7 +92,8 @@ def resume_pending(
             "after": after,
             "dc": None if discover_capture_id is None else str(discover_capture_id),
         },
-    ).one_or_none()
+    ).all()
+    row = next((r for r in rows if lease is None or lease.take(r[0])), None)
     if row is None:
         return None
     held = conn.execute(
@@ -105,13 +110,24 @@ def open_or_resume(
     *,
     current: CaptureInfo | None,
     discover_capture_id: int | None = None,
+    lease: CaptureLease | None = None,
+    wanted: set[int] | None = None,
 ) -> PendingCapture:
     """The pending version a failed run left (resumed: what it holds is not asked again), or
-    a new one."""
+    a new one. With `lease` (held by this run while it fills the version), the partition's
+    other abandoned versions are swept: their responses for movies in `wanted` move into this
+    one (not asked again either), the rest is removed (abandoned.py)."""
     lock_day(conn, asset, day)
     after = current.capture_id if current else 0
-    pending = resume_pending(conn, asset, day, after=after, discover_capture_id=discover_capture_id)
-    return pending or open_version(conn, asset, day, params)
+    pending = resume_pending(
+        conn, asset, day, after=after, discover_capture_id=discover_capture_id, lease=lease
+    )
+    pending = pending or open_version(conn, asset, day, params)
+    if lease is None:
+        return pending
+    lease.take(pending.capture_id)
+    swept = sweep(conn, lease, asset, day, keep=pending.capture_id, wanted=wanted)
+    return replace(pending, held=pending.held | swept.adopted, swept=swept.metadata())
 
 
 def make_current(

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from tmdb_assets.capture.abandoned import CaptureLease, sweep_partition
 from tmdb_assets.capture.details import fetch_details_into, held_details
 from tmdb_assets.capture.export import EXPORT
 from tmdb_assets.capture.lifecycle import make_current, open_or_resume
@@ -84,6 +85,7 @@ def capture_tail(
         require_capture(conn, EXPORT, day)
     if existing and not recapture:
         existing.reused = True
+        existing.stats = {**existing.stats, "abandoned": sweep_partition(warehouse, TAIL, day)}
         logger.info(f"{TAIL} {day}: reusing capture v{existing.version} (recapture=false)")
         return existing
     if budget <= 0:
@@ -101,9 +103,25 @@ def capture_tail(
         logger.info(f"{TAIL} {day}: skipped: {reason}")
         return reason
     plan = plan_tail(warehouse, day, budget, max_age_days)
+    # The lease marks the version this run fills as in use (abandoned.py).
+    with CaptureLease(warehouse) as lease:
+        return _fill(
+            warehouse, client, plan, lease, budget, now, grace_hours, start_requests, logger
+        )
+
+
+def _fill(warehouse, client, plan, lease, budget, now, grace_hours, start_requests, logger):
+    """Open or resume the day's tail version, fetch what it lacks, make it current."""
+    day = plan.day
     with warehouse.begin() as conn:
         pending = open_or_resume(
-            conn, TAIL, day, {"budget": budget}, current=current_capture(conn, TAIL, day)
+            conn,
+            TAIL,
+            day,
+            {"budget": budget},
+            current=current_capture(conn, TAIL, day),
+            lease=lease,
+            wanted=set(plan.reasons),
         )
     have = pending.held
     todo = [m for m in plan.reasons if m not in have]
@@ -131,6 +149,7 @@ def capture_tail(
                 "invalid": invalid,
                 "resumed": len(have),
                 "requests": client.stats.requests - start_requests,
+                "abandoned": pending.swept,
             }
             captured_at = min((r[3] for r in rows), default=now)
             return make_current(conn, TAIL, day, pending, captured_at, grace_hours, stats)

@@ -204,3 +204,14 @@ def client_metadata(client: TMDbClient) -> dict[str, Any]:
         "not_found": s["not_found"],
         "rate_limit_wait_s": s["rate_wait_s"],
     }
+
+
+def abandoned_metadata(stats: dict) -> dict:
+    """What the capture's run found abandoned by killed runs and resumed or removed
+    (capture/abandoned.py): versions and rows removed, responses resumed."""
+    swept = stats.get("abandoned") or {}
+    return {
+        "abandoned_versions_removed": int(swept.get("abandoned_versions_removed", 0)),
+        "abandoned_rows_removed": int(swept.get("abandoned_rows_removed", 0)),
+        "abandoned_rows_resumed": int(swept.get("abandoned_rows_resumed", 0)),
+    }

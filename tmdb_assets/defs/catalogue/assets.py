@@ -7,7 +7,12 @@ from pydantic import Field
 from tmdb_assets.capture import tail
 from tmdb_assets.defs.catalogue.checks import CATALOGUE_CHECKS
 from tmdb_assets.defs.checks import evaluate_checks
-from tmdb_assets.defs.common import client_metadata, partitioned_asset, per_day_events
+from tmdb_assets.defs.common import (
+    abandoned_metadata,
+    client_metadata,
+    partitioned_asset,
+    per_day_events,
+)
 from tmdb_assets.defs.partitions import partition_days
 from tmdb_assets.defs.raw.assets import RawCaptureConfig
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
@@ -113,6 +118,7 @@ def raw_movie_tail_details(
                 "details_invalid": st.get("invalid", 0),
                 "details_resumed": 0 if info.reused else st.get("resumed", 0),
                 "requests": 0 if info.reused else st.get("requests", 0),
+                **abandoned_metadata(st),
                 "dagster/row_count": rows,
             }
     finally:

@@ -6,7 +6,12 @@ from pydantic import Field
 from tmdb_assets.capture import details, discover, export
 from tmdb_assets.capture.read import DETAILS, DISCOVER, CaptureInfo
 from tmdb_assets.defs.checks import evaluate_checks
-from tmdb_assets.defs.common import client_metadata, partitioned_asset, per_day_events
+from tmdb_assets.defs.common import (
+    abandoned_metadata,
+    client_metadata,
+    partitioned_asset,
+    per_day_events,
+)
 from tmdb_assets.defs.partitions import partition_days
 from tmdb_assets.defs.raw.checks import RAW_CHECKS
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
@@ -135,6 +140,7 @@ def _details_day(i: CaptureInfo) -> dict:
         "details_resumed": 0 if i.reused else st.get("resumed") or 0,
         "fetch_reasons": dg.MetadataValue.json(st.get("reasons") or {}),
         "requests": 0 if i.reused else st.get("requests", 0),
+        **abandoned_metadata(st),
         "dagster/row_count": rows,
     }
 
@@ -244,6 +250,7 @@ def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, wa
             "download_s": 0.0 if i.reused else float(i.stats.get("download_s", 0.0)),
             "built_at": str(i.captured_at),
             "late_capture": False,
+            **abandoned_metadata(i.stats),
             "dagster/row_count": int(i.stats.get("lines", 0)),
         }
         for i in infos
