@@ -7,9 +7,10 @@ import sys
 import pytest
 from sqlalchemy import text
 
+from tmdb_assets.capture.tail import TAIL
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.definitions import CATALOGUE_ASSETS, CHECKS, defs
-from tmdb_assets_tests.conftest import DAY1
+from tmdb_assets_tests.conftest import DAY1, admin_post, admin_state
 from tmdb_assets_tests.helpers import table_checksums
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
@@ -40,15 +41,26 @@ def test_main_job_loads_days_and_a_second_run_converges(database_url, tmp_path):
     out = first.stdout
     assert "Loaded" in out and "(2 days)" in out and "Top 5 movies" in out
     assert "Genres on" in out and "Continents on" in out and ": ok in" in out
-    # Every check of the daily job ran; on the final state every one passed.
+    # Every check of the daily and catalogue jobs ran; on the final state every one passed.
     n = len([c for c in CHECKS if c.asset not in CATALOGUE_ASSETS])
-    assert f"Checks on the final state: {n}/{n}, every check passed" in out
-    last_day = [line for line in out.splitlines() if ": ok in" in line][-1]
+    assert f"Checks on the final state: {len(CHECKS)}/{len(CHECKS)}, every check passed" in out
+    last_day = [line for line in out.splitlines() if ": ok in" in line][-2]
     assert f"checks: {n}/{n} passed" in last_day
+    # The catalogue ran for each day (its file exists the morning after), shown in the summary.
+    catalogue_days = [line for line in out.splitlines() if " catalogue: ok in" in line]
+    assert len(catalogue_days) == 2, out
+    assert "Catalogue on " in out and "in TMDb's export" in out
+    assert "failed:" not in out  # the first day's `fresh` is "catching up", not a failure
     # One Dagster step per asset, its checks inside it.
     assert f", {len(defs.resolve_job_def('tmdb_daily').graph.nodes)} steps)" in last_day
     warehouse = Warehouse(database_url)
     assert warehouse.scalar("SELECT count(DISTINCT date_id) FROM warehouse.fact_movie_daily") == 2
+    # Each export day: the simulator's 300 movies and its default long tail of 3,000 ids.
+    per_day = warehouse.rows(
+        "SELECT date_id, count(*) FROM warehouse.fact_movie_popularity_daily GROUP BY 1"
+    )
+    assert len(per_day) == 2 and all(3200 <= n <= 3300 for _, n in per_day), per_day
+    assert f"fact_movie_popularity_daily {sum(n for _, n in per_day)}," in out
     before = table_checksums(warehouse)
     # The second run also shows the exit code of a failed ERROR check (for cron and CI): with a
     # freshness limit of 0 hours, `fresh` fails on the final day.
@@ -61,9 +73,11 @@ def test_main_job_loads_days_and_a_second_run_converges(database_url, tmp_path):
     assert "simulator: 0 requests" in second.stdout  # everything reused from raw
     assert table_checksums(warehouse) == before
     # The runs are in the Dagster instance (PostgreSQL), visible to the UI.
-    assert (
-        warehouse.scalar("SELECT count(*) FROM public.runs WHERE pipeline_name = 'tmdb_daily'") == 4
-    )
+    for job in ("tmdb_daily", "tmdb_catalogue"):
+        assert (
+            warehouse.scalar("SELECT count(*) FROM public.runs WHERE pipeline_name = :j", j=job)
+            == 4
+        )
     warehouse.engine.dispose()
 
 
@@ -246,3 +260,40 @@ def test_an_unreachable_database_is_one_line_and_exit_2_on_every_subcommand(comm
     assert "Traceback" not in done.stderr and "secret-pw" not in done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert "127.0.0.1:1/tmdb cannot be reached" in line and "TMDB_DATABASE_URL" in line
+
+
+@pytest.mark.slow
+def test_run_loads_the_catalogue_of_days_whose_export_is_there(database_url, tmp_path):
+    """Against an API (not --simulator): the catalogue runs for a day once TMDb's file for it
+    is there, says why not before; --catalogue-only fails while it is not; --no-catalogue
+    does not ask the files host."""
+    with RunningSimulator(SimulatorConfig(movies=200, date=DAY1, rate_limit=0)) as sim:
+        env = cli_env(
+            database_url,
+            tmp_path,
+            TMDB_API_TOKEN="x",
+            TMDB_API_BASE_URL=sim.base_url,
+            TMDB_EXPORTS_BASE_URL=sim.base_url.removesuffix("/3") + "/p/exports",
+            TMDB_DISCOVER_PAGES="2",
+            TMDB_TAIL_DETAILS_PER_DAY="20",
+            TMDB_CHECK_FRESHNESS_HOURS="1e9",
+        )
+        day = ["--date", DAY1.isoformat()]
+        # Just after DAY1 ended: its file is built at 07:30 the next morning.
+        first = run_cli(["run", *day], env)
+        assert first.returncode == 0, first.stderr[-3000:]
+        assert f"{DAY1} catalogue: not run: " in first.stdout and "is not built yet" in first.stdout
+        only = run_cli(["run", "--catalogue-only", *day], env)
+        assert only.returncode == 1 and "could not run" in only.stderr
+        heads = admin_state(sim)["stats"]["by_route"]["exports_head"]
+        assert run_cli(["run", "--no-catalogue", *day], env).returncode == 0
+        assert admin_state(sim)["stats"]["by_route"]["exports_head"] == heads
+        # At 09:00 the next morning the file is there.
+        admin_post(sim, "date", {"date": DAY1.isoformat(), "time": "09:00"})
+        later = run_cli(["run", "--catalogue-only", *day], env)
+        assert later.returncode == 0, later.stderr[-3000:]
+        assert f"{DAY1} catalogue: ok in" in later.stdout and f"{DAY1}: ok" not in later.stdout
+    warehouse = Warehouse(database_url)
+    assert warehouse.scalar("SELECT count(*) FROM warehouse.fact_movie_popularity_daily") >= 180
+    assert warehouse.scalar("SELECT count(*) FROM raw.capture WHERE asset = :a", a=TAIL) == 1
+    warehouse.engine.dispose()

@@ -123,12 +123,14 @@ class SimulatorState:
         self.fault_rng = random.Random(config.seed * 31 + 1)
         self._discover_cache: dict[tuple, list[dict[str, Any]]] = {}
         self._set_at = time.monotonic()
+        self.at = dt.time(0, 5)  # the clock's time of day on the morning after the day
 
-    # The simulated clock: day D means "just after day D ended" (00:05 UTC on D+1).
+    # The simulated clock: day D means "just after day D ended" (00:05 UTC on D+1, or the
+    # time of day given with the date: 09:00 when the day's export file is wanted).
     def now(self) -> dt.datetime:
         if self.config.date is None:
             return dt.datetime.now(dt.UTC)
-        start = dt.datetime.combine(self.config.date + dt.timedelta(days=1), dt.time(0, 5), dt.UTC)
+        start = dt.datetime.combine(self.config.date + dt.timedelta(days=1), self.at, dt.UTC)
         if self.config.freeze_clock:
             return start
         return start + dt.timedelta(seconds=time.monotonic() - self._set_at)
@@ -139,9 +141,10 @@ class SimulatorState:
             return self.config.date
         return (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()
 
-    def set_date(self, day: dt.date | None) -> None:
+    def set_date(self, day: dt.date | None, at: dt.time = dt.time(0, 5)) -> None:
         with self.lock:
             self.config.date = day
+            self.at = at
             self._set_at = time.monotonic()
 
     def admit(self) -> int | None:
@@ -309,9 +312,13 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self._send(400, {"error": "body must be JSON"}, count=False)
         if parts.path == "/__admin/date":
-            day = payload.get("date")
-            self.state.set_date(dt.date.fromisoformat(day) if day else None)
-            return self._send(200, {"date": day}, count=False)
+            # {"date": D} serves day D just after it ended; {"date": D, "time": "09:00"}: at
+            # that time of the next morning (day D's export file is built at 07:30).
+            day, at = payload.get("date"), payload.get("time") or "00:05"
+            self.state.set_date(
+                dt.date.fromisoformat(day) if day else None, dt.time.fromisoformat(at)
+            )
+            return self._send(200, {"date": day, "time": at}, count=False)
         if parts.path == "/__admin/faults":
             with self.state.lock:
                 if "fail_next" in payload:

@@ -48,7 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="capture the days again even if captured (the old capture stays as an earlier version)",
     )
+    which = r.add_mutually_exclusive_group()
+    which.add_argument(
+        "--no-catalogue",
+        action="store_true",
+        help="leave out the catalogue (TMDb's daily ID export, the long tail's details)",
+    )
+    which.add_argument(
+        "--catalogue-only",
+        action="store_true",
+        help="only the catalogue job (its file for day D is built around 07:00-08:00 UTC on D+1)",
+    )
     r.add_argument("--movies", type=int, default=2000, help="simulator catalog size")
+    r.add_argument(
+        "--export-tail",
+        type=int,
+        default=3000,
+        help="simulator: ids beyond its catalog in each daily export (the long tail)",
+    )
     r.add_argument("--seed", type=int, default=7, help="simulator seed")
     r.add_argument("--rate-limit", type=float, default=50.0, help="simulator requests/s")
     r.add_argument("--log-level", default="WARNING", help="Dagster console log level")

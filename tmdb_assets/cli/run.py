@@ -4,6 +4,7 @@ import argparse
 import datetime as dt
 import logging
 import time
+from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
@@ -29,6 +30,7 @@ from tmdb_assets.cli.simulator import SIMULATOR_TOKEN, Simulator
 from tmdb_assets.settings import get_settings
 
 log = logging.getLogger("tmdb_assets")
+TAIL_STEP = "raw_movie_tail_details"
 
 
 def pick_days(args: argparse.Namespace) -> list[dt.date]:
@@ -64,6 +66,19 @@ def run_config_for(args: argparse.Namespace) -> dict:
     return config
 
 
+# The demo's tail budget (the simulator's long tail): a few requests, not TMDb's 2,000 a day.
+SIMULATOR_TAIL_DETAILS = 100
+
+
+@dataclass
+class Outcome:
+    """What the runs of one command found, for its last lines and its exit code."""
+
+    last_checks: list = field(default_factory=list)  # the last day's check evaluations
+    error_checks_failed: list[str] = field(default_factory=list)
+    catalogue_skipped: list[str] = field(default_factory=list)
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     if args.pages is not None and not 1 <= args.pages <= 500:
@@ -74,15 +89,21 @@ def run(args: argparse.Namespace) -> int:
     if args.pages:
         settings = settings.model_copy(update={"discover_pages": args.pages})
     if args.simulator:
-        simulator = Simulator(args.movies, args.seed, args.rate_limit)
-        settings = settings.model_copy(
-            update={
-                "api_base_url": simulator.base_url,
-                "exports_base_url": simulator.base_url.removesuffix("/3") + "/p/exports",
-                "api_token": SecretStr(SIMULATOR_TOKEN),
-            }
+        simulator = Simulator(
+            args.movies, args.seed, args.rate_limit, "--export-tail", str(args.export_tail)
         )
-        print(f"TMDb simulator: {simulator.base_url} ({args.movies} movies, seed {args.seed})")
+        update = {
+            "api_base_url": simulator.base_url,
+            "exports_base_url": simulator.base_url.removesuffix("/3") + "/p/exports",
+            "api_token": SecretStr(SIMULATOR_TOKEN),
+        }
+        if "tail_details_per_day" not in settings.model_fields_set:
+            update["tail_details_per_day"] = SIMULATOR_TAIL_DETAILS
+        settings = settings.model_copy(update=update)
+        print(
+            f"TMDb simulator: {simulator.base_url} ({args.movies} movies, seed {args.seed}; "
+            f"{args.movies + args.export_tail} in its daily export)"
+        )
     elif not settings.api_token.get_secret_value():
         raise CliError(
             "TMDB_API_TOKEN is not set: export your TMDb v4 API Read Access Token, or pass "
@@ -91,7 +112,6 @@ def run(args: argparse.Namespace) -> int:
     exit_code = EXIT_OK
     try:
         home = prepare_dagster_home()
-        import dagster as dg
 
         from tmdb_assets.definitions import build_defs
         from tmdb_assets.defs.resources import WarehouseResource
@@ -105,63 +125,39 @@ def run(args: argparse.Namespace) -> int:
         for run_id in close_dead_runs(instance, logger=log):
             print(f"closed a dead run left STARTED by a killed process: {run_id}")
         run_config = run_config_for(args)
-        error_checks_failed: list[str] = []
+        outcome = Outcome()
         for day in days:
-            if simulator:
-                simulator.set_day(day)
-            t0 = time.monotonic()
-            result = defs.resolve_job_def("tmdb_daily").execute_in_process(
-                partition_key=day.isoformat(),
-                instance=instance,
-                run_config=run_config,
-                tags={"tmdb_assets/launched_by": "tmdb-assets run"},
-                raise_on_error=False,
-            )
-            stopped = not result.success and step_failure(result)[0] in INTERRUPTS
-            status = "ok" if result.success else "STOPPED" if stopped else "FAILED"
-            steps = sum(1 for e in result.all_events if e.event_type_value == "STEP_START")
-            checks = result.get_asset_check_evaluations()
-            failed = [f"{c.asset_key.path[-1]}:{c.check_name}" for c in checks if not c.passed]
-            # `fresh` fails on every day but the last of a catch-up: expected, not a failure.
-            expected = [k for k in failed if k == "fact_movie_daily:fresh" and day != days[-1]]
-            unexpected = [k for k in failed if k not in expected]
-            error_checks_failed += [
-                f"{day} {c.asset_key.path[-1]}:{c.check_name}"
-                for c in checks
-                if not c.passed
-                and c.severity == dg.AssetCheckSeverity.ERROR
-                and not (c.check_name == "fresh" and day != days[-1])
-            ]
-            print(
-                f"{day}: {status} in {time.monotonic() - t0:.1f}s (run {result.run_id[:8]}, {steps} steps); "
-                f"checks: {len(checks) - len(failed)}/{len(checks)} passed"
-                + (
-                    f", catching up: {', '.join(expected)} (expected: a later day is still to load)"
-                    if expected
-                    else ""
-                )
-                + (f", failed: {', '.join(unexpected)}" if unexpected else "")
-            )
-            if not result.success:
-                if stopped:
-                    raise Interrupted(interrupted_report(result, day))
-                if step_failure(result)[0] in CONFIGURATION_ERRORS:
-                    raise CliError(failure_report(result, day))
-                raise RunFailed(failure_report(result, day))
+            last = day == days[-1]
+            if not args.catalogue_only:
+                if simulator:
+                    simulator.set_day(day)
+                job = defs.resolve_job_def("tmdb_daily")
+                _run_day(job, day, instance, run_config, last, outcome)
+            if not args.no_catalogue:
+                if simulator:
+                    simulator.set_day(day, "09:00")  # the morning its export file is built
+                _run_catalogue_day(defs, settings, day, instance, args, last, outcome)
         from tmdb_assets.warehouse.summary import print_summary
 
         print_summary(warehouse, days, time.monotonic() - started)
+        checks = outcome.last_checks
+        failed = [f"{c.asset_key.path[-1]}:{c.check_name}" for c in checks if not c.passed]
         verdict = "every check passed" if not failed else f"FAILED checks: {', '.join(failed)}"
         print(f"Checks on the final state: {len(checks) - len(failed)}/{len(checks)}, {verdict}")
         print(
             "Dashboard on what was loaded: tmdb-assets viz (make viz), then http://127.0.0.1:8501"
         )
-        if error_checks_failed:
+        if outcome.error_checks_failed:
             print(
-                f"ERROR-severity checks failed: {', '.join(error_checks_failed)} "
+                f"ERROR-severity checks failed: {', '.join(outcome.error_checks_failed)} "
                 f"(exit code {EXIT_CHECKS_FAILED}; their metadata in the Dagster UI says what)"
             )
             exit_code = EXIT_CHECKS_FAILED
+        if args.catalogue_only and outcome.catalogue_skipped:
+            raise RunFailed(
+                f"the catalogue of {', '.join(outcome.catalogue_skipped)} could not run (above: "
+                "why); rerun once TMDb's file is there"
+            )
         if simulator:
             stats = simulator.stats()
             print(
@@ -172,6 +168,74 @@ def run(args: argparse.Namespace) -> int:
         if simulator:
             simulator.stop()
     return exit_code
+
+
+def _run_catalogue_day(defs, settings, day, instance, args, last: bool, outcome: Outcome) -> None:
+    """The catalogue job for `day` when its export file is there (a HEAD request); else say
+    why not (not built yet, missing, gone), as tmdb_export_sensor would."""
+    from tmdb_assets.capture.export import ExportUnreachableError, probe_export
+
+    try:
+        problem = probe_export(settings.exports_base_url, day, settings.include_adult)
+    except ExportUnreachableError as exc:
+        problem = exc
+    if problem is not None:
+        why = str(problem).split(": ", 1)[-1].split(". ")[0]
+        print(f"{day} catalogue: not run: {why}")
+        outcome.catalogue_skipped.append(str(day))
+        return
+    config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    if getattr(args, "allow_late_capture", False):
+        config["ops"] = {TAIL_STEP: {"config": {"allow_late_capture": True}}}
+    _run_day(defs.resolve_job_def("tmdb_catalogue"), day, instance, config, last, outcome)
+
+
+def _run_day(job, day, instance, run_config, last: bool, outcome: Outcome) -> None:
+    """One job for one day, reported in one line; a failure stops the command."""
+    import dagster as dg
+
+    label = "" if job.name == "tmdb_daily" else " catalogue"
+    t0 = time.monotonic()
+    result = job.execute_in_process(
+        partition_key=day.isoformat(),
+        instance=instance,
+        run_config=run_config,
+        tags={"tmdb_assets/launched_by": "tmdb-assets run"},
+        raise_on_error=False,
+    )
+    stopped = not result.success and step_failure(result)[0] in INTERRUPTS
+    status = "ok" if result.success else "STOPPED" if stopped else "FAILED"
+    steps = sum(1 for e in result.all_events if e.event_type_value == "STEP_START")
+    checks = result.get_asset_check_evaluations()
+    failed = [f"{c.asset_key.path[-1]}:{c.check_name}" for c in checks if not c.passed]
+    # `fresh` fails on every day but the last of a catch-up: expected, not a failure.
+    expected = [k for k in failed if k == "fact_movie_daily:fresh" and not last]
+    unexpected = [k for k in failed if k not in expected]
+    outcome.error_checks_failed += [
+        f"{day} {c.asset_key.path[-1]}:{c.check_name}"
+        for c in checks
+        if not c.passed
+        and c.severity == dg.AssetCheckSeverity.ERROR
+        and not (c.check_name == "fresh" and not last)
+    ]
+    if last:
+        outcome.last_checks += checks
+    print(
+        f"{day}{label}: {status} in {time.monotonic() - t0:.1f}s (run {result.run_id[:8]}, "
+        f"{steps} steps); checks: {len(checks) - len(failed)}/{len(checks)} passed"
+        + (
+            f", catching up: {', '.join(expected)} (expected: a later day is still to load)"
+            if expected
+            else ""
+        )
+        + (f", failed: {', '.join(unexpected)}" if unexpected else "")
+    )
+    if not result.success:
+        if stopped:
+            raise Interrupted(interrupted_report(result, day))
+        if step_failure(result)[0] in CONFIGURATION_ERRORS:
+            raise CliError(failure_report(result, day))
+        raise RunFailed(failure_report(result, day))
 
 
 def rebuild(args: argparse.Namespace) -> int:

@@ -37,8 +37,9 @@ class Simulator:
         )
         urllib.request.urlopen(req, timeout=10).read()
 
-    def set_day(self, day: dt.date) -> None:
-        self.post("date", {"date": day.isoformat()})
+    def set_day(self, day: dt.date, at: str = "00:05") -> None:
+        """Serve `day` as it was at `at` (UTC) the morning after it ended."""
+        self.post("date", {"date": day.isoformat(), "time": at})
 
     def stats(self) -> dict:
         with urllib.request.urlopen(f"{self.admin}/state", timeout=10) as resp:

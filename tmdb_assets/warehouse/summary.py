@@ -10,13 +10,13 @@ TABLES = list(REGISTRY)  # every warehouse table, in the registry's order
 
 
 def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | None) -> str:
-    # A table too big to count (the catalogue: a million rows a day) shows its estimate.
+    # A table too big to count (the catalogue: a million rows a day) is summed from its
+    # per-day figures (fact_catalogue_daily counts each export day's rows as it loads them).
     counts = {
         t: warehouse.scalar(
             f"SELECT count(*) FROM warehouse.{t}"
             if REGISTRY[t].count_rows
-            else "SELECT coalesce(sum(greatest(c.reltuples, 0))::bigint, 0) FROM pg_inherits i "
-            f"JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'warehouse.{t}'::regclass"
+            else "SELECT coalesce(sum(movies), 0) FROM warehouse.fact_catalogue_daily"
         )
         for t in TABLES
     }
@@ -50,6 +50,7 @@ def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | N
         f"  {last}: {facts} movies{' (late capture)' if late else ''}; details 404: {not_found}; quarantined payloads: {quarantined}"
         + (f"; known from the export only, details pending: {pending}" if pending else "")
     )
+    lines.extend(_catalogue_lines(warehouse, last))
     lines.append(f"Top 5 movies on {last} (vw_top_movies):")
     for rank, title, pop, vote, votes in warehouse.rows(
         "SELECT popularity_rank, title, popularity, vote_average, vote_count FROM warehouse.vw_top_movies "
@@ -74,6 +75,29 @@ def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | N
     ):
         lines.append(f"  {continent}: {movies} movies, mean popularity {mean_pop:.1f}")
     return "\n".join(lines)
+
+
+def _catalogue_lines(warehouse: Warehouse, last: dt.date) -> list[str]:
+    """The whole catalogue (TMDb's daily ID export) on the newest export day up to `last`."""
+    row = warehouse.rows(
+        "SELECT full_date, movies, new_movies, removed_movies, median_popularity, max_popularity "
+        "FROM warehouse.vw_catalogue_daily WHERE date_id <= :d ORDER BY date_id DESC LIMIT 1",
+        d=date_id(last),
+    )
+    if not row:
+        return ["  Catalogue: no export day loaded (tmdb-assets run loads it once TMDb's file "
+                "for a day is there, around 07:00-08:00 UTC the next morning)"]  # fmt: skip
+    day, movies, new, removed, median, top = row[0]
+    known, pending = warehouse.rows(
+        "SELECT count(*), count(*) FILTER (WHERE details_status = 'pending') "
+        "FROM warehouse.dim_movie"
+    )[0]
+    return [
+        f"Catalogue on {day} (vw_catalogue_daily): {movies:,} movies in TMDb's export"
+        + (f" ({new:,} new, {removed:,} removed)" if new is not None else "")
+        + f", median popularity {median:.2f}, max {top:.1f}; dim_movie knows {known:,}, "
+        f"{pending:,} with details still pending"
+    ]
 
 
 def print_summary(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | None) -> None:
