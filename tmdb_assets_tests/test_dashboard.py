@@ -2,8 +2,11 @@
 read-only login a database the pipeline loaded from the simulator: every number it shows is
 compared with SQL over the base tables."""
 
+import contextlib
 import os
 import shutil
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,3 +259,80 @@ def test_the_dashboard_in_a_real_browser(loaded, tmp_path):
         docs = Path(APP).parents[1] / "docs" / "screenshots"
         shutil.copyfile(shot, docs / "dashboard.png")
         shutil.copyfile(people_shot, docs / "dashboard_people.png")
+
+
+class TcpProxy:
+    """A TCP forwarder to PostgreSQL that the test can take away (a database that goes down:
+    connections cut, new ones refused)."""
+
+    def __init__(self, url):
+        # TCP, or the embedded server's Unix socket (its directory in the URL's `host` query).
+        directory = url.query.get("host")
+        if directory:
+            self.target = f"{directory}/.s.PGSQL.{url.port or 5432}"
+        else:
+            self.target = (url.host or "127.0.0.1", url.port or 5432)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if isinstance(self.target, str):
+                server = socket.socket(socket.AF_UNIX)
+                server.connect(self.target)
+            else:
+                server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                dst.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):  # wakes the blocked accept(): nothing listens
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        for s in self.sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+
+def test_without_its_database_the_dashboard_says_its_figures_are_cached_and_how_old(
+    loaded, monkeypatch
+):
+    """The warehouse goes away under a running dashboard: the next rerun says so at once,
+    shows the cached figures saying they are cached and their age, and a figure that is not in
+    the cache is a message, never a traceback."""
+    target = make_url(as_reader(loaded))
+    proxy = TcpProxy(target)
+    url = target.set(host="127.0.0.1", port=proxy.port, query={}).render_as_string(
+        hide_password=False
+    )
+    at = run_app(url, monkeypatch)
+    before = {m.label: m.value for m in at.metric}
+    assert before and not at.warning, [e.value for e in at.error]
+    proxy.stop()
+    at.run()
+    assert not at.exception, at.exception
+    (warning,) = [w.value for w in at.warning]
+    assert "cannot be reached" in warning and "**cached**" in warning and " s ago)" in warning
+    assert {m.label: m.value for m in at.metric} == before  # the same figures, from the cache
+    at.sidebar.radio[0].set_value("People").run()
+    assert not at.exception, at.exception
+    assert any("not in the cache" in e.value for e in at.error)

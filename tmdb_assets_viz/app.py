@@ -4,6 +4,8 @@ Reads the warehouse's analytics views only, through the read-only login when
 `tmdb-assets viz` sets one up. Every query result is cached per latest loaded day.
 """
 
+import datetime as dt
+
 import altair as alt
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
@@ -11,6 +13,15 @@ from sqlalchemy.exc import DBAPIError
 from tmdb_assets_viz import data
 
 TITLE = "TMDb daily popularity"
+
+
+def _age(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    return f"{seconds // 60} min" if seconds < 7200 else f"{seconds // 3600} h"
+
+
 st.set_page_config(page_title=TITLE, layout="wide")
 st.title(TITLE)
 
@@ -26,9 +37,16 @@ def engine(url: str):
     return data.engine_for(url)
 
 
+@st.cache_resource
+def last_read() -> dict:
+    """Per URL, the freshness last read from the warehouse and when (kept for as long as the
+    server runs): what the page says it shows when the warehouse goes away."""
+    return {}
+
+
 @st.cache_data(ttl=60)
 def freshness(url: str):
-    return data.freshness(engine(url))
+    return data.freshness(engine(url)), dt.datetime.now(dt.UTC)
 
 
 # Everything below is keyed by the latest loaded day: a new day's load refreshes the page.
@@ -37,16 +55,33 @@ def cached(name: str, url: str, latest_id: int, *args):
     return getattr(data, name)(engine(url), *args)
 
 
-try:
-    fresh = freshness(url)
-except DBAPIError as exc:
+def unreachable(exc: DBAPIError) -> str:
     first = (str(exc.orig or exc).strip().splitlines() or ["no answer"])[0]
-    st.error(
-        f"The warehouse cannot be reached at {data.display(url)}: {first}.\n\n"
-        "Start its PostgreSQL (`tmdb-assets run --simulator` starts the embedded one and loads "
-        "the demo), or set TMDB_DATABASE_URL, then reload this page."
+    return f"The warehouse cannot be reached at {data.display(url)}: {first}."
+
+
+# The warehouse is asked on every rerun (one light query), so the page knows at once when it
+# is gone; its figures then come from the cache, saying so and how old they are.
+try:
+    data.ping(engine(url))
+    fresh, read_at = freshness(url)
+    last_read()[url] = (fresh, read_at)
+    gone = None
+except DBAPIError as exc:
+    gone = unreachable(exc)
+    if url not in last_read():
+        st.error(
+            f"{gone}\n\nStart its PostgreSQL (`tmdb-assets run --simulator` starts the embedded "
+            "one and loads the demo), or set TMDB_DATABASE_URL, then reload this page."
+        )
+        st.stop()
+    fresh, read_at = last_read()[url]
+    age = dt.datetime.now(dt.UTC) - read_at
+    st.warning(
+        f"{gone} The figures below are **cached**: what the warehouse held at "
+        f"{read_at:%Y-%m-%d %H:%M:%S} UTC ({_age(age)} ago); anything not cached cannot be "
+        "shown. Reload once the warehouse is back."
     )
-    st.stop()
 
 if fresh is None:
     st.info(
@@ -227,7 +262,10 @@ def people_page() -> None:
 
 
 page = st.sidebar.radio("Page", ["Movies", "People"], key="page")
-if page == "Movies":
-    movies_page()
-else:
-    people_page()
+try:
+    movies_page() if page == "Movies" else people_page()
+except DBAPIError as exc:  # a figure not in the cache while the warehouse is gone
+    st.error(
+        f"{unreachable(exc)} This part of the page is not in the cache: reload once the "
+        "warehouse is back."
+    )

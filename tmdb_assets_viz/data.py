@@ -46,6 +46,12 @@ def engine_for(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
+def ping(engine: Engine) -> None:
+    """One light query: raises DBAPIError when the warehouse cannot be reached."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
 def display(url: str) -> str:
     """The URL without its password."""
     return make_url(url).render_as_string(hide_password=True)

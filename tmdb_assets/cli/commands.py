@@ -100,6 +100,8 @@ def viz(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.address]
     cmd += ["--server.port", str(args.port), "--server.headless", "true"]
     cmd += ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    # An unforeseen error shows a generic message, never a traceback with server paths.
+    cmd += ["--client.showErrorDetails", "none"]
     return run_child(cmd, env)
 
 
