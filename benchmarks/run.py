@@ -360,17 +360,54 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["dashboard"] = measure_dashboard(args, day1)
         out["dashboard"]["process_peak_rss_mb"] = peak_rss_mb()
 
-        out["export"] = export_in_its_own_process(args)
-        print(f"export: {out['export']}", flush=True)
         print(f"dashboard: {out['dashboard']}", flush=True)
     finally:
         sim.stop()
         db.close(keep=args.keep)
+    # The catalogue last, in a process of its own (its own peak RSS), once the server is quiet
+    # again: the earlier sections' databases dropped, autovacuum done, a checkpoint taken.
+    waited = quiet_server(db.admin.url.render_as_string(hide_password=False))
+    out["export"] = export_in_its_own_process(args)
+    out["export"]["quiet_wait_s"] = waited
+    print(f"export: {out['export']}", flush=True)
     return out
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak resident set: VmHWM, which starts afresh in a process that
+    exec'd (ru_maxrss does not: Linux keeps the parent's across exec, so a section run in a
+    child reported the whole benchmark's peak)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def quiet_server(url: str, timeout_s: float = 300.0) -> float:
+    """Wait until PostgreSQL is quiet (no autovacuum worker busy with the earlier sections'
+    tables), then CHECKPOINT so that no dirty buffer of theirs is written during the next
+    timings; returns the seconds waited."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    started = time.monotonic()
+    try:
+        with engine.connect() as conn:
+            while (
+                time.monotonic() - started < timeout_s
+                and conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+                    )
+                ).scalar()
+            ):
+                time.sleep(1.0)
+            conn.execute(text("CHECKPOINT"))
+    finally:
+        engine.dispose()
+    return round(time.monotonic() - started, 1)
 
 
 def cli_day(env: dict[str, str], day: dt.date) -> tuple[float, int]:
@@ -666,9 +703,12 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
             # dead rows a DELETE would leave to the next load's index).
             with wh.begin() as conn:
                 conn.execute(text(f"TRUNCATE {table.qualified}"))
+            # Each timing starts from a checkpoint: neither side writes the other's buffers.
+            checkpoint(wh)
             t0 = time.perf_counter()
             _, result = load_table_day(wh, table, day1)
             loads.append(time.perf_counter() - t0)
+            checkpoint(wh)
             floors.append(export_copy_floor(wh, table.qualified, day1, floor_file))
         floor_file.unlink()
         peaks["loads"] = peak_rss_mb()
@@ -751,6 +791,11 @@ def export_in_its_own_process(args: argparse.Namespace) -> dict[str, Any]:
     figures = json.loads(path.read_text())["export"]
     path.unlink()
     return figures
+
+
+def checkpoint(wh) -> None:
+    with wh.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("CHECKPOINT"))
 
 
 def export_copy_floor(wh, table: str, day: dt.date, path: Path) -> float:
