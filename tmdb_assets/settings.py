@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         7, ge=1, le=90, description="The days back it looks at (older ones: a backfill)."
     )
     details_write_batch: int = Field(
-        200, ge=1, description="Fetched details written every N rows (or 2 s)."
+        200, ge=1, description="Fetched details written every N rows (or every 0.5 s)."
     )
 
     # --- storage -------------------------------------------------------------------------------

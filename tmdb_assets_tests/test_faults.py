@@ -659,7 +659,7 @@ def _details_in_background(resources, sim):
 
 def test_a_stalled_capture_writes_what_arrived_on_its_timer(reference, database_url, warehouse):
     """45 details answered, then TMDb stalls: the 45 are written within the writer's timer
-    (2 s), not when a next response arrives (before: none of them, a batch being 200 rows)."""
+    (0.5 s), not when a next response arrives (before: none of them, a batch being 200 rows)."""
     with frozen_simulator() as sim:
         resources = make_resources(sim, database_url)
         admin_post(sim, "faults", {"hold_details_after": 45})
