@@ -415,7 +415,7 @@ def cli_day(env: dict[str, str], day: dt.date) -> tuple[float, int]:
     cli = os.path.join(os.path.dirname(sys.executable), "tmdb-assets")
     t0 = time.perf_counter()
     done = subprocess.run(
-        [cli, "run", "--date", day.isoformat()],
+        [cli, "run", "--date", day.isoformat(), "--no-catalogue"],
         env=env,
         capture_output=True,
         text=True,
