@@ -34,8 +34,9 @@ def run_cli(args: list[str], env: dict, timeout: int = 300) -> subprocess.Comple
 
 @pytest.mark.slow
 def test_main_job_loads_days_and_a_second_run_converges(database_url, tmp_path):
-    env = cli_env(database_url, tmp_path)
+    env = cli_env(database_url, tmp_path, TMDB_TAIL_DETAILS_PER_DAY="20")
     args = ["run", "--simulator", "--days", "2", "--movies", "300", "--pages", "3"]
+    args += ["--export-tail", "300"]
     first = run_cli(args, env)
     assert first.returncode == 0, first.stderr[-3000:]
     out = first.stdout
@@ -55,11 +56,11 @@ def test_main_job_loads_days_and_a_second_run_converges(database_url, tmp_path):
     assert f", {len(defs.resolve_job_def('tmdb_daily').graph.nodes)} steps)" in last_day
     warehouse = Warehouse(database_url)
     assert warehouse.scalar("SELECT count(DISTINCT date_id) FROM warehouse.fact_movie_daily") == 2
-    # Each export day: the simulator's 300 movies and its default long tail of 3,000 ids.
+    # Each export day: the simulator's 300 movies and a long tail of 300 ids.
     per_day = warehouse.rows(
         "SELECT date_id, count(*) FROM warehouse.fact_movie_popularity_daily GROUP BY 1"
     )
-    assert len(per_day) == 2 and all(3200 <= n <= 3300 for _, n in per_day), per_day
+    assert len(per_day) == 2 and all(550 <= n <= 600 for _, n in per_day), per_day
     assert f"fact_movie_popularity_daily {sum(n for _, n in per_day)}," in out
     before = table_checksums(warehouse)
     # The second run also shows the exit code of a failed ERROR check (for cron and CI): with a
