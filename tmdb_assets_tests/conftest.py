@@ -130,11 +130,14 @@ LONGEST = [
 
 
 def pytest_collection_modifyitems(config, items):
-    """The longest tests first, then the other slow ones, then the rest."""
+    """The longest tests first, then the groups (a module run by one worker as a unit, 30-45 s:
+    last, they made the tail of the run), then the other slow ones, then the rest."""
 
     def order(item) -> tuple[int, int]:
         if item.name in LONGEST:
             return (0, LONGEST.index(item.name))
-        return (1 if item.get_closest_marker("slow") else 2, 0)
+        if item.get_closest_marker("xdist_group"):
+            return (1, 0)
+        return (2 if item.get_closest_marker("slow") else 3, 0)
 
     items.sort(key=order)

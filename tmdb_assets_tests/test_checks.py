@@ -29,7 +29,7 @@ def _admin(server_url):
     return create_engine(with_database(server_url, "postgres"), isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # kept for the run: xdist interleaves modules
 def template_db(pg_server_url) -> Iterator[str]:
     """Two loaded days, kept as a template database that each test copies."""
     name = f"tmdb_tpl_{uuid.uuid4().hex[:10]}"

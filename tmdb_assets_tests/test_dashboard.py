@@ -34,7 +34,7 @@ def _admin(server_url: str):
     return create_engine(with_database(server_url, "postgres"), isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # kept for the run: xdist interleaves modules
 def loaded(pg_server_url) -> Iterator[str]:
     """Two days loaded by the pipeline; yields the database URL (the warehouse's own user)."""
     name = f"tmdb_dash_{uuid.uuid4().hex[:10]}"

@@ -77,7 +77,7 @@ class Reference:
     details_requests: int  # details planned for DAY1: every discovered movie is new
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # kept for the run: xdist interleaves modules
 def reference(pg_server_url) -> Reference:
     """DAY1 loaded by an uninterrupted run."""
     with scratch_database(pg_server_url) as url, frozen_simulator() as sim:
@@ -616,15 +616,15 @@ def test_two_runs_at_once_share_one_api_budget(pg_server_url, database_url, tmp_
     """Two `tmdb-assets run` processes on one Dagster instance: the tmdb_api pool lets one
     step that calls TMDb run at a time, across runs and processes (read from the instance's
     event log: the steps' time spans never overlap). Without the pool, two clients pacing
-    themselves at 7/s against an API that allows 10/s would draw 429s."""
+    themselves at 14/s against an API that allows 20/s would draw 429s."""
     with (
         scratch_database(pg_server_url) as other_url,
-        frozen_simulator(rate_limit=10) as sim,
+        frozen_simulator(rate_limit=20) as sim,
     ):
         home = tmp_path / "home"
         shared = {
             "DAGSTER_POSTGRES_URL": database_url,
-            "TMDB_RATE_LIMIT_PER_SECOND": "7",
+            "TMDB_RATE_LIMIT_PER_SECOND": "14",
             "TMDB_DISCOVER_PAGES": "1",
         }
         first = start_cli(cli_env(database_url, sim, home, **shared))
