@@ -156,3 +156,84 @@ def test_catalog_numbers_are_sane(day):
         assert all(p >= 0 for p in state.popularity.values())
         assert all(0 <= v <= 10 for v in state.vote_average.values())
         assert all(c >= 0 for c in state.vote_count.values())
+
+
+# --- what TMDb appends to details, and its trending lists (issue 24's sources) -----------------
+
+APPEND = "release_dates,watch/providers,keywords,external_ids"
+
+
+def _appended(simulator, movie_id: int) -> dict | None:
+    """The details with every appended part; None for a discovered movie that is gone (404)."""
+    status, _, body = get(simulator.base_url, f"/movie/{movie_id}?append_to_response={APPEND}")
+    assert status in (200, 404)
+    return body if status == 200 else None
+
+
+def test_appended_parts_have_the_real_responses_shapes_and_quirks(simulator):
+    """Each appended part has the keys of a real response (movie 12313 with 15 items), and
+    across the catalogue the quirks of real data show: empty certifications, countries with
+    releases but no provider, no keywords, imdb_id null."""
+    real = load_sample("movie_12313_append_15_items_2024.json")
+    real_release = real["release_dates"]["results"][0]["release_dates"][0]
+    real_provider = next(iter(real["watch/providers"]["results"].values()))["rent"][0]
+    ids = [
+        i["id"]
+        for p in (1, 2)
+        for i in get(simulator.base_url, f"/discover/movie?page={p}")[2]["results"]
+    ]
+    seen = {"empty_certification": 0, "no_keywords": 0, "no_provider_country": 0, "null_imdb": 0}
+    for body in filter(None, (_appended(simulator, movie_id) for movie_id in ids)):
+        releases = body["release_dates"]["results"]
+        for country in releases:
+            for entry in country["release_dates"]:
+                assert set(entry) == set(real_release)
+                assert 1 <= entry["type"] <= 6
+                seen["empty_certification"] += entry["certification"] == ""
+        providers = body["watch/providers"]["results"]
+        for country, entry in providers.items():
+            assert entry["link"].endswith(f"locale={country}")
+            kinds = set(entry) - {"link"}
+            assert kinds and kinds <= {"flatrate", "rent", "buy", "ads", "free"}
+            for kind in kinds:
+                assert all(set(p) == set(real_provider) for p in entry[kind])
+        if releases:
+            seen["no_provider_country"] += len(providers) < 10
+        assert all(set(k) == {"id", "name"} for k in body["keywords"]["keywords"])
+        seen["no_keywords"] += not body["keywords"]["keywords"]
+        assert set(real["external_ids"]) <= set(body["external_ids"])
+        seen["null_imdb"] += body["external_ids"]["imdb_id"] is None
+        assert body["external_ids"]["imdb_id"] == (body.get("imdb_id") or None)
+    assert all(seen.values()), seen
+
+
+def test_a_movie_can_lose_a_provider_for_a_day(simulator):
+    movie_id = next(
+        i["id"]
+        for i in get(simulator.base_url, "/discover/movie")[2]["results"]
+        if (_appended(simulator, i["id"]) or {}).get("watch/providers", {}).get("results")
+    )
+
+    def offers() -> int:
+        results = _appended(simulator, movie_id)["watch/providers"]["results"]
+        return sum(len(v) for entry in results.values() for k, v in entry.items() if k != "link")
+
+    before = offers()
+    admin_post(simulator, "faults", {"provider_drops": {str(movie_id): [DAY1.isoformat()]}})
+    assert offers() == before - 1
+    admin_post(simulator, "faults", {"provider_drops": {str(movie_id): []}})
+    assert offers() == before
+
+
+def test_trending_pages_rank_the_days_movies_near_their_popularity(simulator):
+    pages = [get(simulator.base_url, f"/trending/movie/day?page={p}")[2] for p in (1, 2)]
+    items = [i for p in pages for i in p["results"]]
+    assert [len(p["results"]) for p in pages] == [20, 20] and pages[0]["total_pages"] <= 500
+    assert len({i["id"] for i in items}) == 40 and all(i["media_type"] == "movie" for i in items)
+    popular = [i["id"] for i in get(simulator.base_url, "/discover/movie")[2]["results"]]
+    top = [i["id"] for i in pages[0]["results"]]
+    assert top != popular and len(set(top) & set(popular)) >= 8  # near popularity, not it
+    week = get(simulator.base_url, "/trending/movie/week")[2]["results"]
+    assert [i["id"] for i in week] != top
+    status, _, _ = get(simulator.base_url, "/trending/movie/hour")
+    assert status == 404

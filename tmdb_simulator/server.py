@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tmdb_simulator import exports
+from tmdb_simulator import enrich, exports
 from tmdb_simulator.catalog import Catalog
 
 log = logging.getLogger("tmdb_simulator")
@@ -115,6 +115,7 @@ class SimulatorState:
         self.body_faults: dict[int, list[str]] = {}  # movie -> details bodies: nonjson, truncated
         self.always_bad_bodies: dict[int, str] = {}  # movie -> a details body broken every time
         self.hold_details_after: int | None = None  # hold details requests past this many
+        self.provider_drops: dict[int, set[dt.date]] = {}  # movie -> days it loses a provider
         self.hang_next = 0  # the next N details requests hang for hang_s (a stalled response)
         self.hang_s = 0.0
         self.details_served = 0
@@ -349,6 +350,9 @@ class Handler(BaseHTTPRequestHandler):
                         self.state.always_bad_bodies[int(movie)] = kinds.split(":", 1)[1]
                     else:
                         self.state.body_faults[int(movie)] = list(kinds)
+                # {"550": ["2025-03-02"]}: on those days movie 550 loses its first provider.
+                for movie, days in (payload.get("provider_drops") or {}).items():
+                    self.state.provider_drops[int(movie)] = {dt.date.fromisoformat(d) for d in days}
                 if "hang_next" in payload:
                     self.state.hang_next = int(payload["hang_next"])
                     self.state.hang_s = float(payload.get("hang_s", 5.0))
@@ -544,7 +548,31 @@ class Handler(BaseHTTPRequestHandler):
         m = re.fullmatch(r"/3/movie/([^/]+)(/credits)?", path)
         if m:
             return self._movie(m.group(1), bool(m.group(2)), params)
+        m = re.fullmatch(r"/3/trending/movie/(day|week)", path)
+        if m:
+            return self._trending(m.group(1), params)
         raise ApiError(34)
+
+    def _trending(self, window: str, params: dict[str, str]) -> dict[str, Any]:
+        """/trending/movie/{day,week}: the day's movies in TMDb's trending order, 20 a page
+        (TMDb serves at most 500 pages), each a discover item with its media_type."""
+        page = _page(params)
+        day = self.state.day()
+        cat = self.state.catalog
+        visible = cat.visible(day, include_adult=False)
+        ordered = enrich.trending_order(visible, cat.state(day).popularity, day, window, cat.seed)
+        total = len(ordered)
+        start = (page - 1) * PAGE_SIZE
+        results = [
+            {**cat.list_item(m, day), "media_type": "movie"}
+            for m in ordered[start : start + PAGE_SIZE]
+        ]
+        return {
+            "page": page,
+            "results": results,
+            "total_pages": min(500, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+            "total_results": total,
+        }
 
     def _discover(self, params: dict[str, str]) -> dict[str, Any]:
         page = _page(params)
@@ -641,25 +669,28 @@ class Handler(BaseHTTPRequestHandler):
         if movie.id in self.state.malformed_ids:
             body["id"] = None
             body["popularity"] = "not a number"
+        seed = cat.seed
         for item in append:
             if item == "credits":
                 body["credits"] = cat.credits(movie)
-            elif item in ("keywords",):
-                body["keywords"] = {"keywords": []}
-            elif item in (
-                "release_dates",
-                "videos",
-                "images",
-                "alternative_titles",
-                "translations",
-            ):
-                body[item] = (
-                    {"results": []}
-                    if item != "images"
-                    else {"backdrops": [], "logos": [], "posters": []}
+            elif item in body:
+                continue  # a recorded response's own part
+            elif item == "keywords":
+                body["keywords"] = enrich.keywords(movie.id, seed)
+            elif item == "release_dates":
+                body["release_dates"] = enrich.release_dates(movie.id, body, seed)
+            elif item == "watch/providers":
+                with self.state.lock:
+                    dropped = day in self.state.provider_drops.get(movie.id, ())
+                body["watch/providers"] = enrich.watch_providers(
+                    movie.id, body, day, seed, dropped=dropped
                 )
             elif item == "external_ids":
-                body[item] = {"imdb_id": body.get("imdb_id") or None}
+                body["external_ids"] = enrich.external_ids(movie.id, body, seed)
+            elif item in ("videos", "alternative_titles", "translations"):
+                body[item] = {"results": []}
+            elif item == "images":
+                body[item] = {"backdrops": [], "logos": [], "posters": []}
         return body
 
     def _changes(self, params: dict[str, str]) -> dict[str, Any]:
