@@ -42,8 +42,10 @@ log = logging.getLogger(__name__)
 # DETAILS_FLUSH_S seconds, whichever comes first: a run killed part-way loses at most that much
 # (at 40 requests a second, 20 responses; a write is one short transaction of a few ms).
 DETAILS_FLUSH_S = 0.5
-# Appended to every details request: the credits come in the same response (no request added).
-DETAILS_APPEND = ("credits",)
+# Appended to every details request: each part comes in the same response (no request added;
+# TMDb takes up to 20). Stored whole in the raw body; what the warehouse reads of them so far:
+# the credits and the keywords (release dates, providers and outside ids: issue 24, to come).
+DETAILS_APPEND = ("credits", "release_dates", "watch/providers", "keywords", "external_ids")
 
 
 def copy_current_details(warehouse: Warehouse, capture_id: int, plan: DetailsPlan) -> None:

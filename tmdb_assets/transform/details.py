@@ -55,6 +55,8 @@ class MovieDetails:
     # None: unknown (details stored before credits were asked for, or unreadable credits),
     # never read as an empty cast.
     credits: "Credits | None" = None
+    # (keyword_id, name); None: unknown (stored before keywords were appended, or unreadable).
+    keywords: list[tuple[int, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,27 @@ def _credit_id(c: Mapping[str, Any], person_id: int, *parts: Any) -> str:
     )
 
 
+def _keyword(k: Mapping[str, Any]) -> tuple[int, str]:
+    kid = to_int(k.get("id"), "keywords[].id")
+    return kid, clean_text(k.get("name")) or f"Keyword {kid}"
+
+
+def keywords_of(
+    payload: Mapping[str, Any], problems: list[Rejected], movie_id: int
+) -> list[tuple[int, str]]:
+    """The `keywords` part of a details body ({"id": .., "keywords": [{"id", "name"}]}); a bad
+    entry is dropped and recorded, the same keyword twice is kept once."""
+    body = payload.get("keywords")
+    if not is_object(body):
+        raise PayloadError(f"keywords is a {type(body).__name__}, not an object")
+    out: dict[int, tuple[int, str]] = {}
+    for k in _objects(body, "keywords"):
+        got = keep_or_reject(problems, "details", movie_id, "keywords.", "keywords", k, _keyword)
+        if got is not None:
+            out.setdefault(got[0], got)
+    return sorted(out.values())
+
+
 def credits_of(payload: Mapping[str, Any], problems: list[Rejected], movie_id: int) -> Credits:
     """The `credits` part of a details body. A bad entry (no usable person id) is dropped and
     recorded; the same credit twice is kept once."""
@@ -262,6 +285,9 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
         problems=problems,
         credits=keep("credits", lambda _v: credits_of(payload, problems, movie_id))
         if "credits" in payload
+        else None,
+        keywords=keep("keywords", lambda _v: keywords_of(payload, problems, movie_id))
+        if "keywords" in payload
         else None,
     )
 

@@ -134,6 +134,14 @@ def dim_genre_rows(data: DayData) -> list[tuple[Any, ...]]:
     return [(gid, name, data.day) for gid, name in sorted(names.items())]
 
 
+def dim_keyword_rows(data: DayData) -> list[tuple[Any, ...]]:
+    names: dict[int, str] = {}
+    for d in data.details.values():
+        for kid, name in d.keywords or ():
+            names.setdefault(kid, name)
+    return [(kid, name, data.day) for kid, name in sorted(names.items())]
+
+
 def dim_company_rows(data: DayData) -> list[tuple[Any, ...]]:
     companies: dict[int, tuple[Any, ...]] = {}
     for d in data.details.values():
@@ -191,6 +199,11 @@ def country_codes(d: MovieDetails) -> list[str] | None:
 
 def language_codes(d: MovieDetails) -> list[str] | None:
     return None if d.languages is None else [lang[0] for lang in d.languages]
+
+
+def keyword_ids(d: MovieDetails) -> list[int] | None:
+    """None: the stored details carry no keywords (unknown): the movie's set stays as it is."""
+    return None if d.keywords is None else [k for k, _ in d.keywords]
 
 
 def cast_credits(d: MovieDetails) -> list[tuple[Any, ...]] | None:

@@ -112,12 +112,14 @@ TAIL_TABLES = (
     "dim_country",
     "dim_language",
     "dim_person",
+    "dim_keyword",
     "bridge_movie_genre",
     "bridge_movie_company",
     "bridge_movie_country",
     "bridge_movie_language",
     "bridge_movie_cast",
     "bridge_movie_crew",
+    "bridge_movie_keyword",
 )
 
 

@@ -242,6 +242,23 @@ TABLES: dict[str, Table] = {
             deps=("bridge_movie_cast",),
         ),
         Table(
+            "dim_keyword",
+            ("keyword_id",),
+            ("keyword_id", "name", "source_date"),
+            "TMDb keywords (id and name) of the movies whose details came with them (appended "
+            "to the details request: no request of their own).",
+            rows=rows.dim_keyword_rows,
+            deps=("raw_movie_details",),
+        ),
+        _bridge(
+            "bridge_movie_keyword",
+            "keyword_id",
+            "dim_keyword",
+            "Each movie's keywords, to group movies by theme (a movie whose stored details "
+            "predate the keywords has no set: unknown, not empty).",
+            rows.keyword_ids,
+        ),
+        Table(
             "fact_movie_daily",
             ("date_id", "movie_id"),
             columns(
