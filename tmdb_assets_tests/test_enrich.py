@@ -99,3 +99,52 @@ def test_details_stored_before_keywords_keep_no_set_and_a_later_day_fills_it(
         "WHERE c.partition_date = :d AND c.asset = 'raw_movie_details' AND d.http_status <> 200",
         d=DAY2,
     )
+
+
+def test_the_real_15_item_response_gives_its_release_calendar():
+    real = load_sample("movie_12313_append_15_items_2024.json")
+    releases = movie_details(real).releases
+    assert [(r.iso_3166_1, r.release_type, r.release_date.isoformat(), r.certification)
+            for r in releases] == [("AT", 3, "2004-11-19", None), ("DE", 3, "2004-11-18", "6")]  # fmt: skip
+    assert movie_details({k: v for k, v in real.items() if k != "release_dates"}).releases is None
+    odd = {**real, "release_dates": {"results": [{"iso_3166_1": "us", "release_dates": [
+        {"type": 9, "release_date": "2004-01-01T00:00:00.000Z"},
+        {"type": 4, "release_date": "2005-02-03T00:00:00.000Z", "certification": "PG-13"}]}]}}  # fmt: skip
+    parsed = movie_details(odd)
+    assert [(r.iso_3166_1, r.release_type, r.certification) for r in parsed.releases] == [
+        ("US", 4, "PG-13")
+    ]
+    assert "release type 9" in parsed.problems[0].reason
+
+
+def test_the_release_calendar_loads_as_the_simulator_serves_it(resources, simulator, warehouse):
+    from tmdb_simulator import enrich
+
+    materialize_seed(resources)
+    assert materialize_day(resources, DAY1, simulator).success
+    stored = {}
+    for movie_id, country, kind, name, day, cert in warehouse.rows(
+        "SELECT movie_id, iso_3166_1, release_type, release_type_name, release_date, "
+        "certification FROM warehouse.bridge_movie_release"
+    ):
+        stored.setdefault(movie_id, set()).add((country, kind, name, day.isoformat(), cert))
+    cat = simulator.state.catalog
+    ok = [m for (m,) in warehouse.rows(
+        "SELECT movie_id FROM warehouse.dim_movie WHERE details_status = 'ok'")]  # fmt: skip
+    names = {1: "Premiere", 2: "Theatrical (limited)", 3: "Theatrical", 4: "Digital",
+             5: "Physical", 6: "TV"}  # fmt: skip
+    for movie_id in ok:
+        served = enrich.release_dates(movie_id, cat.details(cat.by_id[movie_id], DAY1), cat.seed)
+        expected = {
+            (c["iso_3166_1"], r["type"], names[r["type"]], r["release_date"][:10],
+             r["certification"] or None)
+            for c in served["results"] for r in c["release_dates"]
+        }  # fmt: skip
+        assert stored.get(movie_id, set()) == expected, movie_id
+    assert sum(map(len, stored.values())) > len(ok)  # several releases a movie
+    assert (
+        warehouse.scalar(
+            "SELECT count(*) FROM warehouse.bridge_movie_release WHERE certification IS NULL"
+        )
+        > 0
+    )

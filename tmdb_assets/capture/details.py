@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 DETAILS_FLUSH_S = 0.5
 # Appended to every details request: each part comes in the same response (no request added;
 # TMDb takes up to 20). Stored whole in the raw body; what the warehouse reads of them so far:
-# the credits and the keywords (release dates, providers and outside ids: issue 24, to come).
+# the credits, the keywords and the release dates (providers and outside ids: issue 24, to come).
 DETAILS_APPEND = ("credits", "release_dates", "watch/providers", "keywords", "external_ids")
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tmdb_assets.transform.enrich import Release, keywords_of, releases_of
 from tmdb_assets.transform.values import (
     INT64,
     PayloadError,
@@ -14,6 +15,7 @@ from tmdb_assets.transform.values import (
     is_object,
     keep_or_reject,
     movie_id_of,
+    objects_of,
     optional_bool,
     optional_int,
     parse_date,
@@ -57,6 +59,8 @@ class MovieDetails:
     credits: "Credits | None" = None
     # (keyword_id, name); None: unknown (stored before keywords were appended, or unreadable).
     keywords: list[tuple[int, str]] | None = None
+    # Every release TMDb lists, country by country; None: unknown (as the keywords).
+    releases: list[Release] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,15 +97,6 @@ class Credits:
     people: list[Person]
     cast: list[CastCredit]
     crew: list[CrewCredit]
-
-
-def _objects(payload: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    value = payload.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(f"{key} is a {type(value).__name__}, not a list")
-    return [v for v in value if is_object(v)]
 
 
 def _genre(g: Mapping[str, Any]) -> tuple[int, str]:
@@ -165,27 +160,6 @@ def _credit_id(c: Mapping[str, Any], person_id: int, *parts: Any) -> str:
     )
 
 
-def _keyword(k: Mapping[str, Any]) -> tuple[int, str]:
-    kid = to_int(k.get("id"), "keywords[].id")
-    return kid, clean_text(k.get("name")) or f"Keyword {kid}"
-
-
-def keywords_of(
-    payload: Mapping[str, Any], problems: list[Rejected], movie_id: int
-) -> list[tuple[int, str]]:
-    """The `keywords` part of a details body ({"id": .., "keywords": [{"id", "name"}]}); a bad
-    entry is dropped and recorded, the same keyword twice is kept once."""
-    body = payload.get("keywords")
-    if not is_object(body):
-        raise PayloadError(f"keywords is a {type(body).__name__}, not an object")
-    out: dict[int, tuple[int, str]] = {}
-    for k in _objects(body, "keywords"):
-        got = keep_or_reject(problems, "details", movie_id, "keywords.", "keywords", k, _keyword)
-        if got is not None:
-            out.setdefault(got[0], got)
-    return sorted(out.values())
-
-
 def credits_of(payload: Mapping[str, Any], problems: list[Rejected], movie_id: int) -> Credits:
     """The `credits` part of a details body. A bad entry (no usable person id) is dropped and
     recorded; the same credit twice is kept once."""
@@ -196,7 +170,7 @@ def credits_of(payload: Mapping[str, Any], problems: list[Rejected], movie_id: i
     cast: dict[str, CastCredit] = {}
     crew: dict[str, CrewCredit] = {}
     for where in ("cast", "crew"):
-        for c in _objects(body, where):
+        for c in objects_of(body, where):
             person = keep_or_reject(
                 problems,
                 "details",
@@ -239,7 +213,7 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
 
     def entries(key: str, parse) -> list | None:
         """The parsed, de-duplicated entries of a list field (None: the field is not a list)."""
-        objects = keep(key, lambda _v: _objects(payload, key))
+        objects = keep(key, lambda _v: objects_of(payload, key))
         if objects is None:
             return None
         out: dict[Any, Any] = {}
@@ -288,6 +262,9 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
         else None,
         keywords=keep("keywords", lambda _v: keywords_of(payload, problems, movie_id))
         if "keywords" in payload
+        else None,
+        releases=keep("release_dates", lambda _v: releases_of(payload, problems, movie_id))
+        if "release_dates" in payload
         else None,
     )
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from tmdb_assets.transform.days import date_id, dim_date_row
 from tmdb_assets.transform.details import MovieDetails
 from tmdb_assets.transform.discover import DiscoverItem
+from tmdb_assets.transform.enrich import RELEASE_TYPES
 from tmdb_assets.transform.values import Rejected
 
 
@@ -204,6 +205,18 @@ def language_codes(d: MovieDetails) -> list[str] | None:
 def keyword_ids(d: MovieDetails) -> list[int] | None:
     """None: the stored details carry no keywords (unknown): the movie's set stays as it is."""
     return None if d.keywords is None else [k for k, _ in d.keywords]
+
+
+def releases(d: MovieDetails) -> list[tuple[Any, ...]] | None:
+    """(iso_3166_1, release_key, release_type, its name, release_date, certification, note) of
+    each release TMDb lists; None: unknown (details stored before release dates were asked)."""
+    if d.releases is None:
+        return None
+    return [
+        (r.iso_3166_1, r.key, r.release_type, RELEASE_TYPES[r.release_type], r.release_date,
+         r.certification, r.note)
+        for r in d.releases
+    ]  # fmt: skip
 
 
 def cast_credits(d: MovieDetails) -> list[tuple[Any, ...]] | None:

@@ -166,3 +166,12 @@ def id_list(name: str, problems: list[Rejected], source: str, movie_id: int, whe
         return to_int(entry, f"{name}[]")
 
     return parse
+
+
+def objects_of(payload: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = payload.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"{key} is a {type(value).__name__}, not a list")
+    return [v for v in value if is_object(v)]

@@ -120,6 +120,7 @@ TAIL_TABLES = (
     "bridge_movie_cast",
     "bridge_movie_crew",
     "bridge_movie_keyword",
+    "bridge_movie_release",
 )
 
 

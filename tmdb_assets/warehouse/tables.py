@@ -258,6 +258,23 @@ TABLES: dict[str, Table] = {
             "predate the keywords has no set: unknown, not empty).",
             rows.keyword_ids,
         ),
+        _bridge(
+            "bridge_movie_release",
+            "release_key",
+            "dim_country",
+            "Each movie's release calendar as TMDb states it now, country by country: every "
+            "release (premiere, limited and wide theatrical, digital, physical, TV) with its "
+            "date, certification (PG-13, FSK 12, 12A; NULL when TMDb gives none) and note.",
+            rows.releases,
+            ref="iso_3166_1",
+            attributes=(
+                "release_type",
+                "release_type_name",
+                "release_date",
+                "certification",
+                "note",
+            ),
+        ),
         Table(
             "fact_movie_daily",
             ("date_id", "movie_id"),

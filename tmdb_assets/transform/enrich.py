@@ -1,0 +1,99 @@
+"""What the details request appends beyond the credits (issue 24): keywords and the release
+calendar, to typed values. A part absent from a stored body is unknown (None), never empty; a
+bad entry is dropped and recorded, the rest kept. Pure: no I/O."""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tmdb_assets.transform.values import (
+    PayloadError,
+    Rejected,
+    clean_text,
+    is_object,
+    keep_or_reject,
+    objects_of,
+    parse_date,
+    to_int,
+)
+
+# TMDb's release types (append_to_response=release_dates).
+RELEASE_TYPES = {
+    1: "Premiere", 2: "Theatrical (limited)", 3: "Theatrical", 4: "Digital", 5: "Physical", 6: "TV",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release of a movie in one country, as TMDb lists it."""
+
+    iso_3166_1: str
+    release_type: int
+    release_date: dt.date | None
+    certification: str | None  # "" in TMDb (none given) is NULL here
+    note: str | None
+
+    @property
+    def key(self) -> str:
+        """What tells two releases of a movie apart: country, type and day (a country may list
+        two premieres: a festival and the city's)."""
+        day = self.release_date.isoformat() if self.release_date else "?"
+        return f"{self.iso_3166_1}:{self.release_type}:{day}:{self.note or ''}"
+
+
+def _keyword(k: Mapping[str, Any]) -> tuple[int, str]:
+    kid = to_int(k.get("id"), "keywords[].id")
+    return kid, clean_text(k.get("name")) or f"Keyword {kid}"
+
+
+def keywords_of(
+    payload: Mapping[str, Any], problems: list[Rejected], movie_id: int
+) -> list[tuple[int, str]]:
+    """The `keywords` part of a details body ({"id": .., "keywords": [{"id", "name"}]}); a bad
+    entry is dropped and recorded, the same keyword twice is kept once."""
+    body = payload.get("keywords")
+    if not is_object(body):
+        raise PayloadError(f"keywords is a {type(body).__name__}, not an object")
+    out: dict[int, tuple[int, str]] = {}
+    for k in objects_of(body, "keywords"):
+        got = keep_or_reject(problems, "details", movie_id, "keywords.", "keywords", k, _keyword)
+        if got is not None:
+            out.setdefault(got[0], got)
+    return sorted(out.values())
+
+
+def _release(country: str, r: Mapping[str, Any]) -> Release:
+    kind = to_int(r.get("type"), "release_dates[].type")
+    if kind not in RELEASE_TYPES:
+        raise PayloadError(f"release type {kind} is not one of 1..6")
+    return Release(
+        country,
+        kind,
+        parse_date(r.get("release_date")),
+        clean_text(r.get("certification")),
+        clean_text(r.get("note")),
+    )
+
+
+def releases_of(
+    payload: Mapping[str, Any], problems: list[Rejected], movie_id: int
+) -> list[Release]:
+    """The `release_dates` part ({"results": [{"iso_3166_1", "release_dates": [...]}]}): every
+    release; a bad entry is dropped and recorded; the same release twice is kept once."""
+    body = payload.get("release_dates")
+    if not is_object(body):
+        raise PayloadError(f"release_dates is a {type(body).__name__}, not an object")
+    out: dict[str, Release] = {}
+    for country in objects_of(body, "results"):
+        code = (clean_text(country.get("iso_3166_1")) or "").upper()
+        if not code:
+            continue
+        for r in objects_of(country, "release_dates"):
+            got = keep_or_reject(
+                problems, "details", movie_id, "release_dates.", "release_dates", r,
+                lambda v, c=code: _release(c, v),
+            )  # fmt: skip
+            if got is not None:
+                out.setdefault(got.key, got)
+    return [out[k] for k in sorted(out)]
