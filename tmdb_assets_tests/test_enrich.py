@@ -148,3 +148,25 @@ def test_the_release_calendar_loads_as_the_simulator_serves_it(resources, simula
         )
         > 0
     )
+
+
+def test_the_release_calendar_view_gives_each_countrys_first_releases(
+    resources, simulator, warehouse
+):
+    materialize_seed(resources)
+    assert materialize_day(resources, DAY1, simulator).success
+    first: dict[tuple[int, str], dict[int, str]] = {}
+    for movie_id, country, kind, day in warehouse.rows(
+        "SELECT movie_id, iso_3166_1, release_type, release_date FROM warehouse.bridge_movie_release"
+    ):
+        kinds = first.setdefault((movie_id, country), {})
+        kind = 3 if kind == 2 else kind  # limited or wide: theatrical
+        kinds[kind] = min(kinds.get(kind, day), day)
+    view = warehouse.rows(
+        "SELECT movie_id, iso_3166_1, premiere_date, first_theatrical_date, first_digital_date, "
+        "first_physical_date, first_tv_date FROM warehouse.vw_movie_release_calendar"
+    )
+    assert len(view) == len(first) > 0
+    for movie_id, country, *dates in view:
+        kinds = first[(movie_id, country)]
+        assert dates == [kinds.get(k) for k in (1, 3, 4, 5, 6)], (movie_id, country)
