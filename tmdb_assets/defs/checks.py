@@ -288,9 +288,10 @@ def foreign_keys(table: Table) -> Check:
         metadata: dict[str, Any] = {}
         total = 0
         for fk in table.foreign_keys:
+            # A NULL points at nothing (a movie in no collection): not an orphan.
             orphan = (
-                f"FROM {table.qualified} f WHERE NOT EXISTS (SELECT 1 FROM "
-                f"warehouse.{fk.table} d WHERE d.{fk.table_column} = f.{fk.column})"
+                f"FROM {table.qualified} f WHERE f.{fk.column} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM warehouse.{fk.table} d WHERE d.{fk.table_column} = f.{fk.column})"
             )
             n = int(run.wh.scalar(f"SELECT count(*) {orphan}"))
             total += n

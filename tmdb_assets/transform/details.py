@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tmdb_assets.transform.enrich import Release, keywords_of, releases_of
+from tmdb_assets.transform.enrich import Release, keywords_of, releases_of, wikidata_id_of
 from tmdb_assets.transform.values import (
     INT64,
     PayloadError,
@@ -61,6 +61,8 @@ class MovieDetails:
     keywords: list[tuple[int, str]] | None = None
     # Every release TMDb lists, country by country; None: unknown (as the keywords).
     releases: list[Release] | None = None
+    # Wikidata's id (external_ids): Q and digits; None where TMDb gives none or it is unknown.
+    wikidata_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,9 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
         else None,
         releases=keep("release_dates", lambda _v: releases_of(payload, problems, movie_id))
         if "release_dates" in payload
+        else None,
+        wikidata_id=keep("external_ids.wikidata_id", lambda _v: wikidata_id_of(payload))
+        if "external_ids" in payload
         else None,
     )
 

@@ -3,6 +3,7 @@ calendar, to typed values. A part absent from a stored body is unknown (None), n
 bad entry is dropped and recorded, the rest kept. Pure: no I/O."""
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -97,3 +98,20 @@ def releases_of(
             if got is not None:
                 out.setdefault(got.key, got)
     return [out[k] for k in sorted(out)]
+
+
+WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
+
+
+def wikidata_id_of(payload: Mapping[str, Any]) -> str | None:
+    """external_ids.wikidata_id: Q and digits, or None (TMDb gives none). Anything else (a
+    placeholder seen in recorded responses: "wikidata") is a bad field, set aside."""
+    body = payload.get("external_ids")
+    if not is_object(body):
+        raise PayloadError(f"external_ids is a {type(body).__name__}, not an object")
+    value = clean_text(body.get("wikidata_id"))
+    if value is None:
+        return None
+    if not WIKIDATA_ID.fullmatch(value):
+        raise PayloadError(f"wikidata_id {value[:40]!r} is not Q and digits")
+    return value

@@ -75,7 +75,7 @@ def dim_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
                 item.movie_id, d.title, d.original_title, d.original_language, d.overview,
                 d.release_date, d.runtime, d.budget, d.revenue, d.status, d.imdb_id, d.adult,
                 d.video, d.homepage, d.tagline, d.collection_id, d.collection_name, d.poster_path,
-                status, data.day, data.day, fetched, data.day, credits_status(d),
+                status, data.day, data.day, fetched, data.day, credits_status(d), d.wikidata_id,
             ))  # fmt: skip
         else:
             # Details 404 (deleted or merged on TMDb), invalid or not yet fetched: the discover
@@ -84,7 +84,7 @@ def dim_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
                 item.movie_id, item.title, item.original_title, item.original_language,
                 item.overview, item.release_date, None, None, None, None, None, item.adult,
                 item.video, None, None, None, None, item.poster_path, status, data.day, data.day,
-                fetched, data.day, None,
+                fetched, data.day, None, None,
             ))  # fmt: skip
     return rows
 
@@ -100,7 +100,7 @@ def tail_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
             d.release_date, d.runtime, d.budget, d.revenue, d.status, d.imdb_id, d.adult,
             d.video, d.homepage, d.tagline, d.collection_id, d.collection_name, d.poster_path,
             data.details_status[movie_id], None, None, data.fetched_at.get(movie_id), data.day,
-            credits_status(d),
+            credits_status(d), d.wikidata_id,
         ))  # fmt: skip
     return rows
 
@@ -133,6 +133,15 @@ def dim_genre_rows(data: DayData) -> list[tuple[Any, ...]]:
         for gid, name in d.genres or ():
             names.setdefault(gid, name)
     return [(gid, name, data.day) for gid, name in sorted(names.items())]
+
+
+def dim_collection_rows(data: DayData) -> list[tuple[Any, ...]]:
+    """The collections (franchises) the day's details name (belongs_to_collection)."""
+    names: dict[int, str | None] = {}
+    for d in data.details.values():
+        if d.collection_id is not None:
+            names.setdefault(d.collection_id, d.collection_name)
+    return [(cid, name or f"Collection {cid}", data.day) for cid, name in sorted(names.items())]
 
 
 def dim_keyword_rows(data: DayData) -> list[tuple[Any, ...]]:

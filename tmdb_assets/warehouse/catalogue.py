@@ -107,6 +107,7 @@ def pending_movies(warehouse: Warehouse) -> int:
 # In the daily run's order: the dimensions the details name (loaded before dim_movie), then the
 # bridges (after it: they replace the sets of movies whose latest state is the day's).
 TAIL_TABLES = (
+    "dim_collection",
     "dim_genre",
     "dim_company",
     "dim_country",

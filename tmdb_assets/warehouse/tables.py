@@ -120,13 +120,21 @@ TABLES: dict[str, Table] = {
             reads_raw=False,
         ),
         Table(
+            "dim_collection",
+            ("collection_id",),
+            ("collection_id", "name", "source_date"),
+            "Collections (franchises: a series of movies) that the movies' details name "
+            "(belongs_to_collection); dim_movie.collection_id points here.",
+            rows=rows.dim_collection_rows,  # every discovered movie's details, as dim_movie
+        ),
+        Table(
             "dim_movie",
             ("movie_id",),
             columns(
                 "movie_id title original_title original_language overview release_date runtime "
                 "budget revenue status imdb_id adult video homepage tagline collection_id "
                 "collection_name poster_path details_status first_seen_date last_seen_date "
-                "details_fetched_at source_date credits_status"
+                "details_fetched_at source_date credits_status wikidata_id"
             ),
             "One row per movie ever discovered or listed in TMDb's daily ID export: title, "
             "languages, release date, runtime, budget, revenue, status, IMDb id, first/last day "
@@ -135,6 +143,8 @@ TABLES: dict[str, Table] = {
             "'pending' (id, original title, adult, video) until their details arrive.",
             rows=rows.dim_movie_rows,
             load=load.load_dim_movie,
+            deps=("raw_discover_pages", "raw_movie_details", "dim_collection"),
+            foreign_keys=(ForeignKey("collection_id", "dim_collection", "collection_id"),),
             # A movie known only from the daily ID export (catalogue_movies) takes any day's
             # discover or details values, whatever day it was learned on.
             guard_unless="t.details_status = 'pending'",
