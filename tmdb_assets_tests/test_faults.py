@@ -456,18 +456,12 @@ def cli_env(database_url: str, sim: RunningSimulator, home, **extra) -> dict:
     return env
 
 
-def start_cli(env: dict) -> subprocess.Popen:
+def start_cli(env: dict, *extra: str) -> subprocess.Popen:
+    """`tmdb-assets run` for DAY1 (plus `extra` flags). The catalogue is not served here:
+    --no-catalogue (no file host asked, tested below)."""
+    cmd = [sys.executable, "-m", "tmdb_assets.cli", "run", "--date", DAY1.isoformat()]
     return subprocess.Popen(
-        # The catalogue is not served here: --no-catalogue (no file host asked, tested below).
-        [
-            sys.executable,
-            "-m",
-            "tmdb_assets.cli",
-            "run",
-            "--date",
-            DAY1.isoformat(),
-            "--no-catalogue",
-        ],
+        [*cmd, "--no-catalogue", *extra],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -475,8 +469,8 @@ def start_cli(env: dict) -> subprocess.Popen:
     )
 
 
-def run_cli(env: dict) -> subprocess.CompletedProcess:
-    proc = start_cli(env)
+def run_cli(env: dict, *extra: str) -> subprocess.CompletedProcess:
+    proc = start_cli(env, *extra)
     out, err = proc.communicate(timeout=300)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
@@ -491,6 +485,23 @@ def _run_statuses(warehouse: Warehouse) -> list[tuple[str, str]]:
     ]
 
 
+def _kill_mid_details(sim, env: dict, warehouse: Warehouse, held: int, written: int) -> None:
+    """`tmdb-assets run` SIGKILLed mid-capture: the simulator holds every details request past
+    the 45th; once `held` requests wait there and `written` details are stored, the kill."""
+    admin_post(sim, "faults", {"hold_details_after": 45})
+    proc = start_cli(env)
+    try:
+        _wait_for(lambda: admin_state(sim)["held"] >= held, 120, "the capture to reach the hook")
+        _wait_for(
+            lambda: warehouse.scalar("SELECT count(*) FROM raw.movie_details") >= written,
+            60,
+            f"{written} details to be written",
+        )
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+
+
 @pytest.mark.slow
 def test_sigkill_during_the_details_capture_then_a_rerun_resumes(
     reference, database_url, warehouse, tmp_path
@@ -501,18 +512,7 @@ def test_sigkill_during_the_details_capture_then_a_rerun_resumes(
         # with at least one batch of 20 written, when the test kills it. (Responses are used in
         # the order asked, and 8 workers can reach the server out of that order: which 45 got
         # through decides whether a second batch of 20 is complete, so the test waits for one.)
-        admin_post(sim, "faults", {"hold_details_after": 45})
-        proc = start_cli(env)
-        try:
-            _wait_for(lambda: admin_state(sim)["held"] > 0, 120, "the capture to reach the hook")
-            _wait_for(
-                lambda: warehouse.scalar("SELECT count(*) FROM raw.movie_details") >= 20,
-                60,
-                "a batch to be written",
-            )
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(30)
+        _kill_mid_details(sim, env, warehouse, held=1, written=20)
         persisted = warehouse.scalar("SELECT count(*) FROM raw.movie_details")
         assert warehouse.scalar(
             "SELECT count(*) FROM raw.capture WHERE asset = :a AND NOT is_current "
@@ -907,26 +907,12 @@ def test_details_a_killed_run_left_for_a_discover_captured_again_are_resumed_not
     again) and it is removed, said in the metadata. Nothing pending is left."""
     with frozen_simulator() as sim:
         env = cli_env(database_url, sim, tmp_path / "home", TMDB_DETAILS_WRITE_BATCH="20")
-        admin_post(sim, "faults", {"hold_details_after": 45})
-        proc = start_cli(env)
-        try:
-            _wait_for(lambda: admin_state(sim)["held"] == 8, 120, "the capture to stall")
-            _wait_for(
-                lambda: warehouse.scalar("SELECT count(*) FROM raw.movie_details") >= 40,
-                60,
-                "the answered details to be written",
-            )
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(30)
+        # Every worker (8) waits on a held request: each answered movie reached the writer.
+        _kill_mid_details(sim, env, warehouse, held=8, written=40)
         persisted = warehouse.scalar("SELECT count(*) FROM raw.movie_details")
         admin_post(sim, "faults", {"hold_details_after": None, "release": True})
         admin_post(sim, "reset", {})
-        rerun = subprocess.run(
-            [sys.executable, "-m", "tmdb_assets.cli", "run",
-             "--date", DAY1.isoformat(), "--recapture", "--log-level", "INFO"],
-            env=env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+        rerun = run_cli(env, "--recapture", "--log-level", "INFO")
         assert rerun.returncode == 0, rerun.stderr[-3000:]
         stats = admin_state(sim)["stats"]
     assert stats["by_route"].get("details", 0) == reference.details_requests - persisted

@@ -168,9 +168,15 @@ def sweep(
     return done
 
 
-def sweep_partition(warehouse: Warehouse, asset: str, day: dt.date) -> dict[str, Any]:
+def sweep_partition(
+    warehouse: Warehouse, asset: str, day: dt.date, lease: CaptureLease | None = None
+) -> dict[str, Any]:
     """Remove the partition's abandoned versions (a run that reuses the current capture, or
-    one that cannot resume: the export); returns what it removed, for the metadata."""
-    with CaptureLease(warehouse) as lease, warehouse.begin() as conn:
+    one that cannot resume: the export); returns what it removed, for the metadata. `lease`:
+    the run's own (its connection probes the others), else one for the sweep alone."""
+    if lease is None:
+        with CaptureLease(warehouse) as own:
+            return sweep_partition(warehouse, asset, day, own)
+    with warehouse.begin() as conn:
         lock_day(conn, asset, day)
         return sweep(conn, lease, asset, day).metadata()

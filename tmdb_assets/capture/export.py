@@ -122,8 +122,17 @@ def capture_export(
     """Capture partition `day`'s export file (and its adult ids' file with `include_adult`),
     or reuse the current capture when it holds the same files."""
     names = file_names(day, include_adult)
-    # A download cannot be resumed: what a killed one left is removed (abandoned.py).
-    abandoned = sweep_partition(warehouse, EXPORT, day)
+    # The version being filled is in use while this lease is held; a download cannot be
+    # resumed: what a killed one left is removed (abandoned.py).
+    lease = CaptureLease(warehouse)
+    try:
+        return _capture(warehouse, base_url, day, names, lease, recapture, timeout_s, logger)
+    finally:
+        lease.release()
+
+
+def _capture(warehouse, base_url, day, names, lease, recapture, timeout_s, logger) -> CaptureInfo:
+    abandoned = sweep_partition(warehouse, EXPORT, day, lease)
     with warehouse.begin() as conn:
         existing = current_capture(conn, EXPORT, day)
     if existing and not recapture:
@@ -142,7 +151,6 @@ def capture_export(
     stats: dict[str, Any] = {
         "bytes": 0, "chunks": 0, "lines": 0, "files": names, "sha256": [], "abandoned": abandoned,
     }  # fmt: skip
-    lease = CaptureLease(warehouse)  # the version being filled is in use (abandoned.py)
     try:
         for name in names:
             url = f"{base_url.rstrip('/')}/{name}"
@@ -189,8 +197,6 @@ def capture_export(
         if pending is not None:
             _discard(warehouse, pending.capture_id)
         raise
-    finally:
-        lease.release()
     assert pending is not None
     stats.update(
         file=names[0],

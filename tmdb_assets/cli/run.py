@@ -52,8 +52,13 @@ def pick_days(args: argparse.Namespace) -> list[dt.date]:
     return [parse_partition_key(str(today - dt.timedelta(days=k))) for k in range(days, 0, -1)]
 
 
+def logger_config(args: argparse.Namespace) -> dict:
+    """A run's console log level (--log-level)."""
+    return {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+
+
 def run_config_for(args: argparse.Namespace) -> dict:
-    config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    config: dict = logger_config(args)
     raw = {}
     if args.recapture:
         raw["recapture"] = True
@@ -184,7 +189,7 @@ def _run_catalogue_day(defs, settings, day, instance, args, last: bool, outcome:
         print(f"{day} catalogue: not run: {why}")
         outcome.catalogue_skipped.append(str(day))
         return
-    config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    config = logger_config(args)
     if getattr(args, "allow_late_capture", False):
         config["ops"] = {TAIL_STEP: {"config": {"allow_late_capture": True}}}
     _run_day(defs.resolve_job_def("tmdb_catalogue"), day, instance, config, last, outcome)
@@ -258,7 +263,7 @@ def rebuild(args: argparse.Namespace) -> int:
     print(f"dropped and recreated schema warehouse at {warehouse.display_url}")
     instance = get_instance()
     keep_instance_connections(instance)
-    run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    run_config = logger_config(args)
     # The discover days by the derived job; the catalogue's days (their export files and tail
     # details) by the catalogue job without its raw assets: nothing is asked again.
     import dagster as dg
