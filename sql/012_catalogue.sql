@@ -1,13 +1,15 @@
+-- previous-checksum: f336a0931f89694e5552b4b17e7b29d6aa15924fb0c15cca509e94ecc9ad71ab
 -- The whole catalogue every day from TMDb's daily ID export (issue 16). Idempotent.
 -- previous-checksum: e723d970e56d4223081b71aeaa51397c9aec168ccc033a3d4e09ab57a2e65f3b
 
 -- A third kind of raw capture: the day's export file, kept as TMDb served it (gzip bytes). The
 -- list names 014's tail details too: `tmdb-assets rebuild` runs every file again over a raw
 -- schema that may hold them.
+-- NOT VALID: a rebuild replays this file over raw rows of later kinds (sql/019 lists them all).
 ALTER TABLE raw.capture DROP CONSTRAINT IF EXISTS capture_asset_check;
 ALTER TABLE raw.capture ADD CONSTRAINT capture_asset_check
     CHECK (asset IN ('raw_discover_pages', 'raw_movie_details', 'raw_movie_id_export',
-                     'raw_movie_tail_details'));
+                     'raw_movie_tail_details')) NOT VALID;
 
 CREATE TABLE IF NOT EXISTS raw.export_chunk (
     capture_id  bigint  NOT NULL REFERENCES raw.capture (capture_id),

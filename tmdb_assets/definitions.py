@@ -17,11 +17,12 @@ from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseR
 from tmdb_assets.defs.warehouse import assets as warehouse
 from tmdb_assets.defs.warehouse import seeds
 from tmdb_assets.defs.warehouse.checks import WAREHOUSE_CHECKS
+from tmdb_assets.defs.warehouse.enrich_checks import ENRICH_CHECKS
 from tmdb_assets.settings import Settings, get_settings
 
 SETTINGS = get_settings()
 # Every asset check, by domain (each evaluated in its asset's step).
-CHECKS = [*RAW_CHECKS, *WAREHOUSE_CHECKS, *CATALOGUE_CHECKS]
+CHECKS = [*RAW_CHECKS, *WAREHOUSE_CHECKS, *CATALOGUE_CHECKS, *ENRICH_CHECKS]
 # How fresh a reader may expect the day's numbers: the schedule loads each day at 00:30 UTC.
 FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=dt.timedelta(hours=48), warn_window=dt.timedelta(hours=30)
@@ -62,6 +63,7 @@ CATALOGUE_ASSETS = (
     "fact_movie_popularity_daily",
     "fact_catalogue_daily",
     "catalogue_movies",
+    "fact_catalogue_movers",
     "raw_movie_tail_details",
     "catalogue_movie_details",
 )

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     discover_pages: int = Field(
         5, ge=1, le=500, description="Discover pages a day (20 movies each)."
     )
+    trending_pages: int = Field(
+        3, ge=1, le=500, description="Pages of each trending list (day, week) a day."
+    )
     max_concurrency: int = Field(8, ge=1, le=20, description="Parallel details requests.")
     rate_limit_per_second: float = Field(
         40.0, ge=0.1, description="Requests per second, one limiter per process."

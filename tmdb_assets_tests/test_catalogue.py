@@ -20,12 +20,15 @@ from tmdb_assets_tests.catalogue_helpers import (
 from tmdb_assets_tests.conftest import DAY1, DAY2, admin_post
 from tmdb_assets_tests.helpers import (
     DEFS,
+    PARTITIONED,
     check_results,
     materialize_day,
     materialize_seed,
     metadata,
     table_checksums,
 )
+
+TRENDING_RANKS = dg.AssetSelection.assets("fact_trending_daily")
 
 
 @pytest.fixture
@@ -207,7 +210,9 @@ def test_dim_movie_learns_every_export_movie_and_the_tail_arrives_within_its_bud
 ):
     admin_post(simulator, "exports", {"tail": 60})  # ids discover never lists
     materialize_seed(resources)
-    materialize_day(resources, DAY1, simulator)
+    # Without the trending ranks: a trending movie outside the discover window would join
+    # dim_movie as pending before the export does (test_trending.py).
+    materialize_day(resources, DAY1, simulator, selection=PARTITIONED - TRENDING_RANKS)
     discovered = {r[0] for r in warehouse.rows("SELECT movie_id FROM warehouse.dim_movie")}
     requests_before = simulator.state.stats.as_dict()["by_route"]["details"]
     result = catalogue(resources, simulator, DAY1, DAY2, run_config=tail_config(100))
@@ -403,3 +408,48 @@ def test_a_pending_movie_takes_an_earlier_days_discover_values(resources, simula
         if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
     }
     assert not failed and checks, failed
+
+
+def test_the_catalogues_movers_are_those_of_the_files_whatever_the_load_order(
+    resources, simulator, warehouse
+):
+    """fact_catalogue_movers of a day: the 50 movies of the whole export whose popularity rose
+    most over 7 days and the 50 that fell most, as the two files say. Day 8 loaded before day 1
+    has none (nothing to compare with); loading day 1 then fills day 8's."""
+    day8 = DAY1 + dt.timedelta(days=7)
+    no_tail = tail_config(0)
+    catalogue(resources, simulator, day8, day8 + dt.timedelta(days=1), run_config=no_tail)
+    assert not warehouse.scalar("SELECT count(*) FROM warehouse.fact_catalogue_movers")
+    catalogue(resources, simulator, DAY1, DAY2, run_config=no_tail)
+    now, before = served_ids(simulator, day8), served_ids(simulator, DAY1)
+    moves = sorted(
+        (now[m]["popularity"] - before[m]["popularity"], m)
+        for m in now.keys() & before.keys()
+        if now[m]["popularity"] != before[m]["popularity"]
+    )
+    rising = [m for change, m in sorted(moves, key=lambda x: (-x[0], x[1])) if change > 0][:50]
+    falling = [m for change, m in moves if change < 0][:50]
+    stored = {
+        d: [
+            m
+            for (m,) in warehouse.rows(
+                "SELECT movie_id FROM warehouse.vw_catalogue_movers WHERE date_id = :d "
+                "AND direction = :w ORDER BY rank",
+                d=int(day8.strftime("%Y%m%d")),
+                w=d,
+            )
+        ]
+        for d in ("rising", "falling")
+    }
+    assert stored == {"rising": rising, "falling": falling} and len(rising) > 10
+    change = warehouse.rows(
+        "SELECT popularity, popularity_7d_ago, popularity_change_7d FROM "
+        "warehouse.vw_catalogue_movers WHERE direction = 'rising' AND rank = 1"
+    )[0]
+    top = rising[0]
+    assert change == pytest.approx(
+        (now[top]["popularity"], before[top]["popularity"],
+         now[top]["popularity"] - before[top]["popularity"])
+    )  # fmt: skip
+    checks = check_results(catalogue(resources, simulator, DAY1, DAY2, run_config=no_tail))
+    assert checks["fact_catalogue_movers:foreign_keys"].passed

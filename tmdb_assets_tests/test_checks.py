@@ -149,12 +149,23 @@ def test_checks_run_on_their_own_in_their_assets_steps_without_loading(db):
     assert db.scalar("SELECT count(*) FROM warehouse.fact_movie_daily") == before
 
 
+ALSO_FAILING = {
+    "fact_watch_availability": ("availability_intervals_ordered", "one_open_row_per_offer"),
+    "fact_trending_daily": ("trending_ranks_without_gaps",),
+}
+
+
 @pytest.mark.parametrize("table", [t for t in TABLES if t not in CATALOGUE_ASSETS])
 def test_duplicate_key(db, table):
     execute(
         db,
         f"ALTER TABLE warehouse.{table} DROP CONSTRAINT {table}_pkey CASCADE",
         "ALTER TABLE warehouse.dim_date DROP CONSTRAINT IF EXISTS dim_date_full_date_key",
+        # The other unique rules of the key's columns (one open row per offer, one rank per
+        # movie): the duplicate must reach the table for the check to see it.
+        "DROP INDEX IF EXISTS warehouse.fact_watch_availability_open",
+        "ALTER TABLE warehouse.fact_trending_daily "
+        "DROP CONSTRAINT IF EXISTS fact_trending_daily_date_id_time_window_movie_id_key",
         # The latest day's row: a table keyed by day is checked on the run's (latest) day.
         f"INSERT INTO warehouse.{table} SELECT * FROM warehouse.{table} ORDER BY 1 DESC LIMIT 1",
     )
@@ -164,7 +175,14 @@ def test_duplicate_key(db, table):
             "UPDATE warehouse.bridge_movie_cast SET cast_order = NULL "
             "WHERE ctid = (SELECT max(ctid) FROM warehouse.bridge_movie_cast)",
         )
-    name, meta = only_failure(run_checks(db))
+    checks = run_checks(db)
+    if table in ALSO_FAILING:
+        # A copy of an interval also overlaps it (and, open, is a second open row); a copy of
+        # a rank leaves the day's ranks with a gap.
+        failed = sorted(k for k, v in checks.items() if not v.passed)
+        assert failed == sorted(f"{table}:{c}" for c in ("unique_key", *ALSO_FAILING[table]))
+        checks = {k: v for k, v in checks.items() if k == f"{table}:unique_key"}
+    name, meta = only_failure(checks)
     assert name == f"{table}:unique_key"
     assert meta["duplicate_keys"] == 1 and meta["null_keys"] == 0
     first_key = db.rows(f"SELECT * FROM warehouse.{table} ORDER BY 1 DESC LIMIT 1")[0][0]

@@ -702,6 +702,15 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(20)
         end = min(end, now_day)  # the future has not changed yet
         changed = self.state.catalog.changed_ids(start, end) if start <= end else []
+        # A movie that loses a provider (the provider_drops fault) is listed on the day it loses
+        # it and the day it regains it, so a client refetches it then.
+        with self.state.lock:
+            drops = {m: set(days) for m, days in self.state.provider_drops.items()}
+        listed = {i for i, _ in changed}
+        for movie_id, days in sorted(drops.items()):
+            touched = days | {d + dt.timedelta(days=1) for d in days}
+            if movie_id not in listed and any(start <= d <= end for d in touched):
+                changed.append((movie_id, None))
         total = len(changed)
         chunk = changed[(page - 1) * CHANGES_PAGE_SIZE : page * CHANGES_PAGE_SIZE]
         return {

@@ -132,9 +132,9 @@ def follows(capture: CaptureInfo, discover_capture_id: int) -> bool:
 
 def details_refs_as_of(
     conn: Connection, day: dt.date, movie_ids: list[int]
-) -> list[tuple[int, int, int, dt.datetime]]:
+) -> list[tuple[int, int, int, dt.datetime, dt.date]]:
     """Where each movie's latest details captured on or before `day` are:
-    (movie id, capture id, HTTP status, fetched_at), without the payloads."""
+    (movie id, capture id, HTTP status, fetched_at, the capture's day), without the payloads."""
     rows = conn.execute(query("details_as_of"), {"a": DETAILS, "d": day, "ids": movie_ids}).all()
     return [tuple(r) for r in rows]
 
@@ -271,7 +271,7 @@ def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> D
             except PayloadError as exc:
                 data.rejected.append(Rejected(f"reference:{name}", None, str(exc), refs[name]))
     located = details_refs_as_of(conn, day, [i.movie_id for i in items])
-    keys = {m: (url, c, m, at) for m, c, status, at in located if status != 404}
+    keys = {m: (url, c, m, at) for m, c, status, at, _day in located if status != 404}
     memo = _details_memo
     need = [(key[1], m) for m, key in keys.items() if key not in memo]
     fresh = {
@@ -283,8 +283,9 @@ def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> D
             memo[key] = fresh[key]
     # Applied in movie order whatever came from the memo: the dims take names from the first or
     # last movie that mentions a company, genre or country, so the order must not vary.
-    for movie_id, _capture, status, fetched_at in located:
+    for movie_id, _capture, status, fetched_at, fetched_day in located:
         data.fetched_at[movie_id] = fetched_at
+        data.details_day[movie_id] = fetched_day
         if status == 404:
             data.details_status[movie_id] = "not_found"
             continue

@@ -66,7 +66,8 @@ def run_config_for(args: argparse.Namespace) -> dict:
         raw["allow_late_capture"] = True
     if raw:
         config["ops"] = {
-            name: {"config": raw} for name in ("raw_discover_pages", "raw_movie_details")
+            name: {"config": raw}
+            for name in ("raw_discover_pages", "raw_movie_details", "raw_trending")
         }
     return config
 

@@ -33,6 +33,7 @@ class TMDbResource(dg.ConfigurableResource):
     # TMDb's files host (daily ID exports): no token is sent there.
     exports_base_url: str = DEFAULT_EXPORTS_BASE_URL
     discover_pages: int = default("discover_pages")
+    trending_pages: int = default("trending_pages")
     max_concurrency: int = default("max_concurrency")
     rate_limit_per_second: float = default("rate_limit_per_second")
     max_retries: int = 5

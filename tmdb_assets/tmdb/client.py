@@ -232,19 +232,44 @@ class TMDbClient:
 
     # --- endpoints ---------------------------------------------------------------------------
 
-    def discover_page(self, page: int, params: dict[str, Any] | None = None) -> TMDbResponse:
+    def list_page(
+        self, page: int, params: dict[str, Any] | None = None, path: str = "/discover/movie"
+    ) -> TMDbResponse:
+        """One page of a paged list (/discover/movie, /trending/movie/day, ...)."""
         if not 1 <= page <= DISCOVER_MAX_PAGE:
-            raise ValueError(f"discover page {page} is outside 1..{DISCOVER_MAX_PAGE}")
-        resp = self.get_json("/discover/movie", {**(params or {}), "page": page})
+            raise ValueError(f"{path} page {page} is outside 1..{DISCOVER_MAX_PAGE}")
+        resp = self.get_json(path, {**(params or {}), "page": page})
         data = resp.data
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise TMDbPayloadError(f"/discover/movie page {page}: no 'results' list in the body")
+            raise TMDbPayloadError(f"{path} page {page}: no 'results' list in the body")
         return resp
+
+    def discover_page(self, page: int, params: dict[str, Any] | None = None) -> TMDbResponse:
+        return self.list_page(page, params)
+
+    def trending(self, window: str, pages: int, language: str | None = None) -> list[TMDbResponse]:
+        """TMDb's trending movies of the day or the week (`window`): pages 1..N, validated as
+        discover's are."""
+        if window not in ("day", "week"):
+            raise ValueError(f"trending window {window!r} is not 'day' or 'week'")
+        params = {"language": language} if language else {}
+        return self.paged_list(pages, params, path=f"/trending/movie/{window}")
 
     def discover(
         self, pages: int, params: dict[str, Any] | None = None, *, short_page_retries: int = 3
     ) -> list[TMDbResponse]:
-        """A complete discover list: pages 1..N (up to TMDb's last page), validated.
+        """A complete discover list: pages 1..N (up to TMDb's last page), validated."""
+        return self.paged_list(pages, params, short_page_retries=short_page_retries)
+
+    def paged_list(
+        self,
+        pages: int,
+        params: dict[str, Any] | None = None,
+        *,
+        path: str = "/discover/movie",
+        short_page_retries: int = 3,
+    ) -> list[TMDbResponse]:
+        """A complete paged list: pages 1..N (up to TMDb's last page), validated.
 
         Every page but the last must hold 20 results (see transform.page_problem). A short or
         empty page is refetched, with a pause, up to `short_page_retries` times: TMDb's paging
@@ -252,14 +277,14 @@ class TMDbClient:
         the day's truth would silently drop its movies. Still short: TMDbIncompleteError, and
         nothing of the capture is kept.
         """
-        first = self.discover_page(1, params)
+        first = self.list_page(1, params, path)
         last = expected_pages(min(pages, DISCOVER_MAX_PAGE), page_shape(1, first.data))
         got: dict[int, TMDbResponse] = {1: first}
         if last > 1:
             # Pages 2..N in parallel below the rate limit.
             with self.transport.workers(self.max_concurrency) as pool:
                 futures = {
-                    p: pool.submit(self.discover_page, p, params) for p in range(2, last + 1)
+                    p: pool.submit(self.list_page, p, params, path) for p in range(2, last + 1)
                 }
                 try:
                     for p, future in futures.items():
@@ -283,16 +308,16 @@ class TMDbClient:
             self.stats.add(short_pages=len(bad))
             delay = min(self.backoff_max_s, 0.5 * 2**attempt)
             self.log.warning(
-                f"TMDb discover: {'; '.join(bad.values())}; refetching "
+                f"TMDb {path}: {'; '.join(bad.values())}; refetching "
                 f"{len(bad)} page(s) in {delay:.1f}s (attempt {attempt}/{short_page_retries})"
             )
             self.transport.sleep(delay)
             for p in bad:
-                got[p] = self.discover_page(p, params)
+                got[p] = self.list_page(p, params, path)
             bad = problems()
         if bad:
             raise TMDbIncompleteError(
-                f"TMDb's discover list stayed incomplete after {short_page_retries} refetches: "
+                f"TMDb's {path} list stayed incomplete after {short_page_retries} refetches: "
                 f"{'; '.join(bad.values())} (total_pages {shape.total_pages}, total_results "
                 f"{shape.total_results}). Nothing of this capture was kept. "
                 "Rerun later; if TMDb keeps listing fewer pages than it says, ask for fewer "

@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tmdb_assets.transform.enrich import Release, keywords_of, releases_of, wikidata_id_of
+from tmdb_assets.transform.enrich import (
+    Release,
+    WatchProviders,
+    imdb_id_of,
+    keywords_of,
+    releases_of,
+    watch_providers_of,
+    wikidata_id_of,
+)
 from tmdb_assets.transform.values import (
     INT64,
     PayloadError,
@@ -63,6 +71,8 @@ class MovieDetails:
     releases: list[Release] | None = None
     # Wikidata's id (external_ids): Q and digits; None where TMDb gives none or it is unknown.
     wikidata_id: str | None = None
+    # Where it could be watched when fetched; None: unknown (not asked for, or unreadable).
+    watch: WatchProviders | None = None
 
 
 @dataclass(frozen=True)
@@ -240,7 +250,7 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
         budget=keep("budget", lambda v: optional_int(v, "budget", limit=INT64), get("budget")),
         revenue=keep("revenue", lambda v: optional_int(v, "revenue", limit=INT64), get("revenue")),
         status=clean_text(get("status")),
-        imdb_id=clean_text(get("imdb_id")),
+        imdb_id=keep("imdb_id", imdb_id_of, get("imdb_id")),
         adult=optional_bool(get("adult")),
         video=optional_bool(get("video")),
         homepage=clean_text(get("homepage")),
@@ -270,6 +280,11 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
         else None,
         wikidata_id=keep("external_ids.wikidata_id", lambda _v: wikidata_id_of(payload))
         if "external_ids" in payload
+        else None,
+        watch=keep(
+            "watch/providers", lambda _v: watch_providers_of(payload), get("watch/providers")
+        )
+        if "watch/providers" in payload
         else None,
     )
 

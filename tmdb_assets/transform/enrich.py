@@ -1,5 +1,5 @@
-"""What the details request appends beyond the credits (issue 24): keywords and the release
-calendar, to typed values. A part absent from a stored body is unknown (None), never empty; a
+"""What the details request appends beyond the credits (issue 24): keywords, the release
+calendar, where to watch and outside ids, to typed values. A part absent from a stored body is unknown (None), never empty; a
 bad entry is dropped and recorded, the rest kept. Pure: no I/O."""
 
 import datetime as dt
@@ -100,7 +100,85 @@ def releases_of(
     return [out[k] for k in sorted(out)]
 
 
+# TMDb's kinds of availability (append_to_response=watch/providers), in its order.
+WATCH_KINDS = ("flatrate", "free", "ads", "rent", "buy")
+
+
+@dataclass(frozen=True)
+class WatchProvider:
+    provider_id: int
+    name: str
+    logo_path: str | None
+    display_priority: int | None  # TMDb's order of providers (lower first; varies by country)
+
+
+@dataclass(frozen=True)
+class WatchProviders:
+    """Where a movie can be watched when its details were fetched: every (country, provider,
+    kind) TMDb lists, and the providers it names. An empty `offers` is an observation too (the
+    movie is nowhere to be watched: every open row closes); an unreadable part is not one."""
+
+    offers: frozenset[tuple[str, int, str]]
+    providers: tuple[WatchProvider, ...]
+
+
+def _provider(p: Mapping[str, Any]) -> WatchProvider:
+    pid = to_int(p.get("provider_id"), "provider_id")
+    priority = p.get("display_priority")
+    return WatchProvider(
+        pid,
+        clean_text(p.get("provider_name")) or f"Provider {pid}",
+        clean_text(p.get("logo_path")),
+        None if priority is None else to_int(priority, "display_priority"),
+    )
+
+
+def watch_providers_of(payload: Mapping[str, Any]) -> WatchProviders:
+    """The `watch/providers` part ({"results": {"US": {"link", "flatrate": [...], ...}}}).
+
+    All or nothing: one unreadable entry makes the whole part unreadable (PayloadError: the movie
+    is quarantined with its field and this fetch observes nothing). Dropping the entry instead
+    would close a row that the provider still holds."""
+    body = payload.get("watch/providers")
+    if not is_object(body):
+        raise PayloadError(f"watch/providers is a {type(body).__name__}, not an object")
+    results = body.get("results")
+    if results is None:
+        results = {}
+    if not is_object(results):
+        raise PayloadError(f"watch/providers.results is a {type(results).__name__}, not an object")
+    offers: set[tuple[str, int, str]] = set()
+    providers: dict[int, WatchProvider] = {}
+    for country, entry in results.items():
+        code = (clean_text(country) or "").upper()
+        if not re.fullmatch(r"[A-Z]{2}", code) or not is_object(entry):
+            raise PayloadError(f"watch/providers.results has {str(country)[:20]!r}: not a country")
+        for kind in WATCH_KINDS:
+            for p in objects_of(entry, kind):
+                provider = _provider(p)
+                offers.add((code, provider.provider_id, kind))
+                seen = providers.get(provider.provider_id)
+                # A provider's priority differs by country: keep its best (lowest).
+                if seen is None or (provider.display_priority or 10**9) < (
+                    seen.display_priority or 10**9
+                ):
+                    providers[provider.provider_id] = provider
+    return WatchProviders(frozenset(offers), tuple(providers[k] for k in sorted(providers)))
+
+
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
+IMDB_ID = re.compile(r"tt[0-9]+")
+
+
+def imdb_id_of(value: Any) -> str | None:
+    """imdb_id: tt and digits, or None (TMDb gives null or ""). Anything else is a bad field."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = text.strip()
+    if not IMDB_ID.fullmatch(text):
+        raise PayloadError(f"imdb_id {text[:40]!r} is not tt and digits")
+    return text
 
 
 def wikidata_id_of(payload: Mapping[str, Any]) -> str | None:

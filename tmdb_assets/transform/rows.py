@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tmdb_assets.transform.availability import Offer
 from tmdb_assets.transform.days import date_id, dim_date_row
 from tmdb_assets.transform.details import MovieDetails
 from tmdb_assets.transform.discover import DiscoverItem
@@ -38,6 +39,8 @@ class DayData:
     details: dict[int, MovieDetails] = field(default_factory=dict)
     details_status: dict[int, str] = field(default_factory=dict)
     fetched_at: dict[int, dt.datetime] = field(default_factory=dict)
+    # The partition day of each movie's details capture (== day: fetched for this day).
+    details_day: dict[int, dt.date] = field(default_factory=dict)
     genres_ref: list[tuple[int, str]] = field(default_factory=list)
     countries_ref: list[tuple[str, str, str | None]] = field(default_factory=list)
     languages_ref: list[tuple[str, str | None, str | None]] = field(default_factory=list)
@@ -53,6 +56,21 @@ class DayData:
         if self.capture is None and not self.items:
             return sorted(self.details)
         return [i.movie_id for i in self.items]
+
+    @property
+    def source(self) -> str:
+        """discover: the day's discover window; tail: a day of the long tail's details."""
+        return "tail" if self.capture is None and not self.items else "discover"
+
+    def watch_observed(self) -> dict[int, frozenset[Offer]]:
+        """The movies whose availability this day observed (details fetched for the day with a
+        readable watch/providers part) and their offers; details of an earlier day observe
+        nothing today."""
+        return {
+            m: d.watch.offers
+            for m, d in self.details.items()
+            if d.watch is not None and self.details_day.get(m) == self.day
+        }
 
     @classmethod
     def without_raw(cls, day: dt.date) -> "DayData":
@@ -150,6 +168,31 @@ def dim_keyword_rows(data: DayData) -> list[tuple[Any, ...]]:
         for kid, name in d.keywords or ():
             names.setdefault(kid, name)
     return [(kid, name, data.day) for kid, name in sorted(names.items())]
+
+
+def dim_watch_provider_rows(data: DayData) -> list[tuple[Any, ...]]:
+    """The providers the day's details name (a provider's best display priority of the day)."""
+    best: dict[int, Any] = {}
+    for d in data.details.values():
+        for p in d.watch.providers if d.watch else ():
+            seen = best.get(p.provider_id)
+            if seen is None or (p.display_priority or 10**9) < (seen.display_priority or 10**9):
+                best[p.provider_id] = p
+    return [
+        (p.provider_id, p.name, p.logo_path, p.display_priority, data.day)
+        for _, p in sorted(best.items())
+    ]
+
+
+def watch_observation_rows(data: DayData) -> list[tuple[Any, ...]]:
+    """One row per movie whose availability the day observed: what was seen, in figures."""
+    rows = []
+    for movie_id, offers in sorted(data.watch_observed().items()):
+        rows.append((
+            movie_id, data.day, data.source, len({o[0] for o in offers}),
+            len({o[1] for o in offers}), len(offers), data.fetched_at[movie_id],
+        ))  # fmt: skip
+    return rows
 
 
 def dim_company_rows(data: DayData) -> list[tuple[Any, ...]]:

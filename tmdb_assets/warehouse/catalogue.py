@@ -114,6 +114,7 @@ TAIL_TABLES = (
     "dim_language",
     "dim_person",
     "dim_keyword",
+    "dim_watch_provider",
     "bridge_movie_genre",
     "bridge_movie_company",
     "bridge_movie_country",
@@ -122,6 +123,8 @@ TAIL_TABLES = (
     "bridge_movie_crew",
     "bridge_movie_keyword",
     "bridge_movie_release",
+    "fact_watch_observation",
+    "fact_watch_availability",
 )
 
 
@@ -138,6 +141,7 @@ def read_tail_day(conn: Any, day: dt.date, capture: CaptureInfo) -> DayData:
     )
     for movie_id, status, payload, body, fetched_at in rows:
         data.fetched_at[movie_id] = fetched_at
+        data.details_day[movie_id] = day
         if status == 404:
             data.details_status[movie_id] = "not_found"
         else:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TABLES_POPULARITY = "warehouse.fact_movie_popularity_daily"
+
 
 def load_table_day(
     warehouse: Warehouse, table: "Table", day: dt.date, logger: Any = None
@@ -256,3 +258,36 @@ def load_catalogue_day(conn: Connection, table: "Table", data: DayData) -> dict[
             f"raw_movie_id_export and fact_movie_popularity_daily for {data.day} first."
         )
     return {"rows": 1, "movies": movies, "new_movies": new or 0, "removed_movies": removed or 0}
+
+
+# The whole catalogue's movers of a day: this many rising and this many falling.
+MOVERS = 50
+
+
+def load_catalogue_movers(conn: Connection, table: "Table", data: DayData) -> dict[str, Any]:
+    """The day's movers against the export 7 days before (sql/queries/catalogue_movers.sql),
+    and the movers of 7 days after against this day when that day is loaded: whatever order the
+    days are loaded in, each day's movers end up computed from both of its days."""
+
+    def loaded(day: dt.date) -> bool:
+        return bool(
+            conn.execute(
+                text(f"SELECT EXISTS (SELECT 1 FROM {TABLES_POPULARITY} WHERE date_id = :d)"),
+                {"d": date_id(day)},
+            ).scalar()
+        )
+
+    out: dict[str, Any] = {}
+    week = dt.timedelta(days=7)
+    for day, name in ((data.day, "rows"), (data.day + week, "rows_of_the_day_7_days_after")):
+        lock_day(conn, table.name, day)
+        conn.execute(text(f"DELETE FROM {table.qualified} WHERE date_id = :d"), {"d": date_id(day)})
+        rows = 0
+        if loaded(day) and loaded(day - week):
+            rows = conn.execute(
+                query("catalogue_movers"),
+                {"d": date_id(day), "p": date_id(day - week), "n": MOVERS},
+            ).rowcount
+        out[name] = rows
+    out["compared_with"] = str(data.day - week) if out["rows"] else "none (not loaded)"
+    return out

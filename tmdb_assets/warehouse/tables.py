@@ -18,7 +18,7 @@ from typing import Any
 
 from tmdb_assets.transform import rows
 from tmdb_assets.transform.rows import DayData, DiscoverKeysOf, KeysOf
-from tmdb_assets.warehouse import load
+from tmdb_assets.warehouse import availability, load, trending
 
 
 @dataclass(frozen=True)
@@ -286,6 +286,46 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "dim_watch_provider",
+            ("provider_id",),
+            columns("provider_id name logo_path display_priority source_date"),
+            "Streaming services and stores (Netflix, Apple TV, Tubi, ...) that the movies' "
+            "watch/providers name (appended to the details request: no request of its own).",
+            rows=rows.dim_watch_provider_rows,
+            deps=("raw_movie_details",),
+        ),
+        Table(
+            "fact_watch_observation",
+            ("movie_id", "observed_date"),
+            columns("movie_id observed_date source countries providers offers fetched_at"),
+            "The days each movie's availability was observed: its details fetched with a "
+            "readable watch/providers part (the discover window's movies when they change or "
+            "age, the tail's within its budget), with how many countries, providers and offers "
+            "were seen. How fresh fact_watch_availability is, movie by movie.",
+            rows=rows.watch_observation_rows,
+            load=availability.load_watch_observations,
+            deps=("raw_movie_details", "dim_movie"),
+            foreign_keys=(ForeignKey("movie_id", "dim_movie", "movie_id"),),
+            guard=None,
+        ),
+        Table(
+            "fact_watch_availability",
+            ("movie_id", "iso_3166_1", "provider_id", "kind", "valid_from"),
+            columns("movie_id iso_3166_1 provider_id kind valid_from valid_to last_observed_date"),
+            "Where each movie could be watched over time, a history TMDb does not keep: one "
+            "row per offer (country, provider; kind flatrate, free, ads, rent or buy) and run "
+            "of observations holding it, valid_from the first, last_observed_date the last, "
+            "valid_to the first observation without it (NULL while current). A movie not "
+            "observed on a day keeps its rows; a late or repeated day is placed among the others.",
+            load=availability.load_watch_availability,
+            deps=("fact_watch_observation", "dim_watch_provider", "dim_movie"),
+            foreign_keys=(
+                ForeignKey("movie_id", "dim_movie", "movie_id"),
+                ForeignKey("provider_id", "dim_watch_provider", "provider_id"),
+            ),
+            guard=None,
+        ),
+        Table(
             "fact_movie_daily",
             ("date_id", "movie_id"),
             columns(
@@ -303,6 +343,24 @@ TABLES: dict[str, Table] = {
                 ForeignKey("date_id", "dim_date", "date_id"),
             ),
             guard=None,
+        ),
+        Table(
+            "fact_trending_daily",
+            ("date_id", "time_window", "rank"),
+            columns("date_id time_window rank movie_id popularity late_capture"),
+            "TMDb's trending ranks per day, beside the popularity ranks: the movies of "
+            "/trending/movie/day and /trending/movie/week (a few pages each, at the end of the "
+            "day), ranked from 1 without gaps, with the popularity TMDb gave. A trending movie "
+            "outside the discover window joins dim_movie as pending (its details come with the "
+            "long tail).",
+            load=trending.load_trending_day,
+            deps=("raw_trending", "dim_movie", "dim_date"),
+            foreign_keys=(
+                ForeignKey("movie_id", "dim_movie", "movie_id"),
+                ForeignKey("date_id", "dim_date", "date_id"),
+            ),
+            guard=None,
+            reads_raw=False,
         ),
         Table(
             "fact_genre_daily",
@@ -350,6 +408,23 @@ TABLES: dict[str, Table] = {
             "90th and 99th percentiles, max, zeros). A quarter of catalogue history in 90 rows.",
             load=load.load_catalogue_day,
             deps=("fact_movie_popularity_daily",),
+            guard=None,
+            reads_raw=False,
+        ),
+        Table(
+            "fact_catalogue_movers",
+            ("date_id", "direction", "rank"),
+            columns(
+                "date_id direction rank movie_id popularity popularity_7d_ago "
+                "popularity_change_7d popularity_change_7d_pct"
+            ),
+            "Per export day: the 50 movies of the whole catalogue whose popularity rose most "
+            "over 7 days and the 50 that fell most (vw_catalogue_movers), computed at load from "
+            "the two days' export rows, so a year of them reads in milliseconds. Loading a day "
+            "also recomputes the day 7 days after it (a backfill out of order converges).",
+            load=load.load_catalogue_movers,
+            deps=("fact_movie_popularity_daily", "catalogue_movies"),
+            foreign_keys=(ForeignKey("movie_id", "dim_movie", "movie_id"),),
             guard=None,
             reads_raw=False,
         ),

@@ -3,7 +3,7 @@
 import dagster as dg
 from pydantic import Field
 
-from tmdb_assets.capture import details, discover, export
+from tmdb_assets.capture import details, discover, export, trending
 from tmdb_assets.capture.read import DETAILS, DISCOVER, CaptureInfo
 from tmdb_assets.defs.checks import evaluate_checks
 from tmdb_assets.defs.common import (
@@ -182,6 +182,56 @@ def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, ware
     days = [i.partition_date for i in infos]
     per_day = {i.partition_date: _details_day(i) for i in infos}
     yield from per_day_events(context, days, per_day, client_metadata(client))
+
+
+@raw_asset(
+    trending.TRENDING,
+    "TMDb's trending movies at the end of the day: /trending/movie/day and "
+    "/trending/movie/week, trending_pages pages each (TMDB_TRENDING_PAGES), stored whole. "
+    "Captured once per day like discover and never overwritten; TMDb keeps no history of them.",
+    deps=[],
+)
+def raw_trending(
+    context: dg.AssetExecutionContext,
+    config: RawCaptureConfig,
+    tmdb: TMDbResource,
+    warehouse: WarehouseResource,
+    quality: QualityResource,
+):
+    if context.selected_asset_keys:
+        infos, client = _capture_days(
+            context,
+            tmdb,
+            warehouse,
+            lambda wh, client, day: trending.capture_trending(
+                wh,
+                client,
+                day,
+                pages=tmdb.trending_pages,
+                language=tmdb.language,
+                grace_hours=config.late_grace_hours,
+                recapture=config.recapture,
+                allow_late=config.allow_late_capture,
+                logger=context.log,
+            ),
+        )
+        per_day = {
+            i.partition_date: {
+                "reused": i.reused,
+                "capture_version": i.version,
+                "captured_at": str(i.captured_at),
+                "late_capture": bool(i.late_capture),
+                "day_movies": int(i.stats.get("day_results", 0)),
+                "week_movies": int(i.stats.get("week_results", 0)),
+                "requests": 0 if i.reused else int(i.stats.get("requests", 0)),
+                "dagster/row_count": int(i.stats.get("day_pages", 0))
+                + int(i.stats.get("week_pages", 0)),
+            }
+            for i in infos
+        }
+        days = [i.partition_date for i in infos]
+        yield from per_day_events(context, days, per_day, client_metadata(client))
+    yield from evaluate_checks(context, RAW_CHECKS.of(trending.TRENDING), warehouse.get(), quality)
 
 
 class ExportCaptureConfig(dg.Config):

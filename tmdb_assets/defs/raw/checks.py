@@ -3,6 +3,7 @@
 from typing import Any
 
 from tmdb_assets.capture.read import DISCOVER, capture_problems, current_capture
+from tmdb_assets.capture.trending import TRENDING, WINDOWS
 from tmdb_assets.defs.checks import (
     ERROR,
     EXAMPLES,
@@ -116,4 +117,39 @@ def every_movie_has_details_or_404(run: CheckRun) -> Outcome:
         examples=missing,
         todo="Rematerialize raw_movie_details for the listed days: the capture resumes and asks "
         "TMDb only for what is missing.",
+    )
+
+
+@RAW_CHECKS.check(
+    TRENDING,
+    description="Each day's trending capture holds both windows' pages it asked for (up to the last page TMDb had). Blocking.",
+    blocking=True,
+)
+def trending_pages_captured(run: CheckRun) -> Outcome:
+    missing: dict[str, str] = {}
+    for day in run.days:
+        rows = run.wh.rows(
+            "SELECT c.stats, (SELECT json_object_agg(w, n) FROM (SELECT time_window AS w, "
+            "count(*) AS n FROM raw.trending_page p WHERE p.capture_id = c.capture_id "
+            "GROUP BY 1) x) FROM raw.capture c "
+            "WHERE c.asset = :a AND c.partition_date = :d AND c.is_current",
+            a=TRENDING,
+            d=day,
+        )
+        if not rows:
+            missing[str(day)] = "not captured"
+            continue
+        stats, have = rows[0][0], rows[0][1] or {}
+        for w in WINDOWS:
+            want = min(
+                int(stats.get("pages_requested") or 0), int(stats.get(f"{w}_total_pages") or 0)
+            )
+            if int(have.get(w, 0)) < want:
+                missing[f"{day} {w}"] = f"{have.get(w, 0)} of {want} pages"
+    return result(
+        not missing,
+        ERROR,
+        missing=missing,
+        todo="Rematerialize raw_trending for the days listed (with recapture: true when the "
+        "capture is incomplete).",
     )

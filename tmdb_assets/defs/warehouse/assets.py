@@ -14,6 +14,7 @@ from tmdb_assets.defs.catalogue.checks import CATALOGUE_CHECKS
 from tmdb_assets.defs.common import warehouse_table_asset
 from tmdb_assets.defs.metadata import markdown_table
 from tmdb_assets.defs.warehouse.checks import WAREHOUSE_CHECKS
+from tmdb_assets.defs.warehouse.enrich_checks import ENRICH_CHECKS
 from tmdb_assets.transform.days import date_id
 from tmdb_assets.warehouse.tables import TABLES
 
@@ -38,7 +39,7 @@ def top_movies_of_day(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
 PREVIEWS = {"fact_movie_daily": top_movies_of_day}
 
 # The registry tables' checks: their keys and foreign keys, the star schema's and the catalogue's.
-TABLE_CHECKS = WAREHOUSE_CHECKS + CATALOGUE_CHECKS
+TABLE_CHECKS = WAREHOUSE_CHECKS + CATALOGUE_CHECKS + ENRICH_CHECKS
 table_assets = [
     warehouse_table_asset(t, TABLE_CHECKS.of(t.name), PREVIEWS.get(t.name)) for t in TABLES.values()
 ]

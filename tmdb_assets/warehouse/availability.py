@@ -1,0 +1,154 @@
+"""Loading where to watch as history (transform/availability.py holds the pure rules).
+
+- `load_watch_observations` (fact_watch_observation): the movies whose availability the day
+  observed, replacing the day's previous observations from the same source (the discover window
+  or the long tail).
+- `load_watch_availability` (fact_watch_availability): for each movie the day observed (and each
+  movie whose rows still name the day from an earlier capture of it), its intervals decoded with
+  its observation days, the day's observation set, encoded again, and the difference written.
+  One writer at a time (a movie's history spans days). A movie whose details were not fetched
+  that day is not touched: its rows stay as they are, open ones open.
+"""
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, text
+
+from tmdb_assets.db.bulk import batch_rows, batch_source
+from tmdb_assets.db.warehouse import lock_day, partition_lock
+from tmdb_assets.transform.availability import Interval, decode, encode
+from tmdb_assets.transform.rows import DayData
+
+if TYPE_CHECKING:
+    from tmdb_assets.warehouse.tables import Table
+
+OBSERVATIONS = "warehouse.fact_watch_observation"
+
+
+def load_watch_observations(conn: Connection, table: "Table", data: DayData) -> dict[str, int]:
+    """The day's observations replace the ones the same source recorded for the day before (a
+    recaptured day); a movie observed by both sources on one day keeps the later fetch."""
+    lock_day(conn, table.name, data.day)
+    assert table.rows is not None
+    rows = table.rows(data)
+    replaced = conn.execute(
+        text(f"DELETE FROM {table.qualified} WHERE observed_date = :d AND source = :s"),
+        {"d": data.day, "s": data.source},
+    ).rowcount
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in table.columns[2:])
+    written = conn.execute(
+        text(
+            f"INSERT INTO {table.qualified} AS t ({', '.join(table.columns)}) "
+            f"{batch_source(conn, table.qualified, table.columns)} "
+            f"ON CONFLICT (movie_id, observed_date) DO UPDATE SET {updates} "
+            "WHERE EXCLUDED.fetched_at >= t.fetched_at"
+        ),
+        {"rows": batch_rows(rows)},
+    ).rowcount
+    return {
+        "rows": len(rows),
+        "movies_observed": len(rows),
+        "nowhere_to_watch": sum(1 for r in rows if r[5] == 0),
+        "replaced": replaced,
+        "written": written,
+        "inserted": written,
+        "kept_later_fetch": len(rows) - written,
+    }
+
+
+def _by_movie(rows: Any) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for movie_id, *rest in rows:
+        out[movie_id].append(tuple(rest))
+    return out
+
+
+def load_watch_availability(conn: Connection, table: "Table", data: DayData) -> dict[str, int]:
+    partition_lock(conn, table.name)
+    day = data.day
+    observed = data.watch_observed()
+    # The movies whose observation of the day is this source's (fact_watch_observation, loaded
+    # first), and those whose rows still name the day (a capture of it replaced since).
+    mine = set(
+        conn.execute(
+            text(f"SELECT movie_id FROM {OBSERVATIONS} WHERE observed_date = :d AND source = :s"),
+            {"d": day, "s": data.source},
+        ).scalars()
+    )
+    named = set(
+        conn.execute(
+            text(
+                f"SELECT DISTINCT movie_id FROM {table.qualified} "
+                "WHERE valid_from = :d OR last_observed_date = :d OR valid_to = :d"
+            ),
+            {"d": day},
+        ).scalars()
+    )
+    movies = sorted(mine | named)
+    stats = {
+        "movies_observed": len(observed),
+        "movies_recomputed": len(movies),
+        "observed_not_recorded": len(set(observed) - mine),
+        "rows": 0,
+        "inserted": 0,
+        "deleted": 0,
+        "closed": 0,
+        "opened": 0,
+    }
+    if not movies:
+        return stats
+    days = _by_movie(
+        conn.execute(
+            text(f"SELECT movie_id, observed_date FROM {OBSERVATIONS} WHERE movie_id = ANY(:m)"),
+            {"m": movies},
+        )
+    )
+    stored = _by_movie(
+        conn.execute(
+            text(
+                f"SELECT movie_id, iso_3166_1, provider_id, kind, valid_from, valid_to, "
+                f"last_observed_date FROM {table.qualified} WHERE movie_id = ANY(:m)"
+            ),
+            {"m": movies},
+        )
+    )
+    old_rows: set[tuple[Any, ...]] = set()
+    new_rows: set[tuple[Any, ...]] = set()
+    for movie_id in movies:
+        intervals: list[Interval] = [
+            ((c, p, k), f, t, last) for c, p, k, f, t, last in stored[movie_id]
+        ]
+        seen = decode(intervals, (d for (d,) in days[movie_id]))
+        if movie_id in mine and movie_id in observed:
+            seen[day] = set(observed[movie_id])
+        old_rows.update((movie_id, *o, f, t, last) for o, f, t, last in intervals)
+        new_rows.update((movie_id, *o, f, t, last) for o, f, t, last in encode(seen))
+    gone, added = old_rows - new_rows, new_rows - old_rows
+    changed_set = {r[0] for r in gone | added}
+    changed = sorted(changed_set)
+    if changed:
+        conn.execute(
+            text(f"DELETE FROM {table.qualified} WHERE movie_id = ANY(:m)"), {"m": changed}
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO {table.qualified} ({', '.join(table.columns)}) "
+                f"{batch_source(conn, table.qualified, table.columns)}"
+            ),
+            {"rows": batch_rows(sorted(r for r in new_rows if r[0] in changed_set))},
+        )
+    was = {r[:5]: r for r in gone}  # by key: movie, country, provider, kind, valid_from
+    now = {r[:5]: r for r in added}
+    stats.update(
+        rows=len(new_rows),
+        inserted=sum(1 for k in now if k not in was),
+        updated=sum(1 for k in now if k in was),
+        deleted=sum(1 for k in was if k not in now),
+        opened=sum(1 for k, r in now.items() if r[5] is None and k not in was),
+        closed=sum(
+            1 for k, r in now.items() if r[5] is not None and k in was and was[k][5] is None
+        ),
+        movies_changed=len(changed),
+    )
+    return stats
