@@ -140,7 +140,7 @@ def test_continents_and_movie_search(loaded, monkeypatch):
         "JOIN warehouse.dim_country c USING (iso_3166_1) "
         "WHERE f.date_id = 20250302 AND c.continent IS NOT NULL GROUP BY 1"
     )
-    table = at.dataframe[1].value
+    table = at.dataframe[-1].value  # the last table of the page
     assert dict(zip(table["continent"], table["movies"], strict=True)) == dict(expected)
     title = wh.scalar(
         "SELECT m.title FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m "
@@ -150,6 +150,70 @@ def test_continents_and_movie_search(loaded, monkeypatch):
     assert not at.exception
     picked = at.multiselect(key="movies").value
     assert any(p.startswith(title) for p in picked)
+    # The picked movies' release calendar, as the bridge states it.
+    ids = [int(p.rsplit("(", 1)[1].rstrip(")")) for p in picked]
+    releases = wh.scalar(
+        "SELECT count(DISTINCT (movie_id, iso_3166_1)) FROM warehouse.bridge_movie_release "
+        "WHERE movie_id = ANY(:ids)",
+        ids=ids,
+    )
+    calendar = [d.value for d in at.dataframe if "first_theatrical_date" in d.value.columns]
+    assert releases > 0 and len(calendar) == 1 and len(calendar[0]) == releases
+
+
+def test_trending_and_momentum_match_sql(loaded, monkeypatch):
+    at = run_app(as_reader(loaded), monkeypatch)
+    wh = Warehouse(normalize_url(loaded))
+    expected = wh.rows(
+        "SELECT t.rank, m.title, f.discover_rank FROM warehouse.fact_trending_daily t "
+        "JOIN warehouse.dim_movie m USING (movie_id) LEFT JOIN warehouse.fact_movie_daily f "
+        "ON f.date_id = t.date_id AND f.movie_id = t.movie_id "
+        "WHERE t.date_id = 20250302 AND t.time_window = 'day' ORDER BY t.rank LIMIT 20"
+    )
+    (table,) = [d.value for d in at.dataframe if "trending_rank" in d.value.columns]
+    assert list(table["trending_rank"]) == [r[0] for r in expected] == list(range(1, 21))
+    assert list(table["title"]) == [r[1] for r in expected]
+    shown = [None if str(v) in ("<NA>", "nan") else int(v) for v in table["popularity_rank"]]
+    assert shown == [r[2] for r in expected]
+    # Two days loaded: no movie has its day 7 days before, so no momentum label, and it says so.
+    labelled = wh.scalar(
+        "SELECT count(*) FROM warehouse.vw_movie_momentum WHERE momentum IS NOT NULL"
+    )
+    assert labelled == 0
+    assert any("No rising movie" in c.value for c in at.caption)
+
+
+def test_where_to_watch_page_matches_sql(loaded, monkeypatch):
+    at = run_app(as_reader(loaded), monkeypatch)
+    at.sidebar.radio(key="page").set_value("Where to watch").run()
+    assert not at.exception, at.exception
+    wh = Warehouse(normalize_url(loaded))
+    country = wh.rows(
+        "SELECT iso_3166_1, count(DISTINCT movie_id) FROM warehouse.fact_watch_availability "
+        "WHERE valid_to IS NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+    )[0][0]
+    assert at.selectbox(key="watch_country").value.endswith(f"({country})")
+    providers = wh.rows(
+        "SELECT p.name, count(DISTINCT a.movie_id) FROM warehouse.fact_watch_availability a "
+        "JOIN warehouse.dim_watch_provider p USING (provider_id) "
+        "WHERE a.valid_to IS NULL AND a.iso_3166_1 = :c GROUP BY p.name ORDER BY 2 DESC, 1",
+        c=country,
+    )
+    (table,) = [d.value for d in at.dataframe if "kinds" in d.value.columns]
+    assert list(zip(table["provider"], table["movies"], strict=True)) == providers
+    assert any(f"**{providers[0][0]}**" in m.value for m in at.markdown)
+    # A movie's history there: all its rows, current and closed.
+    movie_id = int(at.selectbox(key="watch_movie").value.rsplit("(", 1)[1].rstrip(")"))
+    history = wh.scalar(
+        "SELECT count(*) FROM warehouse.fact_watch_availability WHERE movie_id = :m "
+        "AND iso_3166_1 = :c",
+        m=movie_id,
+        c=country,
+    )
+    assert len(at.dataframe[-1].value) == history > 0
+    # Another kind: the page draws its history per provider.
+    at.radio(key="watch_kind").set_value("rent").run()
+    assert not at.exception
 
 
 def test_people_page_matches_sql(loaded, monkeypatch):

@@ -152,6 +152,23 @@ def movies_page() -> None:
         },
     )
 
+    # --- trending and momentum ----------------------------------------------------------------
+    trend = cached("trending", *key, int(row.date_id), "day")
+    if not trend.empty:
+        st.subheader(f"Trending on {chosen}, beside the popularity rank")
+        st.dataframe(
+            trend,
+            hide_index=True,
+            column_config={
+                "trending_rank": "trending rank",
+                "popularity_rank": st.column_config.NumberColumn(
+                    "popularity rank", help="Its place in the discover list (empty: outside it)"
+                ),
+                "trending_popularity": st.column_config.NumberColumn("popularity", format="%.2f"),
+            },
+        )
+    momentum_section(int(row.date_id), chosen)
+
     # --- over time ---------------------------------------------------------------------------------
     st.header("Popularity over time")
     genres_today = cached("genres_of_day", *key, fresh.latest_id)
@@ -179,6 +196,10 @@ def movies_page() -> None:
                 y="popularity",
                 color="title",
             )
+            calendar = cached("release_calendar", *key, [options[m] for m in movies])
+            if not calendar.empty:
+                st.caption("Release calendar, country by country (as TMDb states it now)")
+                st.dataframe(calendar, hide_index=True)
         elif not options:
             st.caption(f"No movie title contains {query!r}.")
 
@@ -206,6 +227,85 @@ def movies_page() -> None:
             ),
             use_container_width=True,
         )
+
+
+MOMENTUM_HELP = (
+    "Popularity against 7 days before: rising at +25% or more, falling at -20% or less "
+    "(the same factor either way); movies not in the window 7 days before have no label."
+)
+PERCENT = st.column_config.NumberColumn("change over 7 days", format="percent")
+
+
+def momentum_section(date_id: int, chosen: str) -> None:
+    st.subheader(f"Rising and falling on {chosen}", help=MOMENTUM_HELP)
+    left, right = st.columns(2)
+    for column, label in ((left, "rising"), (right, "falling")):
+        moves = cached("momentum", *key, date_id, label)
+        column.markdown(f"**{label.capitalize()}** in the discover window")
+        if moves.empty:
+            column.caption(f"No {label} movie: a label needs the movie's day 7 days before.")
+        else:
+            column.dataframe(
+                moves[["title", "popularity", "popularity_7d_ago", "popularity_change_7d_pct"]],
+                hide_index=True,
+                column_config={"popularity_change_7d_pct": PERCENT},
+            )
+    movers = {d: cached("catalogue_movers", *key, d) for d in ("rising", "falling")}
+    if not movers["rising"].empty or not movers["falling"].empty:
+        day = (movers["rising"] if not movers["rising"].empty else movers["falling"]).full_date[0]
+        st.markdown(f"**Across the whole catalogue** (TMDb's daily export of {day})")
+        left, right = st.columns(2)
+        for column, d in ((left, "rising"), (right, "falling")):
+            column.dataframe(
+                movers[d][["rank", "title", "popularity", "popularity_change_7d"]],
+                hide_index=True,
+            )
+
+
+def watch_page() -> None:
+    st.header("Where to watch")
+    countries = cached("watch_countries", *key)
+    if countries.empty:
+        st.info(
+            "No availability is loaded yet: it arrives with the movies' details (appended "
+            "watch/providers), from the next details fetched."
+        )
+        return
+    labels = [f"{r.country} ({r.iso_3166_1})" for r in countries.itertuples()]
+    picked = st.selectbox("Country", labels, index=0, key="watch_country")
+    country = countries.iloc[labels.index(picked)].iso_3166_1
+    st.caption(
+        "Observed when a movie's details are fetched (new, changed or older than "
+        "TMDB_DETAILS_MAX_AGE_DAYS): each row says when it was last seen."
+    )
+    now = cached("providers_now", *key, country)
+    st.markdown(f"Most movies in {picked} now: **{now.iloc[0].provider}**")
+    left, right = st.columns(2)
+    left.bar_chart(now.head(12), x="provider", y="movies", horizontal=True)
+    right.dataframe(now[["provider", "movies", "kinds"]], hide_index=True)
+    kind = st.radio(
+        "Kind", ["flatrate", "rent", "buy", "free", "ads"], horizontal=True, key="watch_kind"
+    )
+    history = cached("provider_history", *key, country, kind)
+    if history.empty:
+        st.caption(f"No {kind} offer in {picked} in the history.")
+    else:
+        st.line_chart(
+            history.assign(day=history.full_date.astype(str)), x="day", y="movies", color="provider"
+        )
+    st.subheader("A movie's availability over time")
+    query = st.text_input("Search a title", key="watch_title")
+    found = cached("movies_to_watch", *key, country, query or "")
+    options = {f"{r.title} ({r.movie_id})": int(r.movie_id) for r in found.itertuples()}
+    if not options:
+        st.caption(f"No movie available in {picked} has a title containing {query!r}.")
+        return
+    movie = st.selectbox("Movie", list(options), index=0, key="watch_movie")
+    st.dataframe(
+        cached("availability_history", *key, options[movie], country),
+        hide_index=True,
+        column_config={"valid_to": st.column_config.DateColumn("valid to (exclusive)")},
+    )
 
 
 def people_page() -> None:
@@ -261,9 +361,10 @@ def people_page() -> None:
         )
 
 
-page = st.sidebar.radio("Page", ["Movies", "People"], key="page")
+PAGES = {"Movies": movies_page, "Where to watch": watch_page, "People": people_page}
+page = st.sidebar.radio("Page", list(PAGES), key="page")
 try:
-    movies_page() if page == "Movies" else people_page()
+    PAGES[page]()
 except DBAPIError as exc:  # a figure not in the cache while the warehouse is gone
     st.error(
         f"{unreachable(exc)} This part of the page is not in the cache: reload once the "

@@ -238,3 +238,112 @@ def person_history(engine: Engine, person_id: int) -> pd.DataFrame:
         "WHERE person_id = :p ORDER BY full_date",
         p=person_id,
     )
+
+
+# --- where to watch (issue 24) ----------------------------------------------------------------
+
+
+def watch_countries(engine: Engine) -> pd.DataFrame:
+    """Countries with movies to watch now, the most first."""
+    return frame(
+        engine,
+        "SELECT iso_3166_1, coalesce(country, iso_3166_1) AS country, "
+        "count(DISTINCT movie_id) AS movies FROM warehouse.vw_where_to_watch "
+        "GROUP BY 1, 2 ORDER BY movies DESC, iso_3166_1",
+    )
+
+
+def providers_now(engine: Engine, country: str) -> pd.DataFrame:
+    """A country's providers by the movies they offer now (any kind), with the kinds."""
+    return frame(
+        engine,
+        "SELECT provider, count(DISTINCT movie_id) AS movies, "
+        "string_agg(DISTINCT kind, ', ') AS kinds, min(display_priority) AS priority "
+        "FROM warehouse.vw_where_to_watch WHERE iso_3166_1 = :c "
+        "GROUP BY provider ORDER BY movies DESC, provider",
+        c=country,
+    )
+
+
+def provider_history(engine: Engine, country: str, kind: str) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT full_date, provider, movies FROM warehouse.vw_provider_catalogue_daily "
+        "WHERE iso_3166_1 = :c AND kind = :k ORDER BY full_date, provider",
+        c=country,
+        k=kind,
+    )
+
+
+def movies_to_watch(engine: Engine, country: str, text_: str, limit: int = 20) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT DISTINCT movie_id, title FROM warehouse.vw_movie_availability_history "
+        "WHERE iso_3166_1 = :c AND title ILIKE :q ORDER BY title, movie_id LIMIT :n",
+        c=country,
+        q=f"%{text_}%",
+        n=limit,
+    )
+
+
+def availability_history(engine: Engine, movie_id: int, country: str) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT provider, kind, valid_from, valid_to, last_observed_date, is_current "
+        "FROM warehouse.vw_movie_availability_history WHERE movie_id = :m AND iso_3166_1 = :c "
+        "ORDER BY provider, kind, valid_from",
+        m=movie_id,
+        c=country,
+    )
+
+
+# --- release calendar, momentum and trending (issue 24) ---------------------------------------
+
+
+def release_calendar(engine: Engine, movie_ids: list[int]) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT title, country, premiere_date, first_theatrical_date, first_digital_date, "
+        "certification FROM warehouse.vw_movie_release_calendar WHERE movie_id = ANY(:ids) "
+        "ORDER BY title, coalesce(first_theatrical_date, premiere_date), country",
+        ids=list(movie_ids),
+    )
+
+
+def momentum(engine: Engine, date_id: int, label: str, n: int = 10) -> pd.DataFrame:
+    """The day's rising (or falling) movies of the discover window, the largest move first."""
+    order = "DESC" if label == "rising" else "ASC"
+    return frame(
+        engine,
+        "SELECT title, popularity, popularity_7d_ago, popularity_change_7d_pct, rank_change_7d, "
+        "popularity_ma7 FROM warehouse.vw_movie_momentum WHERE date_id = :d AND momentum = :l "
+        f"ORDER BY popularity_change_7d_pct {order}, movie_id LIMIT :n",
+        d=date_id,
+        l=label,
+        n=n,
+    )
+
+
+def catalogue_movers(engine: Engine, direction: str, n: int = 10) -> pd.DataFrame:
+    """The whole catalogue's movers of its latest export day."""
+    return frame(
+        engine,
+        "SELECT full_date, rank, title, popularity, popularity_7d_ago, popularity_change_7d, "
+        "ever_in_discover FROM warehouse.vw_catalogue_movers WHERE direction = :w AND "
+        "date_id = (SELECT max(date_id) FROM warehouse.vw_catalogue_movers) "
+        "ORDER BY rank LIMIT :n",
+        w=direction,
+        n=n,
+    )
+
+
+def trending(engine: Engine, date_id: int, window: str, n: int = 20) -> pd.DataFrame:
+    return frame(
+        engine,
+        "SELECT trending_rank, title, popularity_rank, trending_popularity "
+        "FROM warehouse.vw_trending_daily WHERE date_id = :d AND time_window = :w "
+        "ORDER BY trending_rank LIMIT :n",
+        d=date_id,
+        w=window,
+        n=n,
+    )
