@@ -122,7 +122,9 @@ def running_dashboard(database_url: str, reader: str) -> Iterator[str]:
         proc.wait(30)
 
 
-def shoot_dashboard(url: str, path: Path, settle: bool = True, people: bool = False) -> dict:
+def shoot_dashboard(
+    url: str, path: Path, settle: bool = True, people: bool = False, watch: bool = False
+) -> dict:
     """Open the dashboard, wait until its charts are drawn, save a full-page screenshot.
     Returns the page's title, visible text, number of drawn charts, and the seconds from
     opening the page until the latest day and its KPIs are shown (first_paint_s) and until
@@ -150,6 +152,10 @@ def shoot_dashboard(url: str, path: Path, settle: bool = True, people: bool = Fa
             if people:  # the People page, from the sidebar: two charts
                 page.get_by_text("People", exact=True).first.click()
                 page.get_by_text("Top person on").first.wait_for(timeout=60_000)
+                charts.nth(1).wait_for(timeout=60_000)
+            elif watch:  # the Where to watch page: providers now and over time
+                page.get_by_text("Where to watch", exact=True).first.click()
+                page.get_by_text("Most movies in").first.wait_for(timeout=60_000)
                 charts.nth(1).wait_for(timeout=60_000)
             else:
                 charts.nth(2).wait_for(timeout=60_000)

@@ -300,9 +300,11 @@ def test_the_dashboard_in_a_real_browser(loaded, tmp_path):
     if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
         pytest.skip(f"{CHROMIUM} missing: apt-get install chromium (CI installs it)")
     shot, people_shot = tmp_path / "dashboard.png", tmp_path / "dashboard_people.png"
+    watch_shot = tmp_path / "dashboard_watch.png"
     with running_dashboard(loaded, READER) as dashboard:
         page = shoot_dashboard(dashboard, shot)
         people = shoot_dashboard(dashboard, people_shot, people=True)
+        watch = shoot_dashboard(dashboard, watch_shot, watch=True)
     wh = Warehouse(normalize_url(loaded))
     top = wh.scalar(
         "SELECT m.title FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m "
@@ -319,10 +321,18 @@ def test_the_dashboard_in_a_real_browser(loaded, tmp_path):
         "ORDER BY summed_popularity DESC NULLS LAST, person_id LIMIT 1"
     )
     assert f"Top person on {DAY2}: {top_person}" in people["text"] and people["charts"] >= 2
+    top_provider = wh.scalar(
+        "SELECT provider FROM warehouse.vw_where_to_watch WHERE iso_3166_1 = (SELECT iso_3166_1 "
+        "FROM warehouse.vw_where_to_watch GROUP BY 1 ORDER BY count(DISTINCT movie_id) DESC, 1 "
+        "LIMIT 1) GROUP BY 1 ORDER BY count(DISTINCT movie_id) DESC, 1 LIMIT 1"
+    )
+    assert "Most movies in" in watch["text"] and top_provider in watch["text"]
+    assert watch["charts"] >= 2 and watch_shot.stat().st_size > 20_000
     if os.environ.get("TMDB_UPDATE_SCREENSHOTS"):  # the README's pictures
         docs = Path(APP).parents[1] / "docs" / "screenshots"
         shutil.copyfile(shot, docs / "dashboard.png")
         shutil.copyfile(people_shot, docs / "dashboard_people.png")
+        shutil.copyfile(watch_shot, docs / "dashboard_watch.png")
 
 
 class TcpProxy:

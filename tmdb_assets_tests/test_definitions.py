@@ -10,13 +10,20 @@ from tmdb_assets.definitions import CHECKS, defs
 from tmdb_assets.defs.partitions import daily_partitions
 from tmdb_assets.warehouse.tables import SEED, TABLES
 
-RAW = {"raw_discover_pages", "raw_movie_details", "raw_movie_id_export", "raw_movie_tail_details"}
+RAW = {
+    "raw_discover_pages",
+    "raw_movie_details",
+    "raw_movie_id_export",
+    "raw_movie_tail_details",
+    "raw_trending",
+}
 # The catalogue's own steps: they write into registry tables (dim_movie, dims, bridges).
 TAIL = {"catalogue_movies", "catalogue_movie_details"}
 CATALOGUE = {
     "raw_movie_id_export",
     "fact_movie_popularity_daily",
     "fact_catalogue_daily",
+    "fact_catalogue_movers",
     "raw_movie_tail_details",
     *TAIL,
 }
@@ -94,7 +101,14 @@ def test_dagster_validates_the_definitions():
 SPECIFIC_CHECKS = {
     "raw_discover_pages": {"all_pages_captured", "pages_complete"},
     "raw_movie_details": {"every_movie_has_details_or_404"},
-    "dim_movie": {"details_failure_share", "non_negative_numbers", "release_date_plausible"},
+    "raw_trending": {"trending_pages_captured"},
+    "dim_movie": {
+        "details_failure_share", "non_negative_numbers", "release_date_plausible",
+        "outside_ids_well_formed",
+    },
+    "bridge_movie_release": {"release_types_known"},
+    "fact_watch_availability": {"one_open_row_per_offer", "availability_intervals_ordered"},
+    "fact_trending_daily": {"trending_ranks_without_gaps"},
     "dim_country": {"every_country_has_a_continent"},
     "fact_movie_popularity_daily": {"export_agrees_with_discover"},
     "fact_catalogue_daily": {"catalogue_count_within_band"},
@@ -116,6 +130,8 @@ BLOCKING = {
     ("raw_discover_pages", "all_pages_captured"),
     ("raw_discover_pages", "pages_complete"),
     ("fact_movie_daily", "matches_raw_discover"),
+    ("raw_trending", "trending_pages_captured"),
+    ("fact_watch_availability", "one_open_row_per_offer"),
     *((t.name, "foreign_keys") for t in TABLES.values() if t.foreign_keys),
 }
 
@@ -136,11 +152,11 @@ def test_every_check_and_the_asset_it_guards():
 
 def test_a_day_runs_one_step_per_asset_with_its_checks_inside():
     """The daily job's steps: one per table (its checks run in its step) and one for the four
-    views, at most 25."""
+    views, at most 30."""
     job = defs.resolve_job_def("tmdb_daily")
     steps = {node.name for node in job.graph.nodes}
     assets = {k.path[-1] for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert steps == (assets - VIEWS - CATALOGUE) | {"analytics_views"} and len(steps) <= 25
+    assert steps == (assets - VIEWS - CATALOGUE) | {"analytics_views"} and len(steps) <= 30
     catalogue = defs.resolve_job_def("tmdb_catalogue")
     assert {node.name for node in catalogue.graph.nodes} == CATALOGUE
 

@@ -1,11 +1,16 @@
 """TMDb's trending ranks (issue 24): /trending/movie/{day,week} captured at the day's end like
 discover, loaded as ranks 1..N per window beside the popularity ranks."""
 
+import datetime as dt
 import json
 import urllib.request
 
+import dagster as dg
+import pytest
+
+from tmdb_assets.capture.read import clear_cache
 from tmdb_assets_tests.conftest import DAY1, admin_post, admin_state
-from tmdb_assets_tests.helpers import check_results, materialize_day, materialize_seed
+from tmdb_assets_tests.helpers import DEFS, check_results, materialize_day, materialize_seed
 
 
 def _served(base_url: str, window: str, pages: int) -> list[dict]:
@@ -69,3 +74,56 @@ def test_the_days_trending_lists_become_ranks_beside_popularity(resources, simul
     before = warehouse.rows("SELECT * FROM warehouse.fact_trending_daily ORDER BY 1, 2, 3")
     assert materialize_day(resources, DAY1, simulator).success
     assert warehouse.rows("SELECT * FROM warehouse.fact_trending_daily ORDER BY 1, 2, 3") == before
+
+
+def test_momentum_is_the_facts_moving_average_and_weekly_change(resources, simulator, warehouse):
+    """Nine days of one discover page: vw_movie_momentum's moving average, change over 7 days,
+    rank movement and label for the last day, against the fact rows computed here."""
+    materialize_seed(resources)
+    days = [DAY1 + dt.timedelta(days=i) for i in range(9)]
+    one_page = {"ops": {"raw_discover_pages": {"config": {"pages": 1}}}}
+    discover = dg.AssetSelection.assets("raw_discover_pages", "raw_movie_details")
+    for day in days:  # each day captured at its end, then the fact loaded in one range run
+        assert materialize_day(
+            resources, day, simulator, selection=discover, run_config=one_page
+        ).success
+    clear_cache()
+    assert dg.materialize(
+        DEFS,
+        resources=resources,
+        selection=dg.AssetSelection.assets("dim_collection", "dim_movie", "dim_date")
+        | dg.AssetSelection.assets("fact_movie_daily"),
+        tags={
+            "dagster/asset_partition_range_start": days[0].isoformat(),
+            "dagster/asset_partition_range_end": days[-1].isoformat(),
+        },
+    ).success
+    facts = {
+        (d, m): (p, r)
+        for d, m, p, r in warehouse.rows(
+            "SELECT d.full_date, f.movie_id, f.popularity, f.discover_rank "
+            "FROM warehouse.fact_movie_daily f JOIN warehouse.dim_date d USING (date_id)"
+        )
+    }
+    last, week_before = days[-1], days[-8]
+    rows = warehouse.rows(
+        "SELECT movie_id, popularity_ma7, days_in_ma7, popularity_7d_ago, popularity_change_7d, "
+        "rank_change_7d, momentum FROM warehouse.vw_movie_momentum WHERE full_date = :d",
+        d=last,
+    )
+    assert len(rows) == sum(1 for d, _ in facts if d == last)
+    labels = set()
+    for movie_id, ma7, n, before, change, rank_change, label in rows:
+        window = [facts[(d, movie_id)][0] for d in days[-7:] if (d, movie_id) in facts]
+        assert n == len(window) and ma7 == pytest.approx(sum(window) / len(window))
+        now = facts[(last, movie_id)]
+        then = facts.get((week_before, movie_id))
+        if then is None:
+            assert (before, change, rank_change, label) == (None, None, None, None)
+            continue
+        assert before == then[0] and change == pytest.approx(now[0] - then[0])
+        assert rank_change == then[1] - now[1]
+        ratio = now[0] / then[0]
+        assert label == ("rising" if ratio >= 1.25 else "falling" if ratio <= 0.8 else "steady")
+        labels.add(label)
+    assert "steady" in labels and len(labels) >= 2

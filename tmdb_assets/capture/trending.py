@@ -48,7 +48,9 @@ def capture_trending(
     if is_late(day, captured_at, grace_hours) and not allow_late:
         age_days = (captured_at - end_of_day(day)).total_seconds() / 86400
         raise LateCaptureError(
-            f"{TRENDING} {day}: the day ended {age_days:.1f} days ago (TMDb's clock: "
+            f"{TRENDING} {day} "
+            + ("is to be captured again" if existing else "was never captured")
+            + f", and the day ended {age_days:.1f} days ago (TMDb's clock: "
             f"{captured_at:%Y-%m-%d %H:%M} UTC), more than late_grace_hours={grace_hours:g}. "
             f"Capturing it now would record TMDb's trending lists of {captured_at:%Y-%m-%d} as "
             f"{day}'s, flagged late_capture. To do that on purpose, set allow_late_capture: true "

@@ -19,7 +19,7 @@ from tmdb_assets.db.queries import sql
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.defs.metadata import markdown_table
 from tmdb_assets.defs.resources import QualityResource
-from tmdb_assets.warehouse.tables import Table
+from tmdb_assets.warehouse.table import Table
 
 EXAMPLES = 10
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN

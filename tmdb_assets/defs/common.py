@@ -14,7 +14,7 @@ from tmdb_assets.defs.partitions import daily_partitions, partition_days
 from tmdb_assets.defs.resources import QualityResource, WarehouseResource
 from tmdb_assets.tmdb.client import TMDbClient
 from tmdb_assets.warehouse.load import load_table_day
-from tmdb_assets.warehouse.tables import Table
+from tmdb_assets.warehouse.table import Table
 
 _PG_TYPES = {"character varying": "text", "timestamp with time zone": "timestamptz"}
 

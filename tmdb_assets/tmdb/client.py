@@ -20,13 +20,13 @@ from tmdb_assets.settings import DEFAULT_API_BASE_URL, default
 from tmdb_assets.tmdb.errors import (
     Retryable,
     TMDbAuthError,
-    TMDbIncompleteError,
     TMDbPayloadError,
     TMDbRateLimitedError,
     TMDbRequestError,
     TMDbStopped,
     TMDbUnavailableError,
 )
+from tmdb_assets.tmdb.pages import DISCOVER_MAX_PAGE, paged_list
 from tmdb_assets.tmdb.ratelimit import StopWaiting
 from tmdb_assets.tmdb.responses import (
     MAX_INVALID_BODY,
@@ -38,11 +38,9 @@ from tmdb_assets.tmdb.responses import (
     status_message,
 )
 from tmdb_assets.tmdb.transport import Transport
-from tmdb_assets.transform.discover import expected_pages, page_problem, page_shape
 
 log = logging.getLogger(__name__)
 
-DISCOVER_MAX_PAGE = 500  # TMDb rejects page > 500 whatever total_pages says
 CHANGES_MAX_DAYS = 14
 
 
@@ -253,77 +251,13 @@ class TMDbClient:
         if window not in ("day", "week"):
             raise ValueError(f"trending window {window!r} is not 'day' or 'week'")
         params = {"language": language} if language else {}
-        return self.paged_list(pages, params, path=f"/trending/movie/{window}")
+        return paged_list(self, pages, params, path=f"/trending/movie/{window}")
 
     def discover(
         self, pages: int, params: dict[str, Any] | None = None, *, short_page_retries: int = 3
     ) -> list[TMDbResponse]:
         """A complete discover list: pages 1..N (up to TMDb's last page), validated."""
-        return self.paged_list(pages, params, short_page_retries=short_page_retries)
-
-    def paged_list(
-        self,
-        pages: int,
-        params: dict[str, Any] | None = None,
-        *,
-        path: str = "/discover/movie",
-        short_page_retries: int = 3,
-    ) -> list[TMDbResponse]:
-        """A complete paged list: pages 1..N (up to TMDb's last page), validated.
-
-        Every page but the last must hold 20 results (see transform.page_problem). A short or
-        empty page is refetched, with a pause, up to `short_page_retries` times: TMDb's paging
-        is not a snapshot and its total_pages has been seen wrong, and one short page kept as
-        the day's truth would silently drop its movies. Still short: TMDbIncompleteError, and
-        nothing of the capture is kept.
-        """
-        first = self.list_page(1, params, path)
-        last = expected_pages(min(pages, DISCOVER_MAX_PAGE), page_shape(1, first.data))
-        got: dict[int, TMDbResponse] = {1: first}
-        if last > 1:
-            # Pages 2..N in parallel below the rate limit.
-            with self.transport.workers(self.max_concurrency) as pool:
-                futures = {
-                    p: pool.submit(self.list_page, p, params, path) for p in range(2, last + 1)
-                }
-                try:
-                    for p, future in futures.items():
-                        got[p] = future.result()
-                finally:
-                    for future in futures.values():
-                        future.cancel()
-        shape = page_shape(1, first.data)
-
-        def problems() -> dict[int, str]:
-            return {
-                p: why
-                for p, resp in got.items()
-                if (why := page_problem(page_shape(p, resp.data), last, shape))
-            }
-
-        bad = problems()
-        for attempt in range(1, short_page_retries + 1):
-            if not bad:
-                break
-            self.stats.add(short_pages=len(bad))
-            delay = min(self.backoff_max_s, 0.5 * 2**attempt)
-            self.log.warning(
-                f"TMDb {path}: {'; '.join(bad.values())}; refetching "
-                f"{len(bad)} page(s) in {delay:.1f}s (attempt {attempt}/{short_page_retries})"
-            )
-            self.transport.sleep(delay)
-            for p in bad:
-                got[p] = self.list_page(p, params, path)
-            bad = problems()
-        if bad:
-            raise TMDbIncompleteError(
-                f"TMDb's {path} list stayed incomplete after {short_page_retries} refetches: "
-                f"{'; '.join(bad.values())} (total_pages {shape.total_pages}, total_results "
-                f"{shape.total_results}). Nothing of this capture was kept. "
-                "Rerun later; if TMDb keeps listing fewer pages than it says, ask for fewer "
-                "pages (TMDB_DISCOVER_PAGES or --pages)."
-            )
-        return [got[p] for p in sorted(got)]
+        return paged_list(self, pages, params, short_page_retries=short_page_retries)
 
     def movie_details(self, movie_id: int, append: Iterable[str] = ()) -> TMDbResponse | None:
         """/movie/{id}; None on 404."""

@@ -21,7 +21,7 @@ from tmdb_assets.transform.availability import Interval, decode, encode
 from tmdb_assets.transform.rows import DayData
 
 if TYPE_CHECKING:
-    from tmdb_assets.warehouse.tables import Table
+    from tmdb_assets.warehouse.table import Table
 
 OBSERVATIONS = "warehouse.fact_watch_observation"
 

@@ -27,7 +27,7 @@ from tmdb_assets.transform.rows import DayData, bridge_pairs, dim_country_rows
 from tmdb_assets.warehouse.seeds import continents
 
 if TYPE_CHECKING:
-    from tmdb_assets.warehouse.tables import Table
+    from tmdb_assets.warehouse.table import Table
 
 log = logging.getLogger(__name__)
 

@@ -12,96 +12,11 @@ transform/discover.py or details.py if it reads a new field), one entry here, an
 See docs/design.md, "Adding a table".
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from tmdb_assets.transform import rows
-from tmdb_assets.transform.rows import DayData, DiscoverKeysOf, KeysOf
 from tmdb_assets.warehouse import availability, load, trending
+from tmdb_assets.warehouse.table import ForeignKey, Table, bridge, columns
 
-
-@dataclass(frozen=True)
-class ForeignKey:
-    column: str
-    table: str  # a warehouse table of this registry
-    table_column: str
-
-
-Loader = Callable[[Any, "Table", DayData], Any]
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    key: tuple[str, ...]
-    columns: tuple[str, ...]
-    description: str
-    rows: Callable[[DayData], list[tuple[Any, ...]]] | None = None
-    load: Loader = load.upsert_rows
-    deps: tuple[str, ...] = ("raw_discover_pages", "raw_movie_details")
-    group: str = "warehouse"
-    foreign_keys: tuple[ForeignKey, ...] = ()
-    guard: str | None = "source_date"  # upserts never let an older day overwrite a newer one
-    guard_unless: str | None = None  # ... except where this holds of the stored row
-    merge: tuple[tuple[str, str], ...] = ()  # column -> SQL applied whatever the guard says
-    reads_raw: bool = True  # False: the rows need only the date (dim_date)
-    partitioned: bool = True  # loaded per day from raw (False: a seed)
-    bridge_keys: KeysOf | None = None  # a bridge: a movie's keys from its details
-    bridge_discover_keys: DiscoverKeysOf | None = None  # ... and from discover, without details
-    count_rows: bool = True  # False: too big to count(*) after each load (the catalogue)
-
-    @property
-    def qualified(self) -> str:
-        return f"warehouse.{self.name}"
-
-    @property
-    def is_bridge(self) -> bool:
-        return self.bridge_keys is not None
-
-    @property
-    def bridge_key(self) -> ForeignKey:
-        """A bridge's dimension side (its other foreign key is the movie)."""
-        (fk,) = [f for f in self.foreign_keys if f.table != "dim_movie"]
-        return fk
-
-
-def columns(names: str) -> tuple[str, ...]:
-    """Column names written as one string, in the order the table declares them."""
-    return tuple(names.split())
-
-
-def _bridge(
-    name: str,
-    key: str,
-    dim: str,
-    description: str,
-    keys: KeysOf,
-    discover_keys: DiscoverKeysOf | None = None,
-    *,
-    ref: str | None = None,
-    attributes: tuple[str, ...] = (),
-    deps: tuple[str, ...] = (),
-) -> Table:
-    """A movie-to-dimension bridge keyed (movie_id, key). `ref` is the column pointing at the
-    dimension when it is not the key (a credit: keyed by credit_id, pointing at its person);
-    `attributes` are the columns after the key (updated in place when they change)."""
-    ref = ref or key
-    cols = ("movie_id", *dict.fromkeys((ref, key)), *attributes)
-    return Table(
-        name,
-        ("movie_id", key),
-        cols,
-        description,
-        rows=rows.pairs_of(keys, discover_keys),
-        load=load.load_bridge,
-        deps=("dim_movie", dim, *deps),
-        foreign_keys=(ForeignKey("movie_id", "dim_movie", "movie_id"), ForeignKey(ref, dim, ref)),
-        guard=None,
-        bridge_keys=keys,
-        bridge_discover_keys=discover_keys,
-    )
-
+__all__ = ["SEED", "TABLES", "ForeignKey", "Table", "columns"]
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -189,7 +104,7 @@ TABLES: dict[str, Table] = {
             "Languages (ISO 639-1) with English and native names.",
             rows=rows.dim_language_rows,
         ),
-        _bridge(
+        bridge(
             "bridge_movie_genre",
             "genre_id",
             "dim_genre",
@@ -197,21 +112,21 @@ TABLES: dict[str, Table] = {
             rows.genre_ids,
             rows.discover_genre_ids,
         ),
-        _bridge(
+        bridge(
             "bridge_movie_company",
             "company_id",
             "dim_company",
             "Which companies produced each movie.",
             rows.company_ids,
         ),
-        _bridge(
+        bridge(
             "bridge_movie_country",
             "iso_3166_1",
             "dim_country",
             "In which countries each movie was produced.",
             rows.country_codes,
         ),
-        _bridge(
+        bridge(
             "bridge_movie_language",
             "iso_639_1",
             "dim_language",
@@ -230,7 +145,7 @@ TABLES: dict[str, Table] = {
             rows=rows.dim_person_rows,
             deps=("raw_movie_details",),
         ),
-        _bridge(
+        bridge(
             "bridge_movie_cast",
             "credit_id",
             "dim_person",
@@ -239,7 +154,7 @@ TABLES: dict[str, Table] = {
             ref="person_id",
             attributes=("character", "cast_order"),
         ),
-        _bridge(
+        bridge(
             "bridge_movie_crew",
             "credit_id",
             "dim_person",
@@ -260,7 +175,7 @@ TABLES: dict[str, Table] = {
             rows=rows.dim_keyword_rows,
             deps=("raw_movie_details",),
         ),
-        _bridge(
+        bridge(
             "bridge_movie_keyword",
             "keyword_id",
             "dim_keyword",
@@ -268,7 +183,7 @@ TABLES: dict[str, Table] = {
             "predate the keywords has no set: unknown, not empty).",
             rows.keyword_ids,
         ),
-        _bridge(
+        bridge(
             "bridge_movie_release",
             "release_key",
             "dim_country",

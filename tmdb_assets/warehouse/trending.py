@@ -20,7 +20,7 @@ from tmdb_assets.transform.discover import DiscoverItem, discover_items
 from tmdb_assets.transform.rows import DayData
 
 if TYPE_CHECKING:
-    from tmdb_assets.warehouse.tables import Table
+    from tmdb_assets.warehouse.table import Table
 
 PENDING = ("movie_id", "title", "original_title", "original_language", "overview",
            "release_date", "adult", "video", "poster_path", "details_status", "source_date")  # fmt: skip
