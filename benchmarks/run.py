@@ -46,6 +46,7 @@ import dagster as dg
 from dagster_postgres import DagsterPostgresStorage
 from sqlalchemy import create_engine, text
 
+from benchmarks.enrich import availability_size, measure_enrich, synthesize_enrich_history
 from tmdb_assets.capture.read import clear_cache, read_day
 from tmdb_assets.cli.simulator import Simulator
 from tmdb_assets.db.bulk import copy_into, copy_text
@@ -318,6 +319,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # load: day 1's derived tables from raw into an empty warehouse, then day 2 on top
         out["load"] = measure_load(warehouse, day1, days[1], args.load_repeats)
         print(f"load: {out['load']}", flush=True)
+        out["enrich"] = measure_enrich(warehouse, day1)
+        print(f"enrich: {out['enrich']}", flush=True)
 
         # backfill: capture the remaining days fast (setup, not measured), then replay
         sim.post("faults", {"rate_limit": 0})
@@ -509,6 +512,8 @@ def dashboard_queries(url: str, repeats: int = 5) -> dict[str, Any]:
     found = data.search_movies(engine, "the")
     movie_ids = [int(m) for m in found.movie_id[:3]]
     person = int(data.top_people(engine, fresh.latest_id).person_id[0])
+    country = str(data.watch_countries(engine).iso_3166_1[0])
+    watched = int(data.movies_to_watch(engine, country, "").movie_id[0])
     calls = {
         "freshness": lambda: data.freshness(engine),
         "kpis": lambda: data.kpis(engine, fresh),
@@ -524,6 +529,16 @@ def dashboard_queries(url: str, repeats: int = 5) -> dict[str, Any]:
         "search_people": lambda: data.search_people(engine, fresh.latest_id, "an"),
         "person_history": lambda: data.person_history(engine, person),
         "person_credits": lambda: data.person_credits(engine, person),
+        # Issue 24: where to watch, release calendar, momentum, trending, catalogue movers.
+        "watch_countries": lambda: data.watch_countries(engine),
+        "providers_now": lambda: data.providers_now(engine, country),
+        "provider_history": lambda: data.provider_history(engine, country, "flatrate"),
+        "movies_to_watch": lambda: data.movies_to_watch(engine, country, ""),
+        "availability_history": lambda: data.availability_history(engine, watched, country),
+        "release_calendar": lambda: data.release_calendar(engine, movie_ids),
+        "momentum": lambda: data.momentum(engine, fresh.latest_id, "rising"),
+        "catalogue_movers": lambda: data.catalogue_movers(engine, "rising"),
+        "trending": lambda: data.trending(engine, fresh.latest_id, "day"),
     }
     times: dict[str, list[float]] = {}
     for name, call in calls.items():
@@ -579,6 +594,9 @@ def measure_dashboard(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]
         materialize(resources, day1, RAW)
         t0 = time.perf_counter()
         synthesize_history(db.url, day1, args.dashboard_days)
+        enriched = synthesize_enrich_history(
+            resources["warehouse"].get(), day1, args.dashboard_days
+        )
         synth = time.perf_counter() - t0
         t0 = time.perf_counter()
         derived_run(resources, day1, day1 + dt.timedelta(days=args.dashboard_days - 1))
@@ -590,6 +608,7 @@ def measure_dashboard(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]
             conn.execute(text("VACUUM (ANALYZE)"))
         admin.dispose()
         out = dashboard_queries(db.url)
+        out.update(availability_size(resources["warehouse"].get()), **enriched)
         first_paint, charts = (None, None) if args.no_first_paint else dashboard_first_paint(db.url)
         out.update(
             first_paint_s=first_paint,

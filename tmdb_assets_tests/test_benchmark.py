@@ -57,9 +57,20 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
     assert run["day1_wall_s"] > 0 and run["steady_wall_s"] > 0
     assert run["day1_floor_s"] == round(run["day1_requests"] / (400 * 0.95), 2)
     assert run["steps_per_day"] == len(defs.resolve_job_def("tmdb_daily").graph.nodes)
+    enrich = figures["enrich"]  # issue 24's rows from the appended details parts
+    assert enrich["rows_per_details_s"] > 0 and enrich["details"] > 30
+    assert enrich["rows_by_table"]["fact_watch_availability"] > enrich["details"]
     dashboard = figures["dashboard"]
+    # Three days: the day-1 observations and the refetched 1/30 of the movies on days 2 and 3.
+    assert dashboard["availability_rows"] >= dashboard["availability_open_rows"] > 0
+    assert dashboard["availability_table_mb"] > 0
+    refetched = dashboard["details_refetched"]
+    assert refetched > 0 and dashboard["watch_observations"] == enrich["details"] + refetched
     assert dashboard["days"] == 3 and 0 < dashboard["query_p95_ms"] <= dashboard["query_max_ms"]
-    assert set(dashboard["query_median_ms_by_query"]) >= {"kpis", "top_movies", "genre_history"}
+    assert set(dashboard["query_median_ms_by_query"]) >= {
+        "kpis", "top_movies", "genre_history", "providers_now", "provider_history", "momentum",
+        "trending", "catalogue_movers", "availability_history", "release_calendar",
+    }  # fmt: skip
     assert dashboard["first_paint_s"] is None  # --no-first-paint
     export = figures["export"]  # the catalogue, in a process of its own
     assert 2900 < export["rows"] <= export["lines"] <= 3000 and export["backfill_days"] == 2

@@ -281,7 +281,16 @@ def watch_page() -> None:
     now = cached("providers_now", *key, country)
     st.markdown(f"Most movies in {picked} now: **{now.iloc[0].provider}**")
     left, right = st.columns(2)
-    left.bar_chart(now.head(12), x="provider", y="movies", horizontal=True)
+    left.altair_chart(
+        alt.Chart(now.head(12))
+        .mark_bar()
+        .encode(
+            x=alt.X("movies:Q", title="movies now"),
+            y=alt.Y("provider:N", sort="-x", title=None),
+            tooltip=["provider", "movies", "kinds"],
+        ),
+        use_container_width=True,
+    )
     right.dataframe(now[["provider", "movies", "kinds"]], hide_index=True)
     kind = st.radio(
         "Kind", ["flatrate", "rent", "buy", "free", "ads"], horizontal=True, key="watch_kind"
