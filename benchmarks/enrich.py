@@ -15,9 +15,10 @@ import time
 from typing import Any
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from tmdb_assets.capture.read import clear_cache
+from tmdb_assets.db.embedded import normalize_url
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.settings import data_dir
 from tmdb_assets.warehouse.load import load_table_day
@@ -150,17 +151,38 @@ def synthesize_enrich_history(warehouse: Warehouse, day1: dt.date, days: int) ->
     return {"details_refetched": written}
 
 
-def availability_size(warehouse: Warehouse) -> dict[str, Any]:
-    """fact_watch_availability after the year: rows, open rows, bytes with its indexes."""
-    rows, current, size = warehouse.rows(
-        "SELECT count(*), count(*) FILTER (WHERE valid_to IS NULL), "
-        "pg_total_relation_size('warehouse.fact_watch_availability') "
-        "FROM warehouse.fact_watch_availability"
-    )[0]
-    observations = warehouse.scalar("SELECT count(*) FROM warehouse.fact_watch_observation")
+def availability_size(url: str) -> dict[str, Any]:
+    """fact_watch_availability after the year: rows, open rows, and its size with its indexes
+    as the loads left it, then after VACUUM FULL (what a vacuumed table settles to: the loads
+    rewrite the open rows each observation, and autovacuum reuses that space)."""
+    engine = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    size = (
+        "SELECT pg_total_relation_size('warehouse.fact_watch_availability'), "
+        "pg_relation_size('warehouse.fact_watch_availability')"
+    )
+    try:
+        with engine.connect() as conn:
+            rows, current = conn.execute(
+                text(
+                    "SELECT count(*), count(*) FILTER (WHERE valid_to IS NULL) "
+                    "FROM warehouse.fact_watch_availability"
+                )
+            ).one()
+            observations = conn.execute(
+                text("SELECT count(*) FROM warehouse.fact_watch_observation")
+            ).scalar_one()
+            total, _heap = conn.execute(text(size)).one()
+            conn.execute(text("VACUUM FULL warehouse.fact_watch_availability"))
+            compact, heap = conn.execute(text(size)).one()
+    finally:
+        engine.dispose()
+    mb = 2**20
     return {
         "availability_rows": int(rows),
         "availability_open_rows": int(current),
-        "availability_table_mb": round(int(size) / 2**20, 2),
+        "availability_table_mb": round(int(total) / mb, 2),
+        "availability_table_vacuumed_mb": round(int(compact) / mb, 2),
+        "availability_heap_vacuumed_mb": round(int(heap) / mb, 2),
+        "availability_bytes_per_row": round(int(compact) / max(int(rows), 1), 1),
         "watch_observations": int(observations),
     }

@@ -608,7 +608,7 @@ def measure_dashboard(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]
             conn.execute(text("VACUUM (ANALYZE)"))
         admin.dispose()
         out = dashboard_queries(db.url)
-        out.update(availability_size(resources["warehouse"].get()), **enriched)
+        out.update(availability_size(db.url), **enriched)
         first_paint, charts = (None, None) if args.no_first_paint else dashboard_first_paint(db.url)
         out.update(
             first_paint_s=first_paint,

@@ -49,9 +49,13 @@ CREATE UNIQUE INDEX IF NOT EXISTS fact_watch_availability_open
 -- The dashboard's country page: a country's providers now and over time.
 CREATE INDEX IF NOT EXISTS fact_watch_availability_country
     ON warehouse.fact_watch_availability (iso_3166_1, provider_id, kind, valid_from);
--- Each load rereads the rows its day's observations touch.
+-- Each load finds the movies whose rows name its day (a capture of the day replaced since).
 CREATE INDEX IF NOT EXISTS fact_watch_availability_days
     ON warehouse.fact_watch_availability (last_observed_date);
+CREATE INDEX IF NOT EXISTS fact_watch_availability_from
+    ON warehouse.fact_watch_availability (valid_from);
+CREATE INDEX IF NOT EXISTS fact_watch_availability_to
+    ON warehouse.fact_watch_availability (valid_to) WHERE valid_to IS NOT NULL;
 
 COMMENT ON TABLE warehouse.dim_watch_provider IS 'Streaming services and stores (Netflix, Apple TV, ...) that TMDb''s watch/providers name.';
 COMMENT ON COLUMN warehouse.dim_watch_provider.provider_id IS 'TMDb (JustWatch) provider id';

@@ -267,6 +267,14 @@ def test_dim_movie_learns_every_export_movie_and_the_tail_arrives_within_its_bud
         ids=ok,
     )
     assert bridged > 0.7 * len(ok) and cast > 0.7 * len(ok)
+    # The tail's details observe where each movie can be watched too, as the window's do.
+    observed = warehouse.rows(
+        "SELECT movie_id, source, observed_date FROM warehouse.fact_watch_observation "
+        "WHERE movie_id = ANY(:ids)",
+        ids=ok,
+    )
+    assert {m for m, _, _ in observed} == set(ok)
+    assert {(s, d) for _, s, d in observed} == {("tail", DAY1)}
     checks = check_results(result)
     assert all(c.passed for c in checks.values()), {k: c.metadata for k, c in checks.items()}
 

@@ -105,6 +105,7 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
             assert {k["path"][-1] for k in keys} == {
                 "raw_discover_pages",
                 "raw_movie_details",
+                "raw_trending",
             } | (set(TABLES) - set(CATALOGUE_ASSETS))
             launched = graphql(
                 port,
