@@ -19,21 +19,28 @@ from tmdb_assets.warehouse.table import Table
 _PG_TYPES = {"character varying": "text", "timestamp with time zone": "timestamptz"}
 
 
+# Each table's columns (name, type, nullable, comment) by (database URL, table): the schema a
+# process migrated to does not change under it.
+_COLUMNS: dict[tuple[str, str], list[Any]] = {}
+
+
 def table_metadata(warehouse: Warehouse, table: str, count: bool = True) -> dict[str, Any]:
     """dagster/row_count (unless count=False: a view over every day), dagster/table_name and
     dagster/column_schema of `schema.table`."""
     schema, name = table.split(".")
     with warehouse.begin() as conn:
         rows = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() if count else None
-        cols = conn.execute(
-            text(
-                "SELECT c.column_name, c.data_type, c.is_nullable, "
-                "col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position) "
-                "FROM information_schema.columns c WHERE c.table_schema = :s AND c.table_name = :t "
-                "ORDER BY c.ordinal_position"
-            ),
-            {"s": schema, "t": name},
-        ).all()
+        cols = _COLUMNS.get((warehouse.url, table))
+        if cols is None:  # information_schema is slow to ask: once per table and process
+            cols = _COLUMNS[(warehouse.url, table)] = conn.execute(
+                text(
+                    "SELECT c.column_name, c.data_type, c.is_nullable, "
+                    "col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position) "
+                    "FROM information_schema.columns c WHERE c.table_schema = :s "
+                    "AND c.table_name = :t ORDER BY c.ordinal_position"
+                ),
+                {"s": schema, "t": name},
+            ).all()
     return {
         **({"dagster/row_count": dg.MetadataValue.int(int(rows))} if rows is not None else {}),
         "dagster/table_name": dg.MetadataValue.text(table),
