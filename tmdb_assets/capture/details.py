@@ -43,8 +43,8 @@ log = logging.getLogger(__name__)
 # (at 40 requests a second, 20 responses; a write is one short transaction of a few ms).
 DETAILS_FLUSH_S = 0.5
 # Appended to every details request: each part comes in the same response (no request added;
-# TMDb takes up to 20). Stored whole in the raw body; what the warehouse reads of them so far:
-# the credits, the keywords and the release dates (providers and outside ids: issue 24, to come).
+# TMDb takes up to 20). Stored whole in the raw body and all read by the warehouse: the credits,
+# the release calendar, where to watch, the keywords and the outside ids.
 DETAILS_APPEND = ("credits", "release_dates", "watch/providers", "keywords", "external_ids")
 
 

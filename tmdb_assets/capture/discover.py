@@ -32,6 +32,22 @@ class LateCaptureError(RuntimeError):
     """Capturing the day now would record today's TMDb as that day's, and it was not asked for."""
 
 
+def late_capture_error(
+    asset: str, day: dt.date, state: str, now: dt.datetime, grace_hours: float, what: str
+) -> LateCaptureError:
+    """What a refused late capture says: the partition's `state`, how late it is by TMDb's
+    clock (`now`), that `what` of TMDb now would be recorded as the day's, and how to allow it."""
+    age_days = (now - end_of_day(day)).total_seconds() / 86400
+    return LateCaptureError(
+        f"{asset} {day} {state}, and the day ended {age_days:.1f} days ago (TMDb's clock: "
+        f"{now:%Y-%m-%d %H:%M} UTC), more than late_grace_hours={grace_hours:g}. "
+        f"Capturing it now would record TMDb's {what} of {now:%Y-%m-%d} as {day}'s, flagged "
+        "late_capture (TMDb has no history). To do that on purpose, set allow_late_capture: "
+        "true in the run config of the raw assets (tmdb-assets run --allow-late-capture, or "
+        "TMDB_ALLOW_LATE_CAPTURE=1); nothing was written."
+    )
+
+
 def capture_discover(
     warehouse: Warehouse,
     client: TMDbClient,
@@ -74,23 +90,14 @@ def capture_discover(
     # Fetch and validate everything before writing: an incomplete list never becomes current.
     genres = client.genre_list(params.get("language"))
     if is_late(day, genres.date, grace_hours) and not allow_late:
-        age_days = (genres.date - end_of_day(day)).total_seconds() / 86400
-        raise LateCaptureError(
-            f"{DISCOVER} {day} "
-            + (
-                "holds an incomplete capture"
-                if problems
-                else "is to be captured again"
-                if existing
-                else "was never captured"
-            )
-            + f", and the day ended {age_days:.1f} days ago (TMDb's clock: "
-            f"{genres.date:%Y-%m-%d %H:%M} UTC), more than late_grace_hours={grace_hours:g}. "
-            f"Capturing it now would record TMDb's state of {genres.date:%Y-%m-%d} as {day}'s, "
-            "flagged late_capture (TMDb has no history). To do that on purpose, set "
-            "allow_late_capture: true in the run config of the raw assets (tmdb-assets run "
-            "--allow-late-capture, or TMDB_ALLOW_LATE_CAPTURE=1); nothing was written."
+        state = (
+            "holds an incomplete capture"
+            if problems
+            else "is to be captured again"
+            if existing
+            else "was never captured"
         )
+        raise late_capture_error(DISCOVER, day, state, genres.date, grace_hours, "state")
     references = {
         "genres": genres,
         "countries": client.countries(),

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from tmdb_assets.capture.discover import LateCaptureError
+from tmdb_assets.capture.discover import late_capture_error
 from tmdb_assets.capture.lifecycle import completed_meanwhile, make_current, open_version
 from tmdb_assets.capture.read import CaptureInfo, current_capture
 from tmdb_assets.db.bulk import copy_into
 from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect
 from tmdb_assets.tmdb.client import TMDbClient
-from tmdb_assets.transform.days import end_of_day, is_late
+from tmdb_assets.transform.days import is_late
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +46,8 @@ def capture_trending(
     fetched = {w: client.trending(w, pages, language) for w in WINDOWS}
     captured_at = min(r.date for pages_ in fetched.values() for r in pages_)
     if is_late(day, captured_at, grace_hours) and not allow_late:
-        age_days = (captured_at - end_of_day(day)).total_seconds() / 86400
-        raise LateCaptureError(
-            f"{TRENDING} {day} "
-            + ("is to be captured again" if existing else "was never captured")
-            + f", and the day ended {age_days:.1f} days ago (TMDb's clock: "
-            f"{captured_at:%Y-%m-%d %H:%M} UTC), more than late_grace_hours={grace_hours:g}. "
-            f"Capturing it now would record TMDb's trending lists of {captured_at:%Y-%m-%d} as "
-            f"{day}'s, flagged late_capture. To do that on purpose, set allow_late_capture: true "
-            "(tmdb-assets run --allow-late-capture, or TMDB_ALLOW_LATE_CAPTURE=1); nothing was "
-            "written."
-        )
+        state = "is to be captured again" if existing else "was never captured"
+        raise late_capture_error(TRENDING, day, state, captured_at, grace_hours, "trending lists")
     stats: dict[str, Any] = {"pages_requested": pages, "requests": client.stats.requests - start}
     for window, responses in fetched.items():
         stats[f"{window}_pages"] = len(responses)

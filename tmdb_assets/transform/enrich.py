@@ -133,6 +133,15 @@ def _provider(p: Mapping[str, Any]) -> WatchProvider:
     )
 
 
+def placed_before(provider: WatchProvider, seen: WatchProvider | None) -> bool:
+    """Whether `provider` has a better (lower) display priority than `seen` of the same
+    provider: TMDb's priority differs by country, and the best one is kept."""
+    unknown = 10**9  # no priority: after every given one
+    return seen is None or (provider.display_priority or unknown) < (
+        seen.display_priority or unknown
+    )
+
+
 def watch_providers_of(payload: Mapping[str, Any]) -> WatchProviders:
     """The `watch/providers` part ({"results": {"US": {"link", "flatrate": [...], ...}}}).
 
@@ -157,11 +166,7 @@ def watch_providers_of(payload: Mapping[str, Any]) -> WatchProviders:
             for p in objects_of(entry, kind):
                 provider = _provider(p)
                 offers.add((code, provider.provider_id, kind))
-                seen = providers.get(provider.provider_id)
-                # A provider's priority differs by country: keep its best (lowest).
-                if seen is None or (provider.display_priority or 10**9) < (
-                    seen.display_priority or 10**9
-                ):
+                if placed_before(provider, providers.get(provider.provider_id)):
                     providers[provider.provider_id] = provider
     return WatchProviders(frozenset(offers), tuple(providers[k] for k in sorted(providers)))
 

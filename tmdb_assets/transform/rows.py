@@ -16,7 +16,7 @@ from tmdb_assets.transform.availability import Offer
 from tmdb_assets.transform.days import date_id, dim_date_row
 from tmdb_assets.transform.details import MovieDetails
 from tmdb_assets.transform.discover import DiscoverItem
-from tmdb_assets.transform.enrich import RELEASE_TYPES
+from tmdb_assets.transform.enrich import RELEASE_TYPES, placed_before
 from tmdb_assets.transform.values import Rejected
 
 
@@ -175,8 +175,7 @@ def dim_watch_provider_rows(data: DayData) -> list[tuple[Any, ...]]:
     best: dict[int, Any] = {}
     for d in data.details.values():
         for p in d.watch.providers if d.watch else ():
-            seen = best.get(p.provider_id)
-            if seen is None or (p.display_priority or 10**9) < (seen.display_priority or 10**9):
+            if placed_before(p, best.get(p.provider_id)):
                 best[p.provider_id] = p
     return [
         (p.provider_id, p.name, p.logo_path, p.display_priority, data.day)

@@ -53,6 +53,16 @@ def _capture_days(context, tmdb: TMDbResource, warehouse: WarehouseResource, cap
         client.close()
 
 
+def _capture_and_report(context, tmdb, warehouse, capture_one, describe, run_metadata=None):
+    """Capture the run's days (`_capture_days`) and report each day's figures (`describe` of
+    its CaptureInfo) with the run's: the client's requests and `run_metadata` of the infos."""
+    infos, client = _capture_days(context, tmdb, warehouse, capture_one)
+    per_day = {i.partition_date: describe(i) for i in infos}
+    extra = run_metadata(infos) if run_metadata else {}
+    days = [i.partition_date for i in infos]
+    yield from per_day_events(context, days, per_day, {**extra, **client_metadata(client)})
+
+
 def _discover_day(i: CaptureInfo) -> dict:
     st = i.stats
     return {
@@ -99,7 +109,7 @@ def raw_discover_pages(
 
 def _capture_discover(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
     pages = config.pages or tmdb.discover_pages
-    infos, client = _capture_days(
+    yield from _capture_and_report(
         context,
         tmdb,
         warehouse,
@@ -114,14 +124,9 @@ def _capture_discover(context, config: RawCaptureConfig, tmdb: TMDbResource, war
             allow_late=config.allow_late_capture,
             logger=context.log,
         ),
+        _discover_day,
+        lambda infos: {"late_partitions": [str(i.partition_date) for i in infos if i.late_capture]},
     )
-    days = [i.partition_date for i in infos]
-    per_day = {i.partition_date: _discover_day(i) for i in infos}
-    run_meta = {
-        "late_partitions": [str(i.partition_date) for i in infos if i.late_capture],
-        **client_metadata(client),
-    }
-    yield from per_day_events(context, days, per_day, run_meta)
 
 
 def _details_day(i: CaptureInfo) -> dict:
@@ -165,7 +170,7 @@ def raw_movie_details(
 
 
 def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
-    infos, client = _capture_days(
+    yield from _capture_and_report(
         context,
         tmdb,
         warehouse,
@@ -178,10 +183,8 @@ def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, ware
             recapture=config.recapture,
             logger=context.log,
         ),
+        _details_day,
     )
-    days = [i.partition_date for i in infos]
-    per_day = {i.partition_date: _details_day(i) for i in infos}
-    yield from per_day_events(context, days, per_day, client_metadata(client))
 
 
 @raw_asset(
@@ -199,7 +202,7 @@ def raw_trending(
     quality: QualityResource,
 ):
     if context.selected_asset_keys:
-        infos, client = _capture_days(
+        yield from _capture_and_report(
             context,
             tmdb,
             warehouse,
@@ -214,24 +217,23 @@ def raw_trending(
                 allow_late=config.allow_late_capture,
                 logger=context.log,
             ),
+            _trending_day,
         )
-        per_day = {
-            i.partition_date: {
-                "reused": i.reused,
-                "capture_version": i.version,
-                "captured_at": str(i.captured_at),
-                "late_capture": bool(i.late_capture),
-                "day_movies": int(i.stats.get("day_results", 0)),
-                "week_movies": int(i.stats.get("week_results", 0)),
-                "requests": 0 if i.reused else int(i.stats.get("requests", 0)),
-                "dagster/row_count": int(i.stats.get("day_pages", 0))
-                + int(i.stats.get("week_pages", 0)),
-            }
-            for i in infos
-        }
-        days = [i.partition_date for i in infos]
-        yield from per_day_events(context, days, per_day, client_metadata(client))
     yield from evaluate_checks(context, RAW_CHECKS.of(trending.TRENDING), warehouse.get(), quality)
+
+
+def _trending_day(i: CaptureInfo) -> dict:
+    st = i.stats
+    return {
+        "reused": i.reused,
+        "capture_version": i.version,
+        "captured_at": str(i.captured_at),
+        "late_capture": bool(i.late_capture),
+        "day_movies": int(st.get("day_results", 0)),
+        "week_movies": int(st.get("week_results", 0)),
+        "requests": 0 if i.reused else int(st.get("requests", 0)),
+        "dagster/row_count": int(st.get("day_pages", 0)) + int(st.get("week_pages", 0)),
+    }
 
 
 class ExportCaptureConfig(dg.Config):
