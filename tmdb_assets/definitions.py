@@ -133,6 +133,7 @@ def resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             base_url=settings.api_base_url,
             exports_base_url=settings.exports_base_url,
             discover_pages=settings.discover_pages,
+            discover_tv_pages=settings.discover_tv_pages,
             max_concurrency=settings.max_concurrency,
             rate_limit_per_second=settings.rate_limit_per_second,
             details_max_age_days=settings.details_max_age_days,

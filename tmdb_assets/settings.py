@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     discover_pages: int = Field(
         5, ge=1, le=500, description="Discover pages a day (20 movies each)."
     )
+    discover_tv_pages: int = Field(
+        5, ge=1, le=500, description="TV discover pages a day (20 series each)."
+    )
     trending_pages: int = Field(
         3, ge=1, le=500, description="Pages of each trending list (day, week) a day."
     )

@@ -76,11 +76,11 @@ def test_details_stored_before_keywords_keep_no_set_and_a_later_day_fills_it(
     set unknown rather than empty; DAY2 refetches only new, changed and stale movies as
     always (no refetch for the keywords), and those movies get their sets."""
     materialize_seed(resources)
-    capture.DETAILS_APPEND, saved = ("credits",), capture.DETAILS_APPEND
+    capture.APPEND["movie"], saved = ("credits",), capture.APPEND["movie"]
     try:
         assert materialize_day(resources, DAY1, simulator).success
     finally:
-        capture.DETAILS_APPEND = saved
+        capture.APPEND["movie"] = saved
     assert warehouse.scalar("SELECT count(*) FROM warehouse.bridge_movie_keyword") == 0
     admin_post(simulator, "reset", {})
     assert materialize_day(resources, DAY2, simulator).success

@@ -160,11 +160,11 @@ def _capture_two_days(resources: dict, sim, credits: bool) -> list[dict]:
     for d in (DAY1, DAY2):
         admin_post(sim, "reset", {})
         if not credits and d == DAY1:
-            capture.DETAILS_APPEND, saved = (), capture.DETAILS_APPEND
+            capture.APPEND["movie"], saved = (), capture.APPEND["movie"]
             try:
                 materialize_day(resources, d, sim)
             finally:
-                capture.DETAILS_APPEND = saved
+                capture.APPEND["movie"] = saved
         else:
             materialize_day(resources, d, sim)
         stats.append(admin_state(sim)["stats"])

@@ -1,9 +1,10 @@
--- Movies discovered on day :d with no details row in any current details capture up to :d.
-SELECT movie_id FROM ({{raw_ids_of_day}}) ids
+-- Movies (or series) discovered on day :d with no details row in any current details capture
+-- ({{details_asset}}, rows in {{details}}) up to :d.
+SELECT {{id}} FROM ({{raw_ids_of_day}}) ids
 WHERE NOT EXISTS (
-    SELECT 1 FROM raw.movie_details md
+    SELECT 1 FROM {{details}} md
     JOIN raw.capture c ON c.capture_id = md.capture_id
-    WHERE c.asset = 'raw_movie_details' AND c.is_current AND c.partition_date <= :d
-      AND md.movie_id = ids.movie_id
+    WHERE c.asset = {{details_asset}} AND c.is_current AND c.partition_date <= :d
+      AND md.{{id}} = ids.{{id}}
 )
 ORDER BY 1

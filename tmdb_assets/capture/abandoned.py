@@ -24,10 +24,16 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from tmdb_assets.db.warehouse import Warehouse, lock_day
+from tmdb_assets.transform.media import MOVIE, MEDIA, Media
 
 LEASE_CLASS = 7331  # the advisory lock class of "a capture version being filled"
 # The tables that hold a capture version's rows.
-CAPTURE_ROWS = ("raw.movie_details", "raw.discover_page", "raw.reference_list", "raw.export_chunk")
+CAPTURE_ROWS = (
+    *(m.details_table for m in MEDIA.values()),
+    "raw.discover_page",
+    "raw.reference_list",
+    "raw.export_chunk",
+)
 
 
 class CaptureLease:
@@ -140,19 +146,21 @@ def sweep(
     *,
     keep: int | None = None,
     wanted: set[int] | None = None,
+    media: Media = MOVIE,
 ) -> Swept:
-    """Resume into `keep` the responses of abandoned versions for movies in `wanted` (details
-    only), then remove every abandoned version of the partition with its rows. Under the
-    partition's lock, in the caller's transaction."""
+    """Resume into `keep` the responses of abandoned versions for movies (or series: `media`)
+    in `wanted` (details only), then remove every abandoned version of the partition with its
+    rows. Under the partition's lock, in the caller's transaction."""
+    table, key = media.details_table, media.id_column
     done = Swept()
     for capture_id in abandoned_versions(conn, lease, asset, day, keep):
         if keep is not None and wanted:
             moved = conn.execute(
                 text(
-                    "UPDATE raw.movie_details m SET capture_id = :keep WHERE m.capture_id = :c "
-                    "AND m.movie_id = ANY(:wanted) AND NOT EXISTS (SELECT 1 FROM "
-                    "raw.movie_details k WHERE k.capture_id = :keep AND k.movie_id = m.movie_id) "
-                    "RETURNING m.movie_id"
+                    f"UPDATE {table} m SET capture_id = :keep WHERE m.capture_id = :c "
+                    f"AND m.{key} = ANY(:wanted) AND NOT EXISTS (SELECT 1 FROM "
+                    f"{table} k WHERE k.capture_id = :keep AND k.{key} = m.{key}) "
+                    f"RETURNING m.{key}"
                 ),
                 {"keep": keep, "c": capture_id, "wanted": sorted(wanted)},
             ).scalars()

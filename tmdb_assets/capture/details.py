@@ -23,18 +23,17 @@ from tmdb_assets.capture.lifecycle import (
 )
 from tmdb_assets.capture.plan import DetailsPlan, plan_capture
 from tmdb_assets.capture.read import (
-    DETAILS,
-    DISCOVER,
     CaptureInfo,
     current_capture,
+    details_query,
     follows,
     require_capture,
 )
 from tmdb_assets.db.bulk import stage
-from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect
 from tmdb_assets.settings import get_settings
 from tmdb_assets.tmdb.client import TMDbClient
+from tmdb_assets.transform.media import MEDIA, MOVIE, Media
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +41,11 @@ log = logging.getLogger(__name__)
 # DETAILS_FLUSH_S seconds, whichever comes first: a run killed part-way loses at most that much
 # (at 40 requests a second, 20 responses; a write is one short transaction of a few ms).
 DETAILS_FLUSH_S = 0.5
-# Appended to every details request: each part comes in the same response (no request added;
-# TMDb takes up to 20). Stored whole in the raw body and all read by the warehouse: the credits,
-# the release calendar, where to watch, the keywords and the outside ids.
-DETAILS_APPEND = ("credits", "release_dates", "watch/providers", "keywords", "external_ids")
+# Appended to every details request of each domain (transform/media.py): each part comes in the
+# same response (no request added; TMDb takes up to 20), stored whole in the raw body. Movies:
+# the credits, the release calendar, where to watch, the keywords and the outside ids. Tests set
+# a domain's parts to fewer to stand for details captured by an older version.
+APPEND: dict[str, tuple[str, ...]] = {m.name: m.append for m in MEDIA.values()}
 
 
 def copy_current_details(warehouse: Warehouse, capture_id: int, plan: DetailsPlan) -> None:
@@ -56,7 +56,7 @@ def copy_current_details(warehouse: Warehouse, capture_id: int, plan: DetailsPla
     def write() -> None:
         with warehouse.begin() as conn:
             conn.execute(
-                query("details_copy"),
+                details_query("details_copy", plan.media),
                 {
                     "c": capture_id,
                     "keys": orjson.dumps(
@@ -65,7 +65,7 @@ def copy_current_details(warehouse: Warehouse, capture_id: int, plan: DetailsPla
                 },
             )
 
-    with_reconnect(write, what=f"{DETAILS} {plan.day}: copying current details")
+    with_reconnect(write, what=f"{plan.media.details_asset} {plan.day}: copying current details")
 
 
 def open_details_capture(
@@ -79,43 +79,52 @@ def open_details_capture(
     discover capture (resumed), or a new one; or the current capture when another run
     completed one for the same discover capture meanwhile. With `lease`, the day's other
     abandoned versions are swept into it (abandoned.py)."""
-    day, discover_id = plan.day, plan.discover.capture_id
+    day, discover_id, media = plan.day, plan.discover.capture_id, plan.media
+    asset = media.details_asset
     with warehouse.begin() as conn:
-        lock_day(conn, DETAILS, day)
+        lock_day(conn, asset, day)
         if not recapture:
-            done = completed_meanwhile(conn, DETAILS, day, lambda c: follows(c, discover_id))
+            done = completed_meanwhile(conn, asset, day, lambda c: follows(c, discover_id))
             if done is not None:
                 return done
         return open_or_resume(
             conn,
-            DETAILS,
+            asset,
             day,
             {**params, "discover_capture_id": discover_id},
-            current=current_capture(conn, DETAILS, day),
+            current=current_capture(conn, asset, day),
             discover_capture_id=discover_id,
             lease=lease,
             wanted=set(plan.reasons),
+            media=media,
         )
 
 
 def persist_details(
-    warehouse: Warehouse, capture_id: int, rows: list[tuple[Any, ...]], logger: Any = log
+    warehouse: Warehouse,
+    capture_id: int,
+    rows: list[tuple[Any, ...]],
+    logger: Any = log,
+    media: Media = MOVIE,
 ) -> None:
     """Write fetched details into a pending capture, in a short transaction of its own.
     Idempotent (two runs resuming one capture, or a retry after a lost connection)."""
+    table, columns = media.details_table, detail_columns(media)
 
     def write() -> None:
         with warehouse.begin() as conn:
-            stage(conn, "stg_movie_details", "raw.movie_details", _DETAIL_COLUMNS, rows)
-            cols = ", ".join(_DETAIL_COLUMNS)
+            stage(conn, "stg_details", table, columns, rows)
+            cols = ", ".join(columns)
             conn.execute(
                 text(
-                    f"INSERT INTO raw.movie_details ({cols}) SELECT {cols} FROM stg_movie_details "
-                    "ON CONFLICT (capture_id, movie_id) DO NOTHING"
+                    f"INSERT INTO {table} ({cols}) SELECT {cols} FROM stg_details "
+                    f"ON CONFLICT (capture_id, {media.id_column}) DO NOTHING"
                 )
             )
 
-    with_reconnect(write, logger=logger, what=f"{DETAILS}: writing {len(rows)} fetched details")
+    with_reconnect(
+        write, logger=logger, what=f"{media.details_asset}: writing {len(rows)} fetched details"
+    )
 
 
 class DetailsWriter:
@@ -132,8 +141,10 @@ class DetailsWriter:
         logger: Any = log,
         batch: int | None = None,
         every_s: float = DETAILS_FLUSH_S,
+        media: Media = MOVIE,
     ):
         self.warehouse, self.capture_id, self.logger = warehouse, capture_id, logger
+        self.media = media
         self.batch = batch or get_settings().details_write_batch
         self.every_s = every_s
         self.written = 0
@@ -157,7 +168,9 @@ class DetailsWriter:
             if error is None:
                 raise
             # Already failing: say what could not be kept, and let the first error through.
-            self.logger.exception(f"{DETAILS}: the last fetched details could not be written")
+            self.logger.exception(
+                f"{self.media.details_asset}: the last fetched details could not be written"
+            )
 
     def add(self, row: tuple[Any, ...]) -> None:
         if self._timer_error is not None:
@@ -173,7 +186,7 @@ class DetailsWriter:
             with self._rows_lock:
                 rows, self._rows = self._rows, []
             if rows:
-                persist_details(self.warehouse, self.capture_id, rows, self.logger)
+                persist_details(self.warehouse, self.capture_id, rows, self.logger, self.media)
                 self.written += len(rows)
 
     def _tick(self) -> None:
@@ -192,12 +205,15 @@ def fetch_details_into(
     plan: DetailsPlan,
     todo: list[int],
     logger: Any = log,
+    media: Media = MOVIE,
 ) -> None:
     """Fetch `todo` outside any transaction, writing what arrives as it arrives (DetailsWriter):
     a fetch that fails or is stopped keeps every response it received."""
     logged = 0
-    with DetailsWriter(warehouse, capture_id, logger) as writer:
-        for n, (movie_id, resp) in enumerate(client.fetch_details(todo, DETAILS_APPEND), start=1):
+    asset = media.details_asset
+    fetched = client.fetch_details(todo, APPEND[media.name], media)
+    with DetailsWriter(warehouse, capture_id, logger, media=media) as writer:
+        for n, (movie_id, resp) in enumerate(fetched, start=1):
             writer.add(
                 (
                     capture_id,
@@ -211,23 +227,27 @@ def fetch_details_into(
             )
             if resp.invalid:
                 logger.warning(
-                    f"{DETAILS} {plan.day}: movie {movie_id}: the body stayed unreadable after "
-                    "the retries; kept as received, the movie is quarantined"
+                    f"{asset} {plan.day}: {media.name} {movie_id}: the body stayed unreadable "
+                    "after the retries; kept as received, it is quarantined"
                 )
             if n - logged >= 1000:  # progress every 1,000 movies
-                logger.info(f"{DETAILS} {plan.day}: {n}/{len(todo)} fetched")
+                logger.info(f"{asset} {plan.day}: {n}/{len(todo)} fetched")
                 logged = n
 
 
 def held_details(
-    conn: Connection, what: str, pending: PendingCapture, planned: Iterable[int]
+    conn: Connection,
+    what: str,
+    pending: PendingCapture,
+    planned: Iterable[int],
+    media: Media = MOVIE,
 ) -> tuple[list[Any], int, int]:
-    """A pending details capture's rows (movie_id, http_status, unreadable, fetched_at), checked
-    to hold every planned movie, and how many are 404s and unreadable bodies."""
+    """A pending details capture's rows (id, http_status, unreadable, fetched_at), checked
+    to hold every planned movie (or series), and how many are 404s and unreadable bodies."""
     rows = conn.execute(
         text(
-            "SELECT movie_id, http_status, payload IS NULL AND body IS NOT NULL, "
-            "fetched_at FROM raw.movie_details WHERE capture_id = :c"
+            f"SELECT {media.id_column}, http_status, payload IS NULL AND body IS NOT NULL, "
+            f"fetched_at FROM {media.details_table} WHERE capture_id = :c"
         ),
         {"c": pending.capture_id},
     ).all()
@@ -235,7 +255,7 @@ def held_details(
     missing = [m for m in planned if m not in held]
     if missing:
         raise RuntimeError(
-            f"{what}: capture v{pending.version} lacks {len(missing)} planned movies "
+            f"{what}: capture v{pending.version} lacks {len(missing)} planned {media.noun} "
             f"(e.g. {missing[:5]}); rerun to fetch them"
         )
     not_found = sum(1 for r in rows if r[1] == 404)
@@ -255,12 +275,12 @@ def make_details_current(
     """Validate the pending capture (every planned movie has its row) and make it current, in
     one short transaction. When another run made a capture of the same discover capture
     current meanwhile, that one stays and this version is closed as superseded."""
-    day = plan.day
+    day, asset = plan.day, plan.media.details_asset
 
     def close() -> CaptureInfo:
         with warehouse.begin() as conn:
-            lock_day(conn, DETAILS, day)
-            current = current_capture(conn, DETAILS, day)
+            lock_day(conn, asset, day)
+            current = current_capture(conn, asset, day)
             if current and not recapture and follows(current, plan.discover.capture_id):
                 conn.execute(
                     text(
@@ -275,7 +295,7 @@ def make_details_current(
                 current.reused = True
                 return current
             rows, not_found, invalid = held_details(
-                conn, f"{DETAILS} {day}", pending, [*plan.reasons, *plan.copies]
+                conn, f"{asset} {day}", pending, [*plan.reasons, *plan.copies], plan.media
             )
             copied = len(plan.copies)
             earliest = min((r[3] for r in rows), default=None)
@@ -292,9 +312,9 @@ def make_details_current(
                 "change_days_checked": plan.change_days_checked,
                 **run_stats,
             }
-            return make_current(conn, DETAILS, day, pending, captured_at, grace_hours, stats)
+            return make_current(conn, asset, day, pending, captured_at, grace_hours, stats)
 
-    return with_reconnect(close, what=f"{DETAILS} {day}: making the capture current")
+    return with_reconnect(close, what=f"{asset} {day}: making the capture current")
 
 
 def capture_details(
@@ -306,36 +326,38 @@ def capture_details(
     grace_hours: float,
     recapture: bool = False,
     logger: Any = log,
+    media: Media = MOVIE,
 ) -> CaptureInfo:
-    """Details of the day's discovered movies that are new, changed or stale: plan, fetch and
-    persist (resuming what a failed run left), make current."""
+    """Details of the day's discovered movies (or series) that are new, changed or stale:
+    plan, fetch and persist (resuming what a failed run left), make current."""
+    asset = media.details_asset
     with warehouse.begin() as conn:
-        existing = current_capture(conn, DETAILS, day)
-        discover_info = require_capture(conn, DISCOVER, day)
+        existing = current_capture(conn, asset, day)
+        discover_info = require_capture(conn, media.discover_asset, day)
     if existing and not recapture:
         if follows(existing, discover_info.capture_id):
             existing.reused = True
             existing.stats = {
                 **existing.stats,
-                "abandoned": sweep_partition(warehouse, DETAILS, day),
+                "abandoned": sweep_partition(warehouse, asset, day),
             }
-            logger.info(f"{DETAILS} {day}: reusing capture v{existing.version} (recapture=false)")
+            logger.info(f"{asset} {day}: reusing capture v{existing.version} (recapture=false)")
             return existing
-        logger.info(f"{DETAILS} {day}: the discover capture changed; capturing details again")
+        logger.info(f"{asset} {day}: the discover capture changed; capturing details again")
     start_requests = client.stats.requests
-    plan = plan_capture(warehouse, client, day, discover_info, max_age_days)
+    plan = plan_capture(warehouse, client, day, discover_info, max_age_days, media)
     # The lease marks the version this run fills as in use (abandoned.py).
     with CaptureLease(warehouse) as lease:
         opened = open_details_capture(
             warehouse, plan, {"max_age_days": max_age_days}, recapture, lease
         )
         if isinstance(opened, CaptureInfo):
-            logger.info(f"{DETAILS} {day}: another run captured it meanwhile; reusing it")
+            logger.info(f"{asset} {day}: another run captured it meanwhile; reusing it")
             return opened
         have = opened.held
         todo = [m for m in plan.reasons if m not in have]
         logger.info(
-            f"{DETAILS} {day}: {len(plan.discovered)} discovered, {len(plan.reasons)} to fetch "
+            f"{asset} {day}: {len(plan.discovered)} discovered, {len(plan.reasons)} to fetch "
             f"({plan.counts or 'none'}), reusing {len(plan.discovered) - len(plan.reasons)}"
             + (
                 f"; resuming v{opened.version}: {len(have)} already fetched, {len(todo)} left"
@@ -349,7 +371,7 @@ def capture_details(
             )
         )
         copy_current_details(warehouse, opened.capture_id, plan)
-        fetch_details_into(warehouse, client, opened.capture_id, plan, todo, logger)
+        fetch_details_into(warehouse, client, opened.capture_id, plan, todo, logger, media)
         return make_details_current(
             warehouse,
             plan,
@@ -364,6 +386,9 @@ def capture_details(
         )
 
 
-_DETAIL_COLUMNS = [
-    "capture_id", "movie_id", "http_status", "fetched_at", "fetch_reason", "payload", "body",
-]  # fmt: skip
+def detail_columns(media: Media) -> list[str]:
+    """The columns of a raw details table, in the order a fetched row holds them."""
+    return [
+        "capture_id", media.id_column, "http_status", "fetched_at", "fetch_reason", "payload",
+        "body",
+    ]  # fmt: skip

@@ -14,7 +14,6 @@ from tmdb_assets.capture.lifecycle import (
     open_version,
 )
 from tmdb_assets.capture.read import (
-    DISCOVER,
     CaptureInfo,
     capture_problems,
     current_capture,
@@ -24,6 +23,7 @@ from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect
 from tmdb_assets.tmdb.client import TMDbClient
 from tmdb_assets.transform.days import end_of_day, is_late
 from tmdb_assets.transform.discover import discover_items
+from tmdb_assets.transform.media import MOVIE, Media
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,10 @@ def capture_discover(
     recapture: bool = False,
     allow_late: bool = False,
     logger: Any = log,
+    media: Media = MOVIE,
 ) -> CaptureInfo:
-    """Capture `pages` discover pages plus the reference lists for `day`, or reuse the capture.
+    """Capture `pages` discover pages (of movies, or of series: `media`) plus the reference
+    lists for `day`, or reuse the capture.
 
     TMDb serves only its current state: a capture taken more than `grace_hours` after the day
     ended records today's TMDb as that day's (a late capture). It is made only when
@@ -71,24 +73,25 @@ def capture_discover(
     pipeline that did not validate) is not reused: it is captured again as a new version, and
     the incomplete one is kept as an earlier version.
     """
+    asset = media.discover_asset
     with warehouse.begin() as conn:
-        existing = current_capture(conn, DISCOVER, day)
+        existing = current_capture(conn, asset, day)
         # Validated only when it would be reused: a recapture replaces it anyway.
         problems = capture_problems(conn, existing) if existing and not recapture else []
     if existing and not recapture:
         if not problems:
             existing.reused = True
-            logger.info(f"{DISCOVER} {day}: reusing capture v{existing.version} (recapture=false)")
+            logger.info(f"{asset} {day}: reusing capture v{existing.version} (recapture=false)")
             return existing
         logger.warning(
-            f"{DISCOVER} {day}: the current capture v{existing.version} is incomplete "
+            f"{asset} {day}: the current capture v{existing.version} is incomplete "
             f"({'; '.join(problems[:3])}); capturing the day again (v{existing.version} is kept "
             "as an earlier version)"
         )
         recapture = True
     start_requests = client.stats.requests
     # Fetch and validate everything before writing: an incomplete list never becomes current.
-    genres = client.genre_list(params.get("language"))
+    genres = client.genre_list(params.get("language"), media)
     if is_late(day, genres.date, grace_hours) and not allow_late:
         state = (
             "holds an incomplete capture"
@@ -97,23 +100,24 @@ def capture_discover(
             if existing
             else "was never captured"
         )
-        raise late_capture_error(DISCOVER, day, state, genres.date, grace_hours, "state")
+        raise late_capture_error(asset, day, state, genres.date, grace_hours, "state")
+    others = {"countries": client.countries, "languages": client.languages}
     references = {
-        "genres": genres,
-        "countries": client.countries(),
-        "languages": client.languages(),
+        name: genres if name == "genres" else others[name]() for name in media.references
     }
-    fetched = client.discover(pages, params)
-    logger.info(f"{DISCOVER} {day}: {len(fetched)} pages fetched and complete")
+    fetched = client.discover(pages, params, media=media)
+    logger.info(f"{asset} {day}: {len(fetched)} pages fetched and complete")
     captured_at = min(r.date for r in fetched) if fetched else references["genres"].date
-    items, rejected, duplicates = discover_items((r.params["page"], r.data) for r in fetched)
+    items, rejected, duplicates = discover_items(
+        ((r.params["page"], r.data) for r in fetched), media
+    )
     stats = {
         "pages_requested": pages,
         "pages_captured": len(fetched),
         "total_pages": fetched[0].data.get("total_pages") if fetched else 0,
         "total_results": fetched[0].data.get("total_results") if fetched else 0,
         "results": sum(len(r.data["results"]) for r in fetched),
-        "movies": len(items),
+        media.noun: len(items),
         "duplicates": duplicates,
         "rejected_items": sum(1 for r in rejected if r.field is None),
         "quarantined_fields": sum(1 for r in rejected if r.field is not None),
@@ -124,12 +128,12 @@ def capture_discover(
 
     def write() -> CaptureInfo:
         with warehouse.begin() as conn:
-            lock_day(conn, DISCOVER, day)
-            done = None if recapture else completed_meanwhile(conn, DISCOVER, day, lambda c: True)
+            lock_day(conn, asset, day)
+            done = None if recapture else completed_meanwhile(conn, asset, day, lambda c: True)
             if done is not None:
-                logger.info(f"{DISCOVER} {day}: another run captured it meanwhile; reusing it")
+                logger.info(f"{asset} {day}: another run captured it meanwhile; reusing it")
                 return done
-            pending = open_version(conn, DISCOVER, day, {**params, "pages": pages})
+            pending = open_version(conn, asset, day, {**params, "pages": pages})
             capture_id = pending.capture_id
             copy_into(
                 conn,
@@ -143,14 +147,14 @@ def capture_discover(
                 ["capture_id", "list_name", "captured_at", "payload"],
                 ((capture_id, name, r.date, r.data) for name, r in references.items()),
             )
-            return make_current(conn, DISCOVER, day, pending, captured_at, grace_hours, stats)
+            return make_current(conn, asset, day, pending, captured_at, grace_hours, stats)
 
     # The write is one transaction: a connection lost during it commits nothing, so it is
     # simply tried again (the pages are still in memory: no request is repeated).
-    info = with_reconnect(write, logger=logger, what=f"{DISCOVER} {day}: writing the capture")
+    info = with_reconnect(write, logger=logger, what=f"{asset} {day}: writing the capture")
     if not info.reused:
         logger.info(
-            f"{DISCOVER} {day}: captured v{info.version}: {len(fetched)} pages, {len(items)} "
-            f"movies{' (LATE capture)' if info.late_capture else ''}"
+            f"{asset} {day}: captured v{info.version}: {len(fetched)} pages, {len(items)} "
+            f"{media.noun}{' (LATE capture)' if info.late_capture else ''}"
         )
     return info

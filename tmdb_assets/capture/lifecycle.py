@@ -21,6 +21,7 @@ from tmdb_assets.capture.read import CaptureInfo, current_capture
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import lock_day
 from tmdb_assets.transform.days import is_late
+from tmdb_assets.transform.media import MOVIE, Media
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,12 @@ def resume_pending(
     after: int,
     discover_capture_id: int | None = None,
     lease: CaptureLease | None = None,
+    media: Media = MOVIE,
 ) -> PendingCapture | None:
     """The newest version a failed run left pending, newer than capture `after` (never resume
-    what is older than the current capture), with the movies it holds; for details captures,
-    only one made for `discover_capture_id`. With `lease`, only one no live run is filling
-    (taken under the lease)."""
+    what is older than the current capture), with the movies (or series) it holds; for
+    details captures, only one made for `discover_capture_id`. With `lease`, only one no live
+    run is filling (taken under the lease)."""
     rows = conn.execute(
         query("pending_version"),
         {
@@ -97,7 +99,8 @@ def resume_pending(
     if row is None:
         return None
     held = conn.execute(
-        text("SELECT movie_id FROM raw.movie_details WHERE capture_id = :c"), {"c": row[0]}
+        text(f"SELECT {media.id_column} FROM {media.details_table} WHERE capture_id = :c"),
+        {"c": row[0]},
     ).scalars()
     return PendingCapture(row[0], row[1], frozenset(held))
 
@@ -112,6 +115,7 @@ def open_or_resume(
     discover_capture_id: int | None = None,
     lease: CaptureLease | None = None,
     wanted: set[int] | None = None,
+    media: Media = MOVIE,
 ) -> PendingCapture:
     """The pending version a failed run left (resumed: what it holds is not asked again), or
     a new one. With `lease` (held by this run while it fills the version), the partition's
@@ -120,13 +124,19 @@ def open_or_resume(
     lock_day(conn, asset, day)
     after = current.capture_id if current else 0
     pending = resume_pending(
-        conn, asset, day, after=after, discover_capture_id=discover_capture_id, lease=lease
+        conn,
+        asset,
+        day,
+        after=after,
+        discover_capture_id=discover_capture_id,
+        lease=lease,
+        media=media,
     )
     pending = pending or open_version(conn, asset, day, params)
     if lease is None:
         return pending
     lease.take(pending.capture_id)
-    swept = sweep(conn, lease, asset, day, keep=pending.capture_id, wanted=wanted)
+    swept = sweep(conn, lease, asset, day, keep=pending.capture_id, wanted=wanted, media=media)
     return replace(pending, held=pending.held | swept.adopted, swept=swept.metadata())
 
 

@@ -10,43 +10,45 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from tmdb_assets.capture.read import (
-    DETAILS,
     CaptureInfo,
+    details_query,
     discover_pages,
     last_fetches,
 )
-from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.tmdb.client import TMDbClient
 from tmdb_assets.transform.discover import discover_items
+from tmdb_assets.transform.media import MOVIE, Media
 
 log = logging.getLogger(__name__)
 
 
 def changes_by_day(
-    warehouse: Warehouse, client: TMDbClient, days: Iterable[dt.date]
+    warehouse: Warehouse, client: TMDbClient, days: Iterable[dt.date], media: Media = MOVIE
 ) -> dict[dt.date, set[int]]:
-    """Ids TMDb lists as changed on each day; each day is asked of TMDb once and stored."""
+    """Ids TMDb lists as changed on each day (/movie/changes, or /tv/changes for `media` TV);
+    each day is asked of TMDb once and stored."""
+    table, ids_column = media.changes_table, media.changes_ids
     days = sorted(set(days))
     out: dict[dt.date, set[int]] = {}
     if not days:
         return out
     with warehouse.begin() as conn:
         for d, ids in conn.execute(
-            text("SELECT day, movie_ids FROM raw.changes_day WHERE day = ANY(:ds)"), {"ds": days}
+            text(f"SELECT day, {ids_column} FROM {table} WHERE day = ANY(:ds)"), {"ds": days}
         ).all():
             out[d] = set(ids)
     for d in days:
         if d in out:
             continue
         # [d, d+1]: TMDb's window is 24 hours from start_date; a superset is safe.
-        ids = set(client.iter_changes(d, d + dt.timedelta(days=1)))
+        ids = set(client.iter_changes(d, d + dt.timedelta(days=1), media))
         out[d] = ids
         with warehouse.begin() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO raw.changes_day (day, movie_ids, fetched_at) VALUES (:d, :ids, now()) "
-                    "ON CONFLICT (day) DO NOTHING"
+                    f"INSERT INTO {table} (day, {ids_column}, fetched_at) "
+                    "VALUES (:d, :ids, now()) ON CONFLICT (day) DO NOTHING"
                 ),
                 {"d": d, "ids": sorted(ids)},
             )
@@ -98,6 +100,7 @@ class DetailsPlan:
     # (younger than the max age, not changed since): movie -> the capture holding them. Copied
     # into this capture instead of asked again.
     copies: dict[int, int] = field(default_factory=dict)
+    media: Media = MOVIE
 
     @property
     def counts(self) -> dict[str, int]:
@@ -113,27 +116,34 @@ def reason_counts(reasons: dict[int, str]) -> dict[str, int]:
 
 
 def plan_capture(
-    warehouse: Warehouse, client: TMDbClient, day: dt.date, discover: CaptureInfo, max_age_days: int
+    warehouse: Warehouse,
+    client: TMDbClient,
+    day: dt.date,
+    discover: CaptureInfo,
+    max_age_days: int,
+    media: Media = MOVIE,
 ) -> DetailsPlan:
-    """Which of the day's discovered movies need /movie/{id}. Reads raw in short transactions;
-    the day's change lists are asked of TMDb (once per day, stored) outside them."""
+    """Which of the day's discovered movies (or series) need their details. Reads raw in short
+    transactions; the day's change lists are asked of TMDb (once per day, stored) outside
+    them."""
     with warehouse.begin() as conn:
-        items, _, _ = discover_items(discover_pages(conn, discover))
+        items, _, _ = discover_items(discover_pages(conn, discover), media)
         discovered = [i.movie_id for i in items]
-        last = last_fetches(conn, day, discovered)
+        last = last_fetches(conn, day, discovered, media)
     change_days = {
         d
         for m in discovered
         if m in last and (day - last[m]).days < max_age_days
         for d in days_after(last[m], day)
     }
-    changes = changes_by_day(warehouse, client, change_days)
+    changes = changes_by_day(warehouse, client, change_days, media)
     plan = DetailsPlan(
         day,
         discover,
         discovered,
         plan_details(day, discovered, last, changes, max_age_days),
         len(change_days),
+        media=media,
     )
     if discover.late_capture and discover.captured_at is not None:
         _reuse_current_details(warehouse, client, plan, max_age_days)
@@ -152,13 +162,15 @@ def _reuse_current_details(
     wanted = [m for m in plan.reasons if plan.reasons[m] in ("new", "stale")]
     if not wanted:
         return
+    media = plan.media
     with warehouse.begin() as conn:
         rows = conn.execute(
-            query("details_after"), {"a": DETAILS, "d": plan.day, "ids": wanted}
+            details_query("details_after", media),
+            {"a": media.details_asset, "d": plan.day, "ids": wanted},
         ).all()
     fresh = [(m, c, p) for m, c, p in rows if (today - p).days < max_age_days]
     days = {d for _, _, p in fresh for d in days_after(p, today)}
-    changes = changes_by_day(warehouse, client, days)
+    changes = changes_by_day(warehouse, client, days, media)
     plan.change_days_checked += len(days)
     for movie_id, capture_id, fetched_on in fresh:
         if not changed_since(movie_id, fetched_on, today, changes):

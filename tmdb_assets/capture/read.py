@@ -29,13 +29,18 @@ from tmdb_assets.transform.details import (
     movie_details,
 )
 from tmdb_assets.transform.discover import PageShape, discover_items, discover_problems
+from tmdb_assets.transform.media import MOVIE, TV, Media
 from tmdb_assets.transform.rows import DayData
+from tmdb_assets.transform.tv import TVDetails, tv_details
 from tmdb_assets.transform.values import PayloadError, Rejected
 
 log = logging.getLogger(__name__)
 
-DISCOVER = "raw_discover_pages"
-DETAILS = "raw_movie_details"
+DISCOVER = MOVIE.discover_asset
+DETAILS = MOVIE.details_asset
+
+# How each domain's details body is parsed (transform/details.py, transform/tv.py).
+_PARSERS = {MOVIE.name: movie_details, TV.name: tv_details}
 
 
 class MissingRawDataError(RuntimeError):
@@ -119,9 +124,20 @@ def reference_lists(conn: Connection, capture_id: int) -> dict[str, Any]:
     return {r[0]: r[1] for r in rows}
 
 
-def last_fetches(conn: Connection, day: dt.date, movie_ids: list[int]) -> dict[int, dt.date]:
-    """For each movie, the partition date of its latest details capture before `day`."""
-    rows = conn.execute(query("last_fetches"), {"a": DETAILS, "d": day, "ids": movie_ids}).all()
+def details_query(name: str, media: Media):
+    """A named details query on `media`'s raw table and id column."""
+    return query(name, details=media.details_table, id=media.id_column)
+
+
+def last_fetches(
+    conn: Connection, day: dt.date, movie_ids: list[int], media: Media = MOVIE
+) -> dict[int, dt.date]:
+    """For each movie (or series), the partition date of its latest details capture before
+    `day`."""
+    rows = conn.execute(
+        details_query("last_fetches", media),
+        {"a": media.details_asset, "d": day, "ids": movie_ids},
+    ).all()
     return {r[0]: r[1] for r in rows}
 
 
@@ -131,16 +147,19 @@ def follows(capture: CaptureInfo, discover_capture_id: int) -> bool:
 
 
 def details_refs_as_of(
-    conn: Connection, day: dt.date, movie_ids: list[int]
+    conn: Connection, day: dt.date, movie_ids: list[int], media: Media = MOVIE
 ) -> list[tuple[int, int, int, dt.datetime, dt.date]]:
-    """Where each movie's latest details captured on or before `day` are:
-    (movie id, capture id, HTTP status, fetched_at, the capture's day), without the payloads."""
-    rows = conn.execute(query("details_as_of"), {"a": DETAILS, "d": day, "ids": movie_ids}).all()
+    """Where each movie's (or series') latest details captured on or before `day` are:
+    (id, capture id, HTTP status, fetched_at, the capture's day), without the payloads."""
+    rows = conn.execute(
+        details_query("details_as_of", media),
+        {"a": media.details_asset, "d": day, "ids": movie_ids},
+    ).all()
     return [tuple(r) for r in rows]
 
 
 def details_payloads(
-    conn: Connection, keys: list[tuple[int, int]]
+    conn: Connection, keys: list[tuple[int, int]], media: Media = MOVIE
 ) -> Iterator[tuple[int, int, Any, str | None]]:
     """(capture id, movie id, payload, unreadable body) of the given details rows.
 
@@ -152,9 +171,10 @@ def details_payloads(
     # caller's later statements on it) to server-side cursors.
     result = conn.execute(
         text(
-            "SELECT md.capture_id, md.movie_id, md.payload, md.body FROM raw.movie_details md "
+            f"SELECT md.capture_id, md.{media.id_column}, md.payload, md.body "
+            f"FROM {media.details_table} md "
             "JOIN jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(c bigint, m integer) "
-            "ON md.capture_id = k.c AND md.movie_id = k.m"
+            f"ON md.capture_id = k.c AND md.{media.id_column} = k.m"
         ),
         {"keys": orjson.dumps([{"c": c, "m": m} for c, m in keys]).decode()},
         execution_options={"stream_results": True, "yield_per": 500},
@@ -163,14 +183,16 @@ def details_payloads(
         yield tuple(row)
 
 
-def details_capture_signature(conn: Connection, day: dt.date) -> tuple[int, ...]:
+def details_capture_signature(
+    conn: Connection, day: dt.date, media: Media = MOVIE
+) -> tuple[int, ...]:
     """Ids of the current details captures on or before `day` (changes when any is recaptured)."""
     rows = conn.execute(
         text(
             "SELECT capture_id FROM raw.capture WHERE asset = :a AND is_current "
             "AND partition_date <= :d ORDER BY capture_id"
         ),
-        {"a": DETAILS, "d": day},
+        {"a": media.details_asset, "d": day},
     ).all()
     return tuple(r[0] for r in rows)
 
@@ -187,7 +209,7 @@ _cache_lock = threading.Lock()
 # movie's latest details stay the same row for days, so a range run parses each row once
 # (about 3% of a day's movies are new or changed). Keyed by database URL and fetch time too, so a
 # database recreated under the same name is never served another's rows. Bounded like _cache.
-_details_memo: dict[tuple[str, int, int, dt.datetime], MovieDetails | Rejected] = {}
+_details_memo: dict[tuple[str, int, int, dt.datetime], MovieDetails | TVDetails | Rejected] = {}
 
 
 @contextlib.contextmanager
@@ -203,21 +225,22 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_day(warehouse: Warehouse, day: dt.date) -> DayData:
-    """Parse the raw partitions that `day` derives from (memoised per capture versions)."""
+def read_day(warehouse: Warehouse, day: dt.date, media: Media = MOVIE) -> DayData:
+    """Parse the raw partitions that `day` derives from, of movies or series (memoised per
+    capture versions)."""
     with warehouse.begin() as conn:
-        return read_day_on(conn, warehouse.url, day)
+        return read_day_on(conn, warehouse.url, day, media)
 
 
-def read_day_on(conn: Connection, url: str, day: dt.date) -> DayData:
+def read_day_on(conn: Connection, url: str, day: dt.date, media: Media = MOVIE) -> DayData:
     """read_day on the caller's transaction (a table load reads and writes in one)."""
-    info = require_capture(conn, DISCOVER, day)
-    key = (url, day, info.capture_id, details_capture_signature(conn, day))
+    info = require_capture(conn, media.discover_asset, day)
+    key = (url, day, info.capture_id, details_capture_signature(conn, day, media))
     with _cache_lock:
         if key in _cache:
             return _cache[key]
     with gc_paused():  # parsing allocates many objects and no cycles
-        data = _parse_day(conn, url, day, info)
+        data = _parse_day(conn, url, day, info, media)
     with _cache_lock:
         # Fill up to the budget, then stop caching: a range run reads its days once per asset,
         # in the same order, and an LRU would then evict every day just before it is needed.
@@ -229,21 +252,27 @@ def read_day_on(conn: Connection, url: str, day: dt.date) -> DayData:
     return data
 
 
-def parse_details(movie_id: int, payload: Any, body: str | None = None) -> MovieDetails | Rejected:
+def parse_details(
+    movie_id: int, payload: Any, body: str | None = None, media: Media = MOVIE
+) -> MovieDetails | TVDetails | Rejected:
+    source = media.source("details")
     if payload is None and body is not None:
         return Rejected(
-            "details",
+            source,
             movie_id,
-            f"the details body is not JSON ({len(body)} characters kept in raw.movie_details.body)",
+            f"the details body is not JSON ({len(body)} characters kept in "
+            f"{media.details_table}.body)",
             {"body_start": body[:500]},
         )
     try:
-        return movie_details(payload, expected_id=movie_id)
+        return _PARSERS[media.name](payload, expected_id=movie_id)
     except PayloadError as exc:
-        return Rejected("details", movie_id, str(exc), payload)
+        return Rejected(source, movie_id, str(exc), payload)
 
 
-def apply_details(data: DayData, movie_id: int, parsed: MovieDetails | Rejected) -> None:
+def apply_details(
+    data: DayData, movie_id: int, parsed: MovieDetails | TVDetails | Rejected
+) -> None:
     if isinstance(parsed, Rejected):
         data.details_status[movie_id] = "invalid"
         data.rejected.append(parsed)
@@ -254,12 +283,14 @@ def apply_details(data: DayData, movie_id: int, parsed: MovieDetails | Rejected)
             data.rejected.extend(parsed.problems)
 
 
-def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> DayData:
+def _parse_day(
+    conn: Connection, url: str, day: dt.date, info: CaptureInfo, media: Media
+) -> DayData:
     pages = discover_pages(conn, info)
-    items, rejected, duplicates = discover_items(pages)
+    items, rejected, duplicates = discover_items(pages, media)
     del pages
     refs = reference_lists(conn, info.capture_id)
-    data = DayData(day, info, items, rejected, duplicates)
+    data = DayData(day, info, items, rejected, duplicates, media=media)
     for name, parse, attr in (
         ("genres", genre_list, "genres_ref"),
         ("countries", country_list, "countries_ref"),
@@ -270,13 +301,13 @@ def _parse_day(conn: Connection, url: str, day: dt.date, info: CaptureInfo) -> D
                 setattr(data, attr, parse(refs[name]))
             except PayloadError as exc:
                 data.rejected.append(Rejected(f"reference:{name}", None, str(exc), refs[name]))
-    located = details_refs_as_of(conn, day, [i.movie_id for i in items])
+    located = details_refs_as_of(conn, day, [i.movie_id for i in items], media)
     keys = {m: (url, c, m, at) for m, c, status, at, _day in located if status != 404}
     memo = _details_memo
     need = [(key[1], m) for m, key in keys.items() if key not in memo]
     fresh = {
-        keys[m]: parse_details(m, payload, body)
-        for _capture, m, payload, body in details_payloads(conn, need)
+        keys[m]: parse_details(m, payload, body, media)
+        for _capture, m, payload, body in details_payloads(conn, need, media)
     }
     with _cache_lock:
         for key in list(fresh)[: max(get_settings().load_cache_movies - len(memo), 0)]:

@@ -19,6 +19,7 @@ from tmdb_assets.db.queries import sql
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.defs.metadata import markdown_table
 from tmdb_assets.defs.resources import QualityResource
+from tmdb_assets.transform.media import MOVIE, Media
 from tmdb_assets.warehouse.table import Table
 
 EXAMPLES = 10
@@ -96,10 +97,24 @@ def specs(checks: Sequence[Check]) -> list[dg.AssetCheckSpec]:
     return [c.spec for c in checks]
 
 
-# The movies of a day's current discover capture: every item whose id the transform can read
-# (a positive whole number, also when sent as a string). Items without one are quarantined whole.
-RAW_IDS_OF_DAY = sql("raw_ids_of_day")
-MOVIES_WITHOUT_DETAILS = sql("movies_without_details", {"raw_ids_of_day": RAW_IDS_OF_DAY})
+def raw_ids_of_day(media: Media) -> str:
+    """The movies (or series) of a day's current discover capture: every item whose id the
+    transform can read (a positive whole number, also when sent as a string). Items without
+    one are quarantined whole."""
+    return sql("raw_ids_of_day", {"discover": f"'{media.discover_asset}'"}, id=media.id_column)
+
+
+def without_details(media: Media) -> str:
+    """The items discovered on day :d with no details row in any current capture up to :d."""
+    return sql(
+        "movies_without_details",
+        {"raw_ids_of_day": raw_ids_of_day(media), "details_asset": f"'{media.details_asset}'"},
+        details=media.details_table,
+        id=media.id_column,
+    )
+
+
+RAW_IDS_OF_DAY = raw_ids_of_day(MOVIE)
 VOTE_COUNT_DROPS = sql("vote_count_drops")
 
 QUARANTINED_OF_DAY = """

@@ -20,6 +20,7 @@ from tmdb_assets.settings import (
     get_settings,
 )
 from tmdb_assets.tmdb.client import TMDbClient
+from tmdb_assets.transform.media import MOVIE, TV, Media
 from tmdb_assets.warehouse.schema import migrate_once
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class TMDbResource(dg.ConfigurableResource):
     # TMDb's files host (daily ID exports): no token is sent there.
     exports_base_url: str = DEFAULT_EXPORTS_BASE_URL
     discover_pages: int = default("discover_pages")
+    discover_tv_pages: int = default("discover_tv_pages")
     trending_pages: int = default("trending_pages")
     max_concurrency: int = default("max_concurrency")
     rate_limit_per_second: float = default("rate_limit_per_second")
@@ -59,15 +61,20 @@ class TMDbResource(dg.ConfigurableResource):
             logger=logger,
         )
 
-    def discover_params(self) -> dict[str, Any]:
+    def pages_of(self, media: Media) -> int:
+        """Discover pages a day of `media` (TMDB_DISCOVER_PAGES, TMDB_DISCOVER_TV_PAGES)."""
+        return self.discover_tv_pages if media is TV else self.discover_pages
+
+    def discover_params(self, media: Media = MOVIE) -> dict[str, Any]:
         params: dict[str, Any] = {
             "sort_by": "popularity.desc",
             "include_adult": str(self.include_adult).lower(),
-            "include_video": "false",
             "language": self.language,
         }
-        if self.region:
-            params["region"] = self.region
+        if media is MOVIE:  # /discover/tv has no videos and no release region
+            params["include_video"] = "false"
+            if self.region:
+                params["region"] = self.region
         return params
 
 

@@ -38,6 +38,7 @@ from tmdb_assets.tmdb.responses import (
     status_message,
 )
 from tmdb_assets.tmdb.transport import Transport
+from tmdb_assets.transform.media import MOVIE, Media
 
 log = logging.getLogger(__name__)
 
@@ -254,44 +255,56 @@ class TMDbClient:
         return paged_list(self, pages, params, path=f"/trending/movie/{window}")
 
     def discover(
-        self, pages: int, params: dict[str, Any] | None = None, *, short_page_retries: int = 3
+        self,
+        pages: int,
+        params: dict[str, Any] | None = None,
+        *,
+        short_page_retries: int = 3,
+        media: Media = MOVIE,
     ) -> list[TMDbResponse]:
-        """A complete discover list: pages 1..N (up to TMDb's last page), validated."""
-        return paged_list(self, pages, params, short_page_retries=short_page_retries)
+        """A complete discover list of `media` (/discover/movie, /discover/tv): pages 1..N (up
+        to TMDb's last page), validated."""
+        return paged_list(
+            self, pages, params, path=media.discover_path, short_page_retries=short_page_retries
+        )
 
     def movie_details(self, movie_id: int, append: Iterable[str] = ()) -> TMDbResponse | None:
         """/movie/{id}; None on 404."""
-        resp = self.movie_details_response(movie_id, append)
+        resp = self.details_response(movie_id, append)
         return None if resp.not_found else resp
 
-    def movie_details_response(self, movie_id: int, append: Iterable[str] = ()) -> TMDbResponse:
-        """/movie/{id} as a response whatever came back: 200, 404 (status) or a body that
-        stayed unreadable after the retries (`invalid`, with the body kept)."""
+    def details_response(
+        self, item_id: int, append: Iterable[str] = (), media: Media = MOVIE
+    ) -> TMDbResponse:
+        """/movie/{id} (or /tv/{id}) as a response whatever came back: 200, 404 (status) or a
+        body that stayed unreadable after the retries (`invalid`, with the body kept)."""
         append = list(append)
         if len(append) > 20:
             raise ValueError("append_to_response takes at most 20 items")
         params = {"append_to_response": ",".join(append)} if append else {}
-        return self.request(f"/movie/{int(movie_id)}", params, keep_invalid=True)
+        return self.request(media.details_url(item_id), params, keep_invalid=True)
 
     def fetch_details(
-        self, movie_ids: Iterable[int], append: Iterable[str] = ()
+        self, item_ids: Iterable[int], append: Iterable[str] = (), media: Media = MOVIE
     ) -> Iterator[tuple[int, TMDbResponse]]:
-        """Details of many movies, fetched concurrently below the shared rate limit.
+        """Details of many movies (or series), fetched concurrently below the shared rate limit.
 
-        Yields (movie_id, response) as each arrives (a 404 and an unreadable body are responses
-        too: see movie_details_response), at most a bounded window in flight. When a request
+        Yields (id, response) as each arrives (a 404 and an unreadable body are responses
+        too: see details_response), at most a bounded window in flight. When a request
         fails for good, the responses already received, and those of the requests still in
         flight, are yielded first, then the error is raised: nothing answered is lost.
         """
         append = list(append)
         window = self.max_concurrency * 4
-        ids = iter(movie_ids)
+        ids = iter(item_ids)
         in_flight: dict[Future, int] = {}
         with self.transport.workers(self.max_concurrency) as pool:
 
             def submit() -> None:
                 for movie_id in ids:
-                    in_flight[pool.submit(self.movie_details_response, movie_id, append)] = movie_id
+                    in_flight[pool.submit(self.details_response, movie_id, append, media)] = (
+                        movie_id
+                    )
                     if len(in_flight) >= window:
                         return
 
@@ -318,8 +331,8 @@ class TMDbClient:
                 for future in in_flight:
                     future.cancel()
 
-    def iter_changes(self, start: dt.date, end: dt.date) -> Iterator[int]:
-        """Ids of movies changed in [start, end], in windows of at most 14 days.
+    def iter_changes(self, start: dt.date, end: dt.date, media: Media = MOVIE) -> Iterator[int]:
+        """Ids of movies (or series) changed in [start, end], in windows of at most 14 days.
 
         Stops on an empty page: TMDb's total_pages has been seen wrong.
         """
@@ -329,7 +342,7 @@ class TMDbClient:
             page = 1
             while page <= 1000:
                 resp = self.get_json(
-                    "/movie/changes",
+                    media.changes_path,
                     {
                         "start_date": window_start.isoformat(),
                         "end_date": window_end.isoformat(),
@@ -348,8 +361,8 @@ class TMDbClient:
                 page += 1
             window_start = window_end + dt.timedelta(days=1)
 
-    def genre_list(self, language: str | None = None) -> TMDbResponse:
-        return self.get_json("/genre/movie/list", {"language": language})
+    def genre_list(self, language: str | None = None, media: Media = MOVIE) -> TMDbResponse:
+        return self.get_json(media.genre_path, {"language": language})
 
     def countries(self) -> TMDbResponse:
         return self.get_json("/configuration/countries")

@@ -111,12 +111,12 @@ class Credits:
     crew: list[CrewCredit]
 
 
-def _genre(g: Mapping[str, Any]) -> tuple[int, str]:
+def genre_entry(g: Mapping[str, Any]) -> tuple[int, str]:
     gid = to_int(g.get("id"), "genres[].id")
     return gid, clean_text(g.get("name")) or f"Genre {gid}"
 
 
-def _company(c: Mapping[str, Any]) -> tuple[int, str, str | None, str | None]:
+def company_entry(c: Mapping[str, Any]) -> tuple[int, str, str | None, str | None]:
     cid = to_int(c.get("id"), "production_companies[].id")
     return (
         cid,
@@ -126,14 +126,14 @@ def _company(c: Mapping[str, Any]) -> tuple[int, str, str | None, str | None]:
     )
 
 
-def _country(c: Mapping[str, Any]) -> tuple[str, str] | None:
+def country_entry(c: Mapping[str, Any]) -> tuple[str, str] | None:
     code = clean_text(c.get("iso_3166_1"))
     if not code:
         return None
     return code.upper(), clean_text(c.get("name")) or code.upper()
 
 
-def _language(lang: Mapping[str, Any]) -> tuple[str, str | None, str | None] | None:
+def language_entry(lang: Mapping[str, Any]) -> tuple[str, str | None, str | None] | None:
     code = clean_text(lang.get("iso_639_1"))
     if not code:
         return None
@@ -208,6 +208,28 @@ def credits_of(payload: Mapping[str, Any], problems: list[Rejected], movie_id: i
     return Credits(list(people.values()), list(cast.values()), list(crew.values()))
 
 
+def field_readers(payload: Mapping[str, Any], problems: list[Rejected], source: str, item_id: int):
+    """How a details parser reads its fields: `keep(name, parse, value)` is parse(value) or
+    None with the problem recorded; `entries(key, parse)` the parsed, de-duplicated entries of
+    a list field (by their first element; None: the field is not a list)."""
+
+    def keep(name: str, parse, value: Any = None) -> Any:
+        return keep_or_reject(problems, source, item_id, "", name, value, parse)
+
+    def entries(key: str, parse) -> list | None:
+        objects = keep(key, lambda _v: objects_of(payload, key))
+        if objects is None:
+            return None
+        out: dict[Any, Any] = {}
+        for obj in objects:
+            got = keep(key, parse, obj)
+            if got is not None:
+                out[got[0]] = got
+        return sorted(out.values())
+
+    return keep, entries
+
+
 def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
     """Parse a /movie/{id} body. Unknown fields are ignored; missing optional ones are NULL.
 
@@ -219,21 +241,7 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
     if expected_id is not None and movie_id != expected_id:
         raise PayloadError(f"details for movie {expected_id} carry id {movie_id}")
     problems: list[Rejected] = []
-
-    def keep(name: str, parse, value: Any = None) -> Any:
-        return keep_or_reject(problems, "details", movie_id, "", name, value, parse)
-
-    def entries(key: str, parse) -> list | None:
-        """The parsed, de-duplicated entries of a list field (None: the field is not a list)."""
-        objects = keep(key, lambda _v: objects_of(payload, key))
-        if objects is None:
-            return None
-        out: dict[Any, Any] = {}
-        for obj in objects:
-            got = keep(key, parse, obj)
-            if got is not None:
-                out[got[0]] = got
-        return sorted(out.values())
+    keep, entries = field_readers(payload, problems, "details", movie_id)
 
     collection = payload.get("belongs_to_collection")
     # Seen in the wild: a string where the collection object belongs. Keep the movie, drop it.
@@ -264,10 +272,10 @@ def movie_details(payload: Any, expected_id: int | None = None) -> MovieDetails:
         else None,
         collection_name=clean_text(collection.get("name")) if collection else None,
         poster_path=clean_text(get("poster_path")),
-        genres=entries("genres", _genre),
-        companies=entries("production_companies", _company),
-        countries=entries("production_countries", _country),
-        languages=entries("spoken_languages", _language),
+        genres=entries("genres", genre_entry),
+        companies=entries("production_companies", company_entry),
+        countries=entries("production_countries", country_entry),
+        languages=entries("spoken_languages", language_entry),
         problems=problems,
         credits=keep("credits", lambda _v: credits_of(payload, problems, movie_id))
         if "credits" in payload

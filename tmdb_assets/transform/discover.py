@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tmdb_assets.transform.media import MOVIE, Media
 from tmdb_assets.transform.values import (
     INT32,
     PayloadError,
@@ -29,8 +30,10 @@ _VOTE_COUNT = in_range("vote_count", 0, None, lambda v, n: to_int(v, n, default=
 
 @dataclass(slots=True)
 class DiscoverItem:
-    """One movie of a discover page. A number that could not be read is None (quarantined);
-    genre_ids None means the page did not say which genres (not: no genre)."""
+    """One movie (or series) of a discover page. A number that could not be read is None
+    (quarantined); genre_ids None means the page did not say which genres (not: no genre).
+    On the TV path `movie_id` holds the series' id, `title` its name and `release_date` its
+    first air date (the shared code reads one shape; transform/media.py says which fields)."""
 
     movie_id: int
     rank: int
@@ -47,6 +50,8 @@ class DiscoverItem:
     popularity: float | None
     vote_average: float | None
     vote_count: int | None
+    # A series' countries of origin (TV items only; None on a movie's item or when unreadable).
+    origin_country: tuple[str, ...] | None = None
 
 
 def _fast_number(value: Any) -> bool:
@@ -54,13 +59,14 @@ def _fast_number(value: Any) -> bool:
 
 
 def discover_item(
-    item: Any, rank: int, page: int, problems: list[Rejected] | None = None
+    item: Any, rank: int, page: int, problems: list[Rejected] | None = None, media: Media = MOVIE
 ) -> DiscoverItem:
     """One discover result. Only an unusable id rejects the item (PayloadError); any other bad
     field becomes None and is appended to `problems` with its reason."""
     movie_id = movie_id_of(item, "discover result")
     problems = [] if problems is None else problems
     where = f"page {page}: "
+    source = media.source("discover")
     get = item.get
     # The common case (well-formed numbers) skips the per-field bookkeeping: this runs per item.
     popularity, vote_average, vote_count = get("popularity"), get("vote_average"), get("vote_count")
@@ -68,17 +74,17 @@ def discover_item(
         popularity = float(popularity)
     else:
         popularity = keep_or_reject(
-            problems, "discover", movie_id, where, "popularity", popularity, _POPULARITY
+            problems, source, movie_id, where, "popularity", popularity, _POPULARITY
         )
     if _fast_number(vote_average) and 0 <= vote_average <= 10:
         vote_average = float(vote_average)
     else:
         vote_average = keep_or_reject(
-            problems, "discover", movie_id, where, "vote_average", vote_average, _VOTE_AVERAGE
+            problems, source, movie_id, where, "vote_average", vote_average, _VOTE_AVERAGE
         )
     if not (type(vote_count) is int and 0 <= vote_count <= INT32):
         vote_count = keep_or_reject(
-            problems, "discover", movie_id, where, "vote_count", vote_count, _VOTE_COUNT
+            problems, source, movie_id, where, "vote_count", vote_count, _VOTE_COUNT
         )
     raw_genres = get("genre_ids")
     if raw_genres is None:
@@ -88,22 +94,27 @@ def discover_item(
     else:
         genre_ids = keep_or_reject(
             problems,
-            "discover",
+            source,
             movie_id,
             where,
             "genre_ids",
             raw_genres,
-            id_list("genre_ids", problems, "discover", movie_id, where),
+            id_list("genre_ids", problems, source, movie_id, where),
+        )
+    origin_country = None
+    if media is not MOVIE:
+        origin_country = keep_or_reject(
+            problems, source, movie_id, where, "origin_country", get("origin_country"), codes
         )
     return DiscoverItem(
         movie_id=movie_id,
         rank=rank,
         page=page,
-        title=clean_text(get("title")),
-        original_title=clean_text(get("original_title")),
+        title=clean_text(get(media.title_field)),
+        original_title=clean_text(get(media.original_title_field)),
         original_language=clean_text(get("original_language")),
         overview=clean_text(get("overview")),
-        release_date=parse_date(get("release_date")),
+        release_date=parse_date(get(media.date_field)),
         adult=optional_bool(get("adult")),
         video=optional_bool(get("video")),
         poster_path=clean_text(get("poster_path")),
@@ -111,11 +122,22 @@ def discover_item(
         popularity=popularity,
         vote_average=vote_average,
         vote_count=vote_count,
+        origin_country=origin_country,
     )
 
 
+def codes(value: Any) -> tuple[str, ...]:
+    """A list of ISO 3166-1 codes (a series' origin_country): upper case, sorted, unique; an
+    absent list is empty."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PayloadError(f"origin_country is {value!r}, not a list of country codes")
+    return tuple(sorted({v.strip().upper() for v in value if v.strip()}))
+
+
 def discover_items(
-    pages: Iterable[tuple[int, Any]],
+    pages: Iterable[tuple[int, Any]], media: Media = MOVIE
 ) -> tuple[list[DiscoverItem], list[Rejected], int]:
     """Items of a capture's pages, de-duplicated by movie (the better rank wins).
 
@@ -131,20 +153,22 @@ def discover_items(
     for page, payload in sorted(pages, key=lambda p: p[0]):
         results = payload.get("results") if isinstance(payload, Mapping) else None
         if not isinstance(results, list):
-            rejected.append(Rejected("discover", None, f"page {page} has no results list", payload))
+            rejected.append(
+                Rejected(media.source("discover"), None, f"page {page} has no results list", payload)
+            )
             continue
         for raw in results:
             rank += 1
             problems: list[Rejected] = []
             try:
-                item = discover_item(raw, rank, page, problems)
+                item = discover_item(raw, rank, page, problems, media)
             except PayloadError as exc:
                 mid = (
                     raw.get("id")
                     if isinstance(raw, Mapping) and isinstance(raw.get("id"), int)
                     else None
                 )
-                rejected.append(Rejected("discover", mid, f"page {page}: {exc}", raw))
+                rejected.append(Rejected(media.source("discover"), mid, f"page {page}: {exc}", raw))
                 continue
             if item.movie_id in best:
                 duplicates += 1

@@ -17,6 +17,7 @@ from tmdb_assets.transform.days import date_id, dim_date_row
 from tmdb_assets.transform.details import MovieDetails
 from tmdb_assets.transform.discover import DiscoverItem
 from tmdb_assets.transform.enrich import RELEASE_TYPES, placed_before
+from tmdb_assets.transform.media import MOVIE, Media
 from tmdb_assets.transform.values import Rejected
 
 
@@ -44,6 +45,14 @@ class DayData:
     genres_ref: list[tuple[int, str]] = field(default_factory=list)
     countries_ref: list[tuple[str, str, str | None]] = field(default_factory=list)
     languages_ref: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    # Movies, or TV series (then `details` holds transform/tv.TVDetails, keyed by series).
+    media: Media = MOVIE
+    # A shared dimension's load: the other domains' days of the same date (warehouse/load.py).
+    also: list["DayData"] = field(default_factory=list)
+
+    def domains(self) -> list["DayData"]:
+        """This day and the other domains' days read beside it (movies first)."""
+        return [self, *self.also]
 
     @property
     def date_id(self) -> int:
@@ -146,11 +155,26 @@ def dim_person_rows(data: DayData) -> list[tuple[Any, ...]]:
 
 
 def dim_genre_rows(data: DayData) -> list[tuple[Any, ...]]:
-    names = dict(data.genres_ref)
-    for d in data.details.values():
-        for gid, name in d.genres or ():
+    """Every genre of the day's genre lists and details, with the lists that name it (movie,
+    tv or both: one id space serves both domains)."""
+    names: dict[int, str] = {}
+    media: dict[int, set[str]] = defaultdict(set)
+    for day in data.domains():
+        listed = dict(day.genres_ref)
+        for d in day.details.values():
+            for gid, name in d.genres or ():
+                listed.setdefault(gid, name)
+        for gid, name in listed.items():
             names.setdefault(gid, name)
-    return [(gid, name, data.day) for gid, name in sorted(names.items())]
+            media[gid].add(day.media.name)
+    return [
+        (gid, name, media_type(media[gid]), data.day) for gid, name in sorted(names.items())
+    ]
+
+
+def media_type(names: set[str]) -> str:
+    """dim_genre.media_type of a genre named by these domains' lists."""
+    return names.pop() if len(names) == 1 else "both"
 
 
 def dim_collection_rows(data: DayData) -> list[tuple[Any, ...]]:
@@ -196,9 +220,10 @@ def watch_observation_rows(data: DayData) -> list[tuple[Any, ...]]:
 
 def dim_company_rows(data: DayData) -> list[tuple[Any, ...]]:
     companies: dict[int, tuple[Any, ...]] = {}
-    for d in data.details.values():
-        for cid, name, origin, logo in d.companies or ():
-            companies[cid] = (cid, name, origin, logo, data.day)
+    for day in reversed(data.domains()):  # a company of both: the movies' details win
+        for d in day.details.values():
+            for cid, name, origin, logo in d.companies or ():
+                companies[cid] = (cid, name, origin, logo, data.day)
     return [companies[k] for k in sorted(companies)]
 
 
@@ -210,9 +235,13 @@ def dim_country_rows(
     countries: dict[str, tuple[str, str | None]] = {
         c: (n, native) for c, n, native in data.countries_ref
     }
-    for d in data.details.values():
-        for code, name in d.countries or ():
-            countries.setdefault(code, (name, None))
+    for day in data.domains():
+        for d in day.details.values():
+            for code, name in d.countries or ():
+                countries.setdefault(code, (name, None))
+        for item in day.items:  # a series' origin countries (movies' items have none)
+            for code in item.origin_country or ():
+                countries.setdefault(code, (code, None))
     return [
         (code, name, native, *continent_of.get(code, (None, None)), data.day)
         for code, (name, native) in sorted(countries.items())
@@ -221,12 +250,14 @@ def dim_country_rows(
 
 def dim_language_rows(data: DayData) -> list[tuple[Any, ...]]:
     langs: dict[str, tuple[str | None, str | None]] = {c: (e, n) for c, e, n in data.languages_ref}
-    for d in data.details.values():
-        for code, english, native in d.languages or ():
-            langs.setdefault(code, (english, native))
-    for item in data.items:
-        if item.original_language:
-            langs.setdefault(item.original_language.lower(), (None, None))
+    for day in data.domains():
+        for d in day.details.values():
+            for code, english, native in d.languages or ():
+                langs.setdefault(code, (english, native))
+    for day in data.domains():
+        for item in day.items:
+            if item.original_language:
+                langs.setdefault(item.original_language.lower(), (None, None))
     return [(code, e, n, data.day) for code, (e, n) in sorted(langs.items())]
 
 

@@ -9,6 +9,7 @@ so rerunning it gives the same rows; a connection lost during it rolls it back a
 again (with_reconnect).
 """
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,13 @@ from sqlalchemy import Connection, text
 from tmdb_assets.capture.export import EXPORT
 from tmdb_assets.capture.export_read import ExportRows, stored_chunks
 from tmdb_assets.capture.quarantine import record_rejected
-from tmdb_assets.capture.read import MissingRawDataError, gc_paused, read_day_on, require_capture
+from tmdb_assets.capture.read import (
+    MissingRawDataError,
+    current_capture,
+    gc_paused,
+    read_day_on,
+    require_capture,
+)
 from tmdb_assets.db.bulk import UpsertResult, batch_rows, batch_source, upsert
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse, lock_day, partition_lock, with_reconnect
@@ -42,9 +49,17 @@ def load_table_day(
     def load() -> tuple[DayData, Any]:
         with warehouse.begin() as conn, gc_paused():
             if table.reads_raw:
-                data = read_day_on(conn, warehouse.url, day)
+                data = read_day_on(conn, warehouse.url, day, table.media)
             else:
                 data = DayData.without_raw(day)
+            # A shared dimension also takes the other domains' days that were captured.
+            also = [
+                read_day_on(conn, warehouse.url, day, m)
+                for m in table.also_media
+                if current_capture(conn, m.discover_asset, day) is not None
+            ]
+            if also:
+                data = dataclasses.replace(data, also=also)  # the parsed day is shared: a copy
             return data, table.load(conn, table, data)
 
     return with_reconnect(load, logger=logger or log, what=f"{table.name} {day}")
@@ -69,8 +84,9 @@ def upsert_rows(conn: Connection, table: "Table", data: DayData) -> UpsertResult
     )
 
 
-def load_dim_movie(conn: Connection, table: "Table", data: DayData) -> UpsertResult:
-    """dim_movie, and the day's quarantine (what its parse set aside, with the reasons)."""
+def load_item_dim(conn: Connection, table: "Table", data: DayData) -> UpsertResult:
+    """dim_movie (or dim_tv_series), and the day's quarantine (what its parse set aside, with
+    the reasons)."""
     lock_day(conn, table.name, data.day)
     record_rejected(conn, data.day, data.rejected)
     return upsert_rows(conn, table, data)
@@ -105,7 +121,8 @@ def load_bridge(conn: Connection, table: "Table", data: DayData) -> dict[str, in
     blocking `foreign_keys` check).
     """
     fk = table.bridge_key
-    key = table.key[1]
+    item, key = table.key
+    owner = table.media.dim
     # One writer per bridge at a time, whatever the day: two days replacing the same movie's set
     # at once could otherwise both insert a row.
     partition_lock(conn, table.name)
@@ -124,6 +141,16 @@ def load_bridge(conn: Connection, table: "Table", data: DayData) -> dict[str, in
             f"DO UPDATE SET ({listed}) = ROW({excluded}) "
             f"WHERE (b.{', b.'.join(attributes)}) IS DISTINCT FROM ({excluded})"
         )
+    # The dimension side: only rows whose dimension row exists are written (and the others
+    # counted); a set of the item's own rows (seasons) has none.
+    dim_join, unknown = "", "0"
+    if fk is not None:
+        dim, ref = f"warehouse.{fk.table}", fk.column
+        dim_join = f"JOIN {dim} d ON d.{fk.table_column} = s.{ref}"
+        unknown = (
+            f"(SELECT count(*) FROM s WHERE s.{ref} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {dim} d WHERE d.{fk.table_column} = s.{ref}))"
+        )
     statement = query(
         "bridge_replace",
         {
@@ -131,12 +158,13 @@ def load_bridge(conn: Connection, table: "Table", data: DayData) -> dict[str, in
             "columns": ", ".join(table.columns),
             "s_columns": ", ".join(f"s.{c}" for c in table.columns),
             "on_conflict": on_conflict,
+            "dim_join": dim_join,
+            "unknown": unknown,
         },
         table=table.qualified,
         key=key,
-        ref=fk.column,
-        dim=f"warehouse.{fk.table}",
-        dim_key=fk.table_column,
+        id=item,
+        owner=f"warehouse.{owner}",
     )
     counts = conn.execute(statement, {"d": data.day, "rows": batch_rows(rows)}).one()
     asserted, deleted, inserted, updated, wanted, unknown = (int(c) for c in counts)

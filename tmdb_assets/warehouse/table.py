@@ -1,12 +1,14 @@
 """What a warehouse table's registry entry says (tables.py holds the entries): its key and
 columns, the dimensions its foreign keys point at, the assets it derives from, its row builder
-and loader, and the shape shared by every movie-to-dimension bridge."""
+and loader, the domain it reads (movies or TV series), and the shape shared by every
+movie-to-dimension and series-to-dimension bridge."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tmdb_assets.transform import rows
+from tmdb_assets.transform.media import MOVIE, Media
 from tmdb_assets.transform.rows import DayData, DiscoverKeysOf, KeysOf
 from tmdb_assets.warehouse import load
 
@@ -40,6 +42,10 @@ class Table:
     bridge_keys: KeysOf | None = None  # a bridge: a movie's keys from its details
     bridge_discover_keys: DiscoverKeysOf | None = None  # ... and from discover, without details
     count_rows: bool = True  # False: too big to count(*) after each load (the catalogue)
+    media: Media = MOVIE  # the domain whose day it reads (a bridge: whose items it links)
+    # Dimensions shared by both domains (genres, companies, languages, countries): the other
+    # domains whose day, when captured, is read beside `media`'s (DayData.also).
+    also_media: tuple[Media, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -50,10 +56,11 @@ class Table:
         return self.bridge_keys is not None
 
     @property
-    def bridge_key(self) -> ForeignKey:
-        """A bridge's dimension side (its other foreign key is the movie)."""
-        (fk,) = [f for f in self.foreign_keys if f.table != "dim_movie"]
-        return fk
+    def bridge_key(self) -> ForeignKey | None:
+        """A bridge's dimension side (its other foreign key is the movie or series); None for a
+        set of the item's own rows (a series' seasons)."""
+        fks = [f for f in self.foreign_keys if f.table != self.media.dim]
+        return fks[0] if fks else None
 
 
 def columns(names: str) -> tuple[str, ...]:
@@ -64,7 +71,7 @@ def columns(names: str) -> tuple[str, ...]:
 def bridge(
     name: str,
     key: str,
-    dim: str,
+    dim: str | None,
     description: str,
     keys: KeysOf,
     discover_keys: DiscoverKeysOf | None = None,
@@ -72,22 +79,30 @@ def bridge(
     ref: str | None = None,
     attributes: tuple[str, ...] = (),
     deps: tuple[str, ...] = (),
+    media: Media = MOVIE,
+    group: str = "warehouse",
 ) -> Table:
-    """A movie-to-dimension bridge keyed (movie_id, key). `ref` is the column pointing at the
-    dimension when it is not the key (a credit: keyed by credit_id, pointing at its person);
-    `attributes` are the columns after the key (updated in place when they change)."""
+    """A movie-to-dimension (or series-to-dimension: `media`) bridge keyed (movie_id, key).
+    `ref` is the column pointing at the dimension when it is not the key (a credit: keyed by
+    credit_id, pointing at its person); `attributes` are the columns after the key (updated in
+    place when they change). `dim` None: a set of the item's own rows, replaced as a bridge's
+    (a series' seasons)."""
     ref = ref or key
-    cols = ("movie_id", *dict.fromkeys((ref, key)), *attributes)
+    item = media.id_column
+    cols = (item, *dict.fromkeys((ref, key)), *attributes)
+    owner = ForeignKey(item, media.dim, item)
     return Table(
         name,
-        ("movie_id", key),
+        (item, key),
         cols,
         description,
         rows=rows.pairs_of(keys, discover_keys),
         load=load.load_bridge,
-        deps=("dim_movie", dim, *deps),
-        foreign_keys=(ForeignKey("movie_id", "dim_movie", "movie_id"), ForeignKey(ref, dim, ref)),
+        deps=(media.dim, *((dim,) if dim else ()), *deps),
+        foreign_keys=(owner, ForeignKey(ref, dim, ref)) if dim else (owner,),
         guard=None,
         bridge_keys=keys,
         bridge_discover_keys=discover_keys,
+        media=media,
+        group=group,
     )

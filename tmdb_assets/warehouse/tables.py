@@ -13,8 +13,13 @@ See docs/design.md, "Adding a table".
 """
 
 from tmdb_assets.transform import rows
+from tmdb_assets.transform.media import TV
 from tmdb_assets.warehouse import availability, load, trending
 from tmdb_assets.warehouse.table import ForeignKey, Table, bridge, columns
+from tmdb_assets.warehouse.tv_tables import TV_RAW, TV_TABLES
+
+# The dimensions both domains share read the TV day beside the movies' when it was captured.
+SHARED = {"also_media": (TV,)}
 
 __all__ = ["SEED", "TABLES", "ForeignKey", "Table", "columns"]
 
@@ -57,7 +62,7 @@ TABLES: dict[str, Table] = {
             "attributes, flagged by details_status; movies known only from the export are "
             "'pending' (id, original title, adult, video) until their details arrive.",
             rows=rows.dim_movie_rows,
-            load=load.load_dim_movie,
+            load=load.load_item_dim,
             deps=("raw_discover_pages", "raw_movie_details", "dim_collection"),
             foreign_keys=(ForeignKey("collection_id", "dim_collection", "collection_id"),),
             # A movie known only from the daily ID export (catalogue_movies) takes any day's
@@ -71,17 +76,30 @@ TABLES: dict[str, Table] = {
         Table(
             "dim_genre",
             ("genre_id",),
-            ("genre_id", "name", "source_date"),
-            "TMDb movie genres (id and name).",
+            ("genre_id", "name", "media_type", "source_date"),
+            "TMDb genres (id and name) of movies and TV series, with the lists that name each "
+            "(media_type movie, tv or both: one id space serves both).",
             rows=rows.dim_genre_rows,
+            deps=("raw_discover_pages", "raw_movie_details", *TV_RAW),
+            # Named by one list on one day and the other on another: both, whatever the order.
+            merge=(
+                (
+                    "media_type",
+                    "CASE WHEN t.media_type = EXCLUDED.media_type THEN t.media_type "
+                    "ELSE 'both' END",
+                ),
+            ),
+            **SHARED,
         ),
         Table(
             "dim_company",
             ("company_id",),
             ("company_id", "name", "origin_country", "logo_path", "source_date"),
-            "Production companies of the discovered movies, with their country of origin.",
+            "Production companies of the discovered movies and series, with their country of "
+            "origin.",
             rows=rows.dim_company_rows,
-            deps=("raw_movie_details",),
+            deps=("raw_movie_details", TV.details_asset),
+            **SHARED,
         ),
         Table(
             "dim_country",
@@ -90,7 +108,8 @@ TABLES: dict[str, Table] = {
             "Countries TMDb knows (ISO 3166-1, historical codes included) with their continent.",
             rows=rows.dim_country_rows,
             load=load.load_dim_country,
-            deps=("raw_discover_pages", "raw_movie_details", "country_continent"),
+            deps=("raw_discover_pages", "raw_movie_details", "country_continent", *TV_RAW),
+            **SHARED,
             # The continent comes from the seed, not from TMDb: always take the latest mapping.
             merge=(
                 ("continent_code", "EXCLUDED.continent_code"),
@@ -103,6 +122,8 @@ TABLES: dict[str, Table] = {
             ("iso_639_1", "english_name", "name", "source_date"),
             "Languages (ISO 639-1) with English and native names.",
             rows=rows.dim_language_rows,
+            deps=("raw_discover_pages", "raw_movie_details", *TV_RAW),
+            **SHARED,
         ),
         bridge(
             "bridge_movie_genre",
@@ -343,6 +364,7 @@ TABLES: dict[str, Table] = {
             guard=None,
             reads_raw=False,
         ),
+        *TV_TABLES,
     )
 }
 

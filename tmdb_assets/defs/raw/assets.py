@@ -1,10 +1,11 @@
-"""Raw captures of TMDb: discover pages (with reference lists) and movie details."""
+"""Raw captures of TMDb: discover pages (with reference lists) and details, of movies and of TV
+series (one asset factory each, parameterized by the domain), trending lists, the ID export."""
 
 import dagster as dg
 from pydantic import Field
 
 from tmdb_assets.capture import details, discover, export, trending
-from tmdb_assets.capture.read import DETAILS, DISCOVER, CaptureInfo
+from tmdb_assets.capture.read import CaptureInfo
 from tmdb_assets.defs.checks import evaluate_checks
 from tmdb_assets.defs.common import (
     abandoned_metadata,
@@ -16,6 +17,7 @@ from tmdb_assets.defs.partitions import partition_days
 from tmdb_assets.defs.raw.checks import RAW_CHECKS
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
 from tmdb_assets.settings import get_settings
+from tmdb_assets.transform.media import MOVIE, TV, Media
 
 
 class RawCaptureConfig(dg.Config):
@@ -63,7 +65,7 @@ def _capture_and_report(context, tmdb, warehouse, capture_one, describe, run_met
     yield from per_day_events(context, days, per_day, {**extra, **client_metadata(client)})
 
 
-def _discover_day(i: CaptureInfo) -> dict:
+def _discover_day(media: Media, i: CaptureInfo) -> dict:
     st = i.stats
     return {
         "reused": i.reused,
@@ -71,7 +73,7 @@ def _discover_day(i: CaptureInfo) -> dict:
         "captured_at": str(i.captured_at),
         "late_capture": bool(i.late_capture),
         "pages": st.get("pages_captured", 0),
-        "movies": st.get("movies", 0),
+        media.noun: st.get(media.noun, 0),
         "duplicates_across_pages": st.get("duplicates", 0),
         "total_results": st.get("total_results") or 0,
         "quarantined_fields": st.get("quarantined_fields") or 0,
@@ -89,26 +91,42 @@ def raw_asset(name: str, description: str, deps: list[str], pool: str | None = "
     return partitioned_asset(name, description, "raw", deps, RAW_CHECKS.of(name), pool)
 
 
-@raw_asset(
-    DISCOVER,
+def discover_capture_asset(media: Media, description: str) -> dg.AssetsDefinition:
+    """The raw asset of a domain's discover pages (raw_discover_pages, raw_discover_tv_pages)."""
+
+    @raw_asset(media.discover_asset, description, deps=[])
+    def _discover(
+        context: dg.AssetExecutionContext,
+        config: RawCaptureConfig,
+        tmdb: TMDbResource,
+        warehouse: WarehouseResource,
+        quality: QualityResource,
+    ):
+        if context.selected_asset_keys:
+            yield from _capture_discover(context, config, tmdb, warehouse, media)
+        checks = RAW_CHECKS.of(media.discover_asset)
+        yield from evaluate_checks(context, checks, warehouse.get(), quality)
+
+    return _discover
+
+
+raw_discover_pages = discover_capture_asset(
+    MOVIE,
     "The day's most popular movies as TMDb lists them (/discover/movie pages), stored whole, "
     "with the genre, country and language lists. Captured once per day and never overwritten.",
-    deps=[],
 )
-def raw_discover_pages(
-    context: dg.AssetExecutionContext,
-    config: RawCaptureConfig,
-    tmdb: TMDbResource,
-    warehouse: WarehouseResource,
-    quality: QualityResource,
+raw_discover_tv_pages = discover_capture_asset(
+    TV,
+    "The day's most popular TV series as TMDb lists them (/discover/tv pages, "
+    "discover_tv_pages of them: TMDB_DISCOVER_TV_PAGES), stored whole, with the TV genre list. "
+    "Captured once per day and never overwritten, as the movies' pages.",
+)
+
+
+def _capture_discover(
+    context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse, media: Media
 ):
-    if context.selected_asset_keys:
-        yield from _capture_discover(context, config, tmdb, warehouse)
-    yield from evaluate_checks(context, RAW_CHECKS.of(DISCOVER), warehouse.get(), quality)
-
-
-def _capture_discover(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
-    pages = config.pages or tmdb.discover_pages
+    pages = config.pages or tmdb.pages_of(media)
     yield from _capture_and_report(
         context,
         tmdb,
@@ -118,25 +136,26 @@ def _capture_discover(context, config: RawCaptureConfig, tmdb: TMDbResource, war
             client,
             day,
             pages=pages,
-            params=tmdb.discover_params(),
+            params=tmdb.discover_params(media),
             grace_hours=config.late_grace_hours,
             recapture=config.recapture,
             allow_late=config.allow_late_capture,
             logger=context.log,
+            media=media,
         ),
-        _discover_day,
+        lambda i: _discover_day(media, i),
         lambda infos: {"late_partitions": [str(i.partition_date) for i in infos if i.late_capture]},
     )
 
 
-def _details_day(i: CaptureInfo) -> dict:
+def _details_day(media: Media, i: CaptureInfo) -> dict:
     st = i.stats
     rows = st.get("fetched", 0) + st.get("not_found", 0) + (st.get("invalid") or 0)
     return {
         "reused": i.reused,
         "capture_version": i.version,
         "late_capture": bool(i.late_capture),
-        "movies": st.get("discovered", 0),
+        media.noun: st.get("discovered", 0),
         "details_fetched": st.get("fetched", 0),
         "details_not_found": st.get("not_found", 0),
         "details_invalid": st.get("invalid") or 0,
@@ -150,26 +169,43 @@ def _details_day(i: CaptureInfo) -> dict:
     }
 
 
-@raw_asset(
-    DETAILS,
+def details_capture_asset(media: Media, description: str) -> dg.AssetsDefinition:
+    """The raw asset of a domain's details (raw_movie_details, raw_tv_details)."""
+
+    @raw_asset(media.details_asset, description, deps=[media.discover_asset])
+    def _details(
+        context: dg.AssetExecutionContext,
+        config: RawCaptureConfig,
+        tmdb: TMDbResource,
+        warehouse: WarehouseResource,
+        quality: QualityResource,
+    ):
+        if context.selected_asset_keys:
+            yield from _capture_details(context, config, tmdb, warehouse, media)
+        checks = RAW_CHECKS.of(media.details_asset)
+        yield from evaluate_checks(context, checks, warehouse.get(), quality)
+
+    return _details
+
+
+raw_movie_details = details_capture_asset(
+    MOVIE,
     "Full TMDb details (/movie/{id}) of the day's discovered movies that are new, changed "
     "(per /movie/changes) or older than details_max_age_days; the others reuse stored details. "
     "A movie whose details are gone (404) is recorded, not fatal.",
-    deps=[DISCOVER],
 )
-def raw_movie_details(
-    context: dg.AssetExecutionContext,
-    config: RawCaptureConfig,
-    tmdb: TMDbResource,
-    warehouse: WarehouseResource,
-    quality: QualityResource,
+raw_tv_details = details_capture_asset(
+    TV,
+    "Full TMDb details (/tv/{id} with aggregate credits, content ratings, external ids, "
+    "keywords and watch providers appended: one request a series) of the day's discovered "
+    "series that are new, changed (per /tv/changes) or older than details_max_age_days; the "
+    "others reuse stored details, as for movies.",
+)
+
+
+def _capture_details(
+    context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse, media: Media
 ):
-    if context.selected_asset_keys:
-        yield from _capture_details(context, config, tmdb, warehouse)
-    yield from evaluate_checks(context, RAW_CHECKS.of(DETAILS), warehouse.get(), quality)
-
-
-def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, warehouse):
     yield from _capture_and_report(
         context,
         tmdb,
@@ -182,8 +218,9 @@ def _capture_details(context, config: RawCaptureConfig, tmdb: TMDbResource, ware
             grace_hours=config.late_grace_hours,
             recapture=config.recapture,
             logger=context.log,
+            media=media,
         ),
-        _details_day,
+        lambda i: _details_day(media, i),
     )
 
 

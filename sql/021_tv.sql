@@ -1,0 +1,129 @@
+-- TV series (issue 25): the second domain of TMDb through the same machinery as movies. Raw:
+-- /discover/tv pages in raw.discover_page (asset raw_discover_tv_pages), /tv/{id} responses in
+-- raw.tv_details (raw_tv_details), /tv/changes per day in raw.tv_changes_day. Warehouse: the
+-- series, their networks and seasons, bridges to the shared dimensions, the daily fact.
+-- Idempotent.
+
+-- NOT VALID: a rebuild replays this file over raw rows of later kinds.
+ALTER TABLE raw.capture DROP CONSTRAINT IF EXISTS capture_asset_check;
+ALTER TABLE raw.capture ADD CONSTRAINT capture_asset_check
+    CHECK (asset IN ('raw_discover_pages', 'raw_movie_details', 'raw_movie_id_export',
+                     'raw_movie_tail_details', 'raw_trending', 'raw_discover_tv_pages',
+                     'raw_tv_details', 'raw_tv_id_export')) NOT VALID;
+ALTER TABLE raw.capture VALIDATE CONSTRAINT capture_asset_check;
+
+-- /tv/{id} responses of a details capture, as raw.movie_details holds /movie/{id}'s.
+CREATE TABLE IF NOT EXISTS raw.tv_details (
+    capture_id      bigint      NOT NULL REFERENCES raw.capture (capture_id),
+    tv_id           integer     NOT NULL,
+    http_status     smallint    NOT NULL,
+    fetched_at      timestamptz NOT NULL,
+    fetch_reason    text        NOT NULL,
+    payload         jsonb,
+    body            text,
+    PRIMARY KEY (capture_id, tv_id)
+);
+CREATE INDEX IF NOT EXISTS tv_details_tv ON raw.tv_details (tv_id);
+COMMENT ON TABLE raw.tv_details IS '/tv/{id}?append_to_response=... responses of a raw_tv_details capture: 200 with the payload, 404 recorded, an unreadable body kept as text (body).';
+
+CREATE TABLE IF NOT EXISTS raw.tv_changes_day (
+    day         date        PRIMARY KEY,
+    tv_ids      integer[]   NOT NULL,
+    fetched_at  timestamptz NOT NULL
+);
+COMMENT ON TABLE raw.tv_changes_day IS 'Ids TMDb listed in /tv/changes for one day: asked once, reused by every later plan.';
+
+-- Genres: TMDb keeps one id space for movie and TV genres (18 Drama is both; 10765 Sci-Fi &
+-- Fantasy is TV only, 878 Science Fiction movies only).
+ALTER TABLE warehouse.dim_genre ADD COLUMN IF NOT EXISTS media_type text NOT NULL DEFAULT 'movie'
+    CHECK (media_type IN ('movie', 'tv', 'both'));
+COMMENT ON COLUMN warehouse.dim_genre.media_type IS 'Which of TMDb''s genre lists name the genre: movie, tv or both';
+
+CREATE TABLE IF NOT EXISTS warehouse.dim_tv_series (
+    tv_id               integer PRIMARY KEY,
+    name                text,
+    original_name       text,
+    original_language   text,
+    overview            text,
+    first_air_date      date,
+    last_air_date       date,
+    status              text,
+    type                text,
+    number_of_seasons   integer CHECK (number_of_seasons >= 0),
+    number_of_episodes  integer CHECK (number_of_episodes >= 0),
+    in_production       boolean,
+    adult               boolean,
+    homepage            text,
+    tagline             text,
+    poster_path         text,
+    origin_country      text[],
+    details_status      text NOT NULL
+        CHECK (details_status IN ('ok', 'not_found', 'invalid', 'missing', 'pending')),
+    first_seen_date     date,
+    last_seen_date      date,
+    details_fetched_at  timestamptz,
+    source_date         date NOT NULL
+);
+COMMENT ON TABLE warehouse.dim_tv_series IS 'One row per TV series ever discovered (or listed in TMDb''s daily TV export): names, first and last air dates, status, type, seasons and episodes, its latest known attributes (SCD type 1, never regresses).';
+COMMENT ON COLUMN warehouse.dim_tv_series.type IS 'TMDb''s series type: Scripted, Reality, Documentary, Miniseries, Talk Show, News, Video';
+COMMENT ON COLUMN warehouse.dim_tv_series.origin_country IS 'Countries of origin (ISO 3166-1), as TMDb lists them';
+COMMENT ON COLUMN warehouse.dim_tv_series.details_status IS 'ok: details parsed; not_found: TMDb answers 404; invalid: details unreadable, quarantined; missing: discovered, details not fetched yet; pending: known from the daily TV export only';
+COMMENT ON COLUMN warehouse.dim_tv_series.source_date IS 'Partition day the row''s values come from';
+
+CREATE TABLE IF NOT EXISTS warehouse.dim_network (
+    network_id      integer PRIMARY KEY,
+    name            text NOT NULL,
+    origin_country  text,
+    logo_path       text,
+    source_date     date NOT NULL
+);
+COMMENT ON TABLE warehouse.dim_network IS 'TV networks and streaming services that air the series (HBO, Netflix, BBC One), with their country of origin.';
+
+-- A series' seasons from its details (no request of their own), replaced as a set from the
+-- series' latest day, like a bridge.
+CREATE TABLE IF NOT EXISTS warehouse.dim_tv_season (
+    tv_id           integer NOT NULL,
+    season_number   integer NOT NULL CHECK (season_number >= 0),
+    season_id       integer,
+    name            text,
+    air_date        date,
+    episode_count   integer,
+    vote_average    double precision,
+    poster_path     text,
+    PRIMARY KEY (tv_id, season_number)
+);
+COMMENT ON TABLE warehouse.dim_tv_season IS 'Each series'' seasons as its latest details list them: number (0: specials), air date, episode count.';
+
+CREATE TABLE IF NOT EXISTS warehouse.bridge_tv_genre (
+    tv_id integer NOT NULL, genre_id integer NOT NULL, PRIMARY KEY (tv_id, genre_id));
+CREATE TABLE IF NOT EXISTS warehouse.bridge_tv_network (
+    tv_id integer NOT NULL, network_id integer NOT NULL, PRIMARY KEY (tv_id, network_id));
+CREATE TABLE IF NOT EXISTS warehouse.bridge_tv_company (
+    tv_id integer NOT NULL, company_id integer NOT NULL, PRIMARY KEY (tv_id, company_id));
+CREATE TABLE IF NOT EXISTS warehouse.bridge_tv_country (
+    tv_id integer NOT NULL, iso_3166_1 text NOT NULL, PRIMARY KEY (tv_id, iso_3166_1));
+CREATE TABLE IF NOT EXISTS warehouse.bridge_tv_language (
+    tv_id integer NOT NULL, iso_639_1 text NOT NULL, PRIMARY KEY (tv_id, iso_639_1));
+CREATE INDEX IF NOT EXISTS bridge_tv_genre_genre ON warehouse.bridge_tv_genre (genre_id);
+CREATE INDEX IF NOT EXISTS bridge_tv_network_network ON warehouse.bridge_tv_network (network_id);
+CREATE INDEX IF NOT EXISTS bridge_tv_company_company ON warehouse.bridge_tv_company (company_id);
+CREATE INDEX IF NOT EXISTS bridge_tv_country_country ON warehouse.bridge_tv_country (iso_3166_1);
+COMMENT ON TABLE warehouse.bridge_tv_genre IS 'Which genres each series belongs to.';
+COMMENT ON TABLE warehouse.bridge_tv_network IS 'Which networks air each series.';
+COMMENT ON TABLE warehouse.bridge_tv_company IS 'Which companies produce each series.';
+COMMENT ON TABLE warehouse.bridge_tv_country IS 'Each series'' countries of origin (origin_country).';
+COMMENT ON TABLE warehouse.bridge_tv_language IS 'Which languages are spoken in each series.';
+
+CREATE TABLE IF NOT EXISTS warehouse.fact_tv_daily (
+    date_id         integer          NOT NULL REFERENCES warehouse.dim_date (date_id),
+    tv_id           integer          NOT NULL REFERENCES warehouse.dim_tv_series (tv_id),
+    popularity      double precision,
+    vote_average    double precision,
+    vote_count      integer,
+    discover_rank   integer          NOT NULL,
+    captured_at     timestamptz,
+    late_capture    boolean          NOT NULL DEFAULT false,
+    PRIMARY KEY (date_id, tv_id)
+);
+CREATE INDEX IF NOT EXISTS fact_tv_daily_tv ON warehouse.fact_tv_daily (tv_id, date_id);
+COMMENT ON TABLE warehouse.fact_tv_daily IS 'One row per series and day of the TV discover window: popularity, vote average and vote count at the end of the day, with the discover rank (late captures flagged).';

@@ -1,0 +1,154 @@
+"""TV series details (/tv/{id}) to typed values, read as movie details are (transform/details.py:
+the same field readers, the same genre, company, country and language entries, the same
+quarantine of a bad field): what differs is the series' own fields, its networks and its
+seasons. Pure: no I/O."""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tmdb_assets.transform.details import (
+    company_entry,
+    country_entry,
+    field_readers,
+    genre_entry,
+    language_entry,
+)
+from tmdb_assets.transform.discover import codes
+from tmdb_assets.transform.media import TV
+from tmdb_assets.transform.values import (
+    PayloadError,
+    Rejected,
+    clean_text,
+    movie_id_of,
+    optional_bool,
+    optional_int,
+    parse_date,
+    to_float,
+    to_int,
+)
+
+
+@dataclass(frozen=True)
+class Season:
+    """One season a series' details list (`seasons`; no request of its own)."""
+
+    season_number: int
+    season_id: int | None
+    name: str | None
+    air_date: dt.date | None
+    episode_count: int | None
+    vote_average: float | None
+    poster_path: str | None
+
+
+@dataclass(slots=True)
+class TVDetails:
+    """A parsed /tv/{id} body. A list that could not be read is None (unknown, not empty)."""
+
+    tv_id: int
+    name: str | None
+    original_name: str | None
+    original_language: str | None
+    overview: str | None
+    first_air_date: dt.date | None
+    last_air_date: dt.date | None
+    status: str | None
+    type: str | None
+    number_of_seasons: int | None
+    number_of_episodes: int | None
+    in_production: bool | None
+    adult: bool | None
+    homepage: str | None
+    tagline: str | None
+    poster_path: str | None
+    origin_country: tuple[str, ...] | None = ()
+    genres: list[tuple[int, str]] | None = field(default_factory=list)
+    companies: list[tuple[int, str, str | None, str | None]] | None = field(default_factory=list)
+    countries: list[tuple[str, str]] | None = field(default_factory=list)
+    languages: list[tuple[str, str | None, str | None]] | None = field(default_factory=list)
+    networks: list[tuple[int, str, str | None, str | None]] | None = field(default_factory=list)
+    seasons: list[Season] | None = field(default_factory=list)
+    problems: list[Rejected] = field(default_factory=list)
+
+    @property
+    def movie_id(self) -> int:
+        """The item's id under the name the shared reading code uses (capture/read.py)."""
+        return self.tv_id
+
+
+def network_entry(n: Mapping[str, Any]) -> tuple[int, str, str | None, str | None]:
+    """(network_id, name, origin country, logo) of a `networks` entry (HBO, Netflix, BBC One)."""
+    nid = to_int(n.get("id"), "networks[].id")
+    if nid <= 0:
+        raise PayloadError(f"networks[].id {nid} is not positive")
+    origin = clean_text(n.get("origin_country"))
+    return (
+        nid,
+        clean_text(n.get("name")) or f"Network {nid}",
+        origin.upper() if origin else None,
+        clean_text(n.get("logo_path")),
+    )
+
+
+def season_entry(s: Mapping[str, Any]) -> tuple[int, Season]:
+    """A `seasons` entry, keyed by its number (0: the specials)."""
+    number = to_int(s.get("season_number"), "seasons[].season_number")
+    if number < 0:
+        raise PayloadError(f"seasons[].season_number {number} is negative")
+    count = optional_int(s.get("episode_count"), "seasons[].episode_count")
+    vote = s.get("vote_average")
+    return number, Season(
+        season_number=number,
+        season_id=optional_int(s.get("id"), "seasons[].id"),
+        name=clean_text(s.get("name")),
+        air_date=parse_date(s.get("air_date")),
+        episode_count=count if count is None or count >= 0 else None,
+        vote_average=None if vote is None else to_float(vote, "seasons[].vote_average"),
+        poster_path=clean_text(s.get("poster_path")),
+    )
+
+
+def tv_details(payload: Any, expected_id: int | None = None) -> TVDetails:
+    """Parse a /tv/{id} body. Raises PayloadError only when the body cannot be this series'
+    (not an object, no usable id, another series' id); a bad field is NULL (a bad list entry is
+    dropped) and recorded in `problems`, as for movies."""
+    tv_id = movie_id_of(payload, "series details")
+    if expected_id is not None and tv_id != expected_id:
+        raise PayloadError(f"details for series {expected_id} carry id {tv_id}")
+    problems: list[Rejected] = []
+    keep, entries = field_readers(payload, problems, TV.source("details"), tv_id)
+    get = payload.get
+    seasons = entries("seasons", season_entry)
+
+    def count(name: str) -> int | None:
+        value = keep(name, lambda v: optional_int(v, name), get(name))
+        return value if value is None or value >= 0 else None
+
+    return TVDetails(
+        tv_id=tv_id,
+        name=clean_text(get("name")),
+        original_name=clean_text(get("original_name")),
+        original_language=clean_text(get("original_language")),
+        overview=clean_text(get("overview")),
+        first_air_date=parse_date(get("first_air_date")),
+        last_air_date=parse_date(get("last_air_date")),
+        status=clean_text(get("status")),
+        type=clean_text(get("type")),
+        number_of_seasons=count("number_of_seasons"),
+        number_of_episodes=count("number_of_episodes"),
+        in_production=optional_bool(get("in_production")),
+        adult=optional_bool(get("adult")),
+        homepage=clean_text(get("homepage")),
+        tagline=clean_text(get("tagline")),
+        poster_path=clean_text(get("poster_path")),
+        origin_country=keep("origin_country", codes, get("origin_country")),
+        genres=entries("genres", genre_entry),
+        companies=entries("production_companies", company_entry),
+        countries=entries("production_countries", country_entry),
+        languages=entries("spoken_languages", language_entry),
+        networks=entries("networks", network_entry),
+        seasons=None if seasons is None else [s for _, s in seasons],
+        problems=problems,
+    )

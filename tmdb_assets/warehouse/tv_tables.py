@@ -1,0 +1,128 @@
+"""The TV series' warehouse tables, each declared once, as the movies' are (tables.py, which
+gathers both into one registry). The same loaders, the same bridge shape and the same checks
+serve both domains: an entry says `media=TV` and reads the TV day."""
+
+from tmdb_assets.transform import rows, tv_rows
+from tmdb_assets.transform.media import TV
+from tmdb_assets.warehouse import load
+from tmdb_assets.warehouse.table import ForeignKey, Table, bridge, columns
+
+TV_RAW = (TV.discover_asset, TV.details_asset)
+
+TV_TABLES = (
+    Table(
+        "dim_tv_series",
+        ("tv_id",),
+        columns(
+            "tv_id name original_name original_language overview first_air_date last_air_date "
+            "status type number_of_seasons number_of_episodes in_production adult homepage "
+            "tagline poster_path origin_country details_status first_seen_date last_seen_date "
+            "details_fetched_at source_date"
+        ),
+        "One row per TV series ever discovered: name, original name and language, first and "
+        "last air dates, status, type, seasons and episodes, in production, countries of "
+        "origin, first/last day in the TV discover list. A series whose details are gone (404) "
+        "keeps its discover attributes, flagged by details_status.",
+        rows=tv_rows.dim_tv_series_rows,
+        load=load.load_item_dim,
+        deps=TV_RAW,
+        guard_unless="t.details_status = 'pending'",
+        merge=(
+            ("first_seen_date", "LEAST(t.first_seen_date, EXCLUDED.first_seen_date)"),
+            ("last_seen_date", "GREATEST(t.last_seen_date, EXCLUDED.last_seen_date)"),
+        ),
+        group="tv",
+        media=TV,
+    ),
+    Table(
+        "dim_network",
+        ("network_id",),
+        columns("network_id name origin_country logo_path source_date"),
+        "TV networks and streaming services that air the discovered series (HBO, Netflix, BBC "
+        "One), with their country of origin.",
+        rows=tv_rows.dim_network_rows,
+        deps=(TV.details_asset,),
+        group="tv",
+        media=TV,
+    ),
+    bridge(
+        "dim_tv_season",
+        "season_number",
+        None,
+        "Each series' seasons as its latest details list them (no request of their own): "
+        "number (0: the specials), TMDb's season id, name, air date, episode count, vote.",
+        tv_rows.seasons,
+        attributes=columns("season_id name air_date episode_count vote_average poster_path"),
+        media=TV,
+        group="tv",
+    ),
+    bridge(
+        "bridge_tv_genre",
+        "genre_id",
+        "dim_genre",
+        "Which genres each series belongs to (TMDb's TV genres: Drama, Sci-Fi & Fantasy, ...).",
+        rows.genre_ids,
+        rows.discover_genre_ids,
+        media=TV,
+        group="tv",
+    ),
+    bridge(
+        "bridge_tv_network",
+        "network_id",
+        "dim_network",
+        "Which networks air each series.",
+        tv_rows.network_ids,
+        media=TV,
+        group="tv",
+    ),
+    bridge(
+        "bridge_tv_company",
+        "company_id",
+        "dim_company",
+        "Which companies produce each series.",
+        rows.company_ids,
+        media=TV,
+        group="tv",
+    ),
+    bridge(
+        "bridge_tv_country",
+        "iso_3166_1",
+        "dim_country",
+        "Each series' countries of origin (origin_country: where it was made for), to compare "
+        "series by country and continent.",
+        tv_rows.origin_countries,
+        tv_rows.discover_origin_countries,
+        media=TV,
+        group="tv",
+    ),
+    bridge(
+        "bridge_tv_language",
+        "iso_639_1",
+        "dim_language",
+        "Which languages are spoken in each series.",
+        rows.language_codes,
+        media=TV,
+        group="tv",
+    ),
+    Table(
+        "fact_tv_daily",
+        ("date_id", "tv_id"),
+        columns(
+            "date_id tv_id popularity vote_average vote_count discover_rank captured_at "
+            "late_capture"
+        ),
+        "One row per TV series and day of the TV discover window: popularity, vote average and "
+        "vote count as TMDb reported them at the end of the day, with the series' rank in the "
+        "discover list and when it was captured (late captures flagged).",
+        rows=rows.fact_rows,
+        load=load.replace_day,
+        deps=(TV.discover_asset, "dim_tv_series", "dim_date"),
+        foreign_keys=(
+            ForeignKey("tv_id", "dim_tv_series", "tv_id"),
+            ForeignKey("date_id", "dim_date", "date_id"),
+        ),
+        guard=None,
+        group="tv",
+        media=TV,
+    ),
+)
