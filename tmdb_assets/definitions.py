@@ -19,6 +19,8 @@ from tmdb_assets.defs.warehouse import seeds
 from tmdb_assets.defs.warehouse.checks import WAREHOUSE_CHECKS
 from tmdb_assets.defs.warehouse.enrich_checks import ENRICH_CHECKS
 from tmdb_assets.settings import Settings, get_settings
+from tmdb_assets.transform.media import TV
+from tmdb_assets.warehouse.tables import TABLES
 
 SETTINGS = get_settings()
 # Every asset check, by domain (each evaluated in its asset's step).
@@ -68,6 +70,16 @@ CATALOGUE_ASSETS = (
     "catalogue_movie_details",
 )
 CATALOGUE = dg.AssetSelection.assets(*CATALOGUE_ASSETS)
+# TV series ride in the daily job: the same schedule and run as the movies, one API budget
+# (the tmdb_api pool, one rate limiter), and the dimensions both domains share (genres,
+# companies, countries, languages) loaded once a day after both captures. `tmdb-assets run
+# --no-tv` leaves them out.
+TV_ASSETS = (
+    TV.discover_asset,
+    TV.details_asset,
+    *(t.name for t in TABLES.values() if t.media is TV),
+)
+TV_SELECTION = dg.AssetSelection.assets(*TV_ASSETS)
 daily_job = dg.define_asset_job(
     "tmdb_daily",
     selection=dg.AssetSelection.all() - CATALOGUE,
@@ -171,4 +183,13 @@ def build_defs(settings: Settings) -> dg.Definitions:
 
 defs = build_defs(SETTINGS)
 
-__all__ = ["build_defs", "daily_partitions", "defs"]
+
+def daily_assets(defs: dg.Definitions, tv: bool = True) -> list[dg.AssetKey] | None:
+    """The daily job's assets (None: all of them), without TV's when `tv` is False."""
+    if tv:
+        return None
+    selection = dg.AssetSelection.all() - CATALOGUE - TV_SELECTION
+    return sorted(selection.resolve(defs.resolve_asset_graph()), key=lambda k: k.to_string())
+
+
+__all__ = ["build_defs", "daily_assets", "daily_partitions", "defs"]

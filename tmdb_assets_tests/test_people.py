@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from tmdb_assets.capture import details as capture
+from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.details import Credits, movie_details
-from tmdb_assets.transform.rows import DayData
 from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import (
     DAY1,

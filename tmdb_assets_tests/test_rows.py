@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from tmdb_assets.transform import rows
+from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.details import genre_list, movie_details
 from tmdb_assets.transform.discover import discover_items
-from tmdb_assets.transform.rows import DayData
 from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import load_sample
 

@@ -14,6 +14,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port (printed on start)")
     p.add_argument("--movies", type=int, default=1000, help="catalog size")
+    p.add_argument("--tv-series", type=int, default=200, help="TV catalogue size (0: none)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--rate-limit", type=float, default=50.0, help="requests per second; 0 = none")
     p.add_argument("--max-connections", type=int, default=20)
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     config = SimulatorConfig(
         movies=args.movies,
+        tv_series=args.tv_series,
         seed=args.seed,
         rate_limit=args.rate_limit,
         max_connections=args.max_connections,

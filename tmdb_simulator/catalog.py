@@ -124,13 +124,17 @@ class DayState:
 
 
 class Catalog:
-    """`size` movies for a seed: the recorded real movies plus synthetic ones."""
+    """`size` movies for a seed: the recorded real movies plus synthetic ones. The TV
+    catalogue (tv.py) is this class with the series' own samples, fields and changes."""
+
+    GENRES = "genre_list.json"  # the recorded genre list of the domain
+    MAX_ID = 1_400_000  # synthetic ids are drawn from 2..MAX_ID
 
     def __init__(self, size: int = 1000, seed: int = 7):
-        if size < 1:
-            raise ValueError("catalog size must be >= 1")
+        if size < 0:
+            raise ValueError("catalog size must be >= 0")
         self.seed = seed
-        self.genres = load_sample("genre_list.json")["genres"]
+        self.genres = load_sample(self.GENRES)["genres"]
         self.countries = load_sample("configuration_countries.json")
         self.languages = load_sample("configuration_languages.json")
         self._country_names = {c["iso_3166_1"]: c["english_name"] for c in self.countries}
@@ -140,7 +144,7 @@ class Catalog:
         movies = self._recorded_movies(rng)[:size]
         used = {m.id for m in movies}
         while len(movies) < size:
-            movie_id = rng.randint(2, 1_400_000)
+            movie_id = rng.randint(2, self.MAX_ID)
             if movie_id in used:
                 continue
             used.add(movie_id)

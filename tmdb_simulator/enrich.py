@@ -91,13 +91,18 @@ def release_dates(movie_id: int, details: dict[str, Any], seed: int) -> dict[str
 
 
 def watch_providers(
-    movie_id: int, details: dict[str, Any], day: dt.date, seed: int, dropped: bool = False
+    movie_id: int,
+    details: dict[str, Any],
+    day: dt.date,
+    seed: int,
+    dropped: bool = False,
+    media: str = "movie",
 ) -> dict[str, Any]:
-    """Where the movie can be watched on `day`, per country and kind. Deals last about a month
-    (a provider is present in a 30-day window by a hash of the window): across days a provider
-    comes and goes. `dropped`: the first provider of the first country is left out (a test's
-    hook: a movie loses a provider for a day)."""
-    released = details.get("release_date") or ""
+    """Where the movie (or series: `media` "tv") can be watched on `day`, per country and kind.
+    Deals last about a month (a provider is present in a 30-day window by a hash of the
+    window): across days a provider comes and goes. `dropped`: the first provider of the first
+    country is left out (a test's hook: a movie loses a provider for a day)."""
+    released = details.get("release_date" if media == "movie" else "first_air_date") or ""
     if not released or released > day.isoformat():
         return {"id": movie_id, "results": {}}
     results: dict[str, Any] = {}
@@ -105,7 +110,7 @@ def watch_providers(
         if _h(seed, movie_id, "watch", country) % 4 == 0:
             continue  # released there, no provider (a real gap)
         entry: dict[str, Any] = {
-            "link": f"https://www.themoviedb.org/movie/{movie_id}/watch?locale={country}"
+            "link": f"https://www.themoviedb.org/{media}/{movie_id}/watch?locale={country}"
         }
         for provider_id, name, logo, priority in PROVIDERS:
             window = (day.toordinal() + _h(seed, movie_id, provider_id) % 30) // 30
@@ -131,11 +136,12 @@ def watch_providers(
     return {"id": movie_id, "results": results}
 
 
-def keywords(movie_id: int, seed: int) -> dict[str, Any]:
+def keywords(movie_id: int, seed: int, key: str = "keywords") -> dict[str, Any]:
+    """A movie's keywords; a series' come under `results` (key="results"), as TMDb sends them."""
     k = _h(seed, movie_id, "kw")
     n = k % 5  # none at all is common
     chosen = sorted({KEYWORDS[(k >> (4 * i)) % len(KEYWORDS)] for i in range(n)})
-    return {"id": movie_id, "keywords": [{"id": i, "name": name} for i, name in chosen]}
+    return {"id": movie_id, key: [{"id": i, "name": name} for i, name in chosen]}
 
 
 def external_ids(movie_id: int, details: dict[str, Any], seed: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tmdb_simulator import enrich, exports
 from tmdb_simulator.catalog import Catalog
+from tmdb_simulator.tv import TVCatalog
 
 log = logging.getLogger("tmdb_simulator")
 
@@ -42,7 +43,12 @@ SORTS = {
     "title": "title",
     "original_title": "original_title",
     "revenue": "revenue",
+    # /discover/tv
+    "first_air_date": "first_air_date",
+    "name": "name",
+    "original_name": "original_name",
 }
+TEXT_SORTS = {"title", "original_title", "release_date", "name", "original_name", "first_air_date"}
 PAGE_SIZE = 20
 CHANGES_PAGE_SIZE = 100
 
@@ -53,6 +59,7 @@ EXPORTS_PREFIX = "/p/exports/"
 @dataclass
 class SimulatorConfig:
     movies: int = 1000
+    tv_series: int = 200  # the TV catalogue (TMDb holds about one series for five movies)
     seed: int = 7
     rate_limit: float = 50.0  # requests per rolling second; 0 disables
     max_connections: int = 20  # simultaneous requests in flight
@@ -97,6 +104,7 @@ class SimulatorState:
     def __init__(self, config: SimulatorConfig):
         self.config = config
         self.catalog = Catalog(config.movies, config.seed)
+        self.tv = TVCatalog(config.tv_series, config.seed, people_from=self.catalog)
         self.lock = threading.Lock()
         self.window: collections.deque = collections.deque()
         self.in_flight = 0
@@ -110,10 +118,12 @@ class SimulatorState:
         self.export_overrides: dict[str, bytes | None] = {}
         self.export_cuts: dict[str, int] = {}  # file -> bytes sent before the connection drops
         # Injected faults (POST /__admin/faults), each consumed as it is served:
-        self.page_faults: dict[int, list[int]] = {}  # discover page -> result counts to serve
-        self.item_faults: dict[int, dict[str, Any]] = {}  # movie -> fields of its discover item
-        self.body_faults: dict[int, list[str]] = {}  # movie -> details bodies: nonjson, truncated
-        self.always_bad_bodies: dict[int, str] = {}  # movie -> a details body broken every time
+        # Keys: a movie's id or a discover page number; ("tv", n) for a series or a TV page
+        # (written "tv:n" in the admin payload).
+        self.page_faults: dict[Any, list[int]] = {}  # discover page -> result counts to serve
+        self.item_faults: dict[Any, dict[str, Any]] = {}  # movie -> fields of its discover item
+        self.body_faults: dict[Any, list[str]] = {}  # movie -> details bodies: nonjson, truncated
+        self.always_bad_bodies: dict[Any, str] = {}  # movie -> a details body broken every time
         self.hold_details_after: int | None = None  # hold details requests past this many
         self.provider_drops: dict[int, set[dt.date]] = {}  # movie -> days it loses a provider
         self.hang_next = 0  # the next N details requests hang for hang_s (a stalled response)
@@ -192,6 +202,19 @@ class SimulatorState:
 class ApiError(Exception):
     def __init__(self, code: int):
         self.code = code
+
+
+def _fault_key(key: str) -> Any:
+    """A fault's key in an admin payload: "550" (a movie, or a movie discover page), or
+    "tv:1399" (a series, or a TV discover page)."""
+    if key.startswith("tv:"):
+        return ("tv", int(key[3:]))
+    return int(key)
+
+
+def _keyed(cat: Catalog, n: int) -> Any:
+    """The fault key of id or page `n` in `cat`'s domain."""
+    return ("tv", n) if isinstance(cat, TVCatalog) else n
 
 
 def _page(params: dict[str, str]) -> int:
@@ -339,17 +362,18 @@ class Handler(BaseHTTPRequestHandler):
                 if "latency_ms" in payload:
                     self.state.config.latency_ms = float(payload["latency_ms"])
                 # {"3": [0]}: the next time page 3 is served it holds 0 results.
+                # ("tv:3": TV discover's page 3; "tv:1399": series 1399, in the three below.)
                 for page, sizes in (payload.get("short_pages") or {}).items():
-                    self.state.page_faults[int(page)] = [int(n) for n in sizes]
+                    self.state.page_faults[_fault_key(page)] = [int(n) for n in sizes]
                 # {"550": {"vote_count": "x"}}: fields of a movie's discover item, every time.
                 for movie, fields in (payload.get("item_fields") or {}).items():
-                    self.state.item_faults[int(movie)] = dict(fields)
+                    self.state.item_faults[_fault_key(movie)] = dict(fields)
                 # {"550": ["nonjson", "truncated"]}: its next details bodies; "always:KIND" keeps it.
                 for movie, kinds in (payload.get("bad_bodies") or {}).items():
                     if isinstance(kinds, str) and kinds.startswith("always:"):
-                        self.state.always_bad_bodies[int(movie)] = kinds.split(":", 1)[1]
+                        self.state.always_bad_bodies[_fault_key(movie)] = kinds.split(":", 1)[1]
                     else:
-                        self.state.body_faults[int(movie)] = list(kinds)
+                        self.state.body_faults[_fault_key(movie)] = list(kinds)
                 # {"550": ["2025-03-02"]}: on those days movie 550 loses its first provider.
                 for movie, days in (payload.get("provider_drops") or {}).items():
                     self.state.provider_drops[int(movie)] = {dt.date.fromisoformat(d) for d in days}
@@ -408,6 +432,7 @@ class Handler(BaseHTTPRequestHandler):
                     "day": self.state.day().isoformat(),
                     "now": self.state.now().isoformat(),
                     "movies": cfg.movies,
+                    "tv_series": cfg.tv_series,
                     "seed": cfg.seed,
                     "rate_limit": cfg.rate_limit,
                     "stats": stats,
@@ -443,10 +468,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _broken_body(self, path: str, body: Any) -> bytes | None:
         """A details body made unreadable by an injected fault (non-JSON or cut short)."""
-        m = re.fullmatch(r"/3/movie/(\d+)", path)
+        m = re.fullmatch(r"/3/(movie|tv)/(\d+)", path)
         if not m:
             return None
-        movie = int(m.group(1))
+        movie = int(m.group(2)) if m.group(1) == "movie" else ("tv", int(m.group(2)))
         with self.state.lock:
             kind = self.state.always_bad_bodies.get(movie)
             queue = self.state.body_faults.get(movie)
@@ -463,8 +488,12 @@ class Handler(BaseHTTPRequestHandler):
     def _route_name(path: str) -> str:
         if path.startswith("/3/movie/changes"):
             return "changes"
+        if path.startswith("/3/tv/changes"):
+            return "tv_changes"
         if re.fullmatch(r"/3/movie/[^/]+(/credits)?", path):
             return "details"
+        if re.fullmatch(r"/3/tv/[^/]+(/aggregate_credits)?", path):
+            return "tv_details"
         return path.removeprefix("/3/").split("?")[0]
 
     # --- daily ID exports (files.tmdb.org: no auth, no API rate limit) -------------------------
@@ -536,11 +565,20 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, path: str, params: dict[str, str]) -> Any:
         cat = self.state.catalog
         if path == "/3/discover/movie":
-            return self._discover(params)
+            return self._discover(params, cat)
         if path == "/3/movie/changes":
-            return self._changes(params)
+            return self._changes(params, cat)
         if path == "/3/genre/movie/list":
             return {"genres": cat.genres}
+        if path == "/3/discover/tv":
+            return self._discover(params, self.state.tv)
+        if path == "/3/tv/changes":
+            return self._changes(params, self.state.tv)
+        if path == "/3/genre/tv/list":
+            return {"genres": self.state.tv.genres}
+        m = re.fullmatch(r"/3/tv/([^/]+)(/aggregate_credits)?", path)
+        if m:
+            return self._series(m.group(1), bool(m.group(2)), params)
         if path == "/3/configuration/countries":
             return cat.countries
         if path == "/3/configuration/languages":
@@ -574,12 +612,14 @@ class Handler(BaseHTTPRequestHandler):
             "total_results": total,
         }
 
-    def _discover(self, params: dict[str, str]) -> dict[str, Any]:
+    def _discover(self, params: dict[str, str], cat: Catalog) -> dict[str, Any]:
+        """/discover/movie or /discover/tv (`cat`: the domain's catalogue)."""
         page = _page(params)
         day = self.state.day()
-        cat = self.state.catalog
         query = tuple(sorted((k, v) for k, v in params.items() if k not in ("page", "api_key")))
-        items = self.state.discover_list(day, query, lambda: self._discover_list(day, params))
+        items = self.state.discover_list(
+            day, (type(cat).__name__, *query), lambda: self._discover_list(day, params, cat)
+        )
         total = len(items)
         start = (page - 1) * PAGE_SIZE
         # Paging is not a snapshot: ranks shift while a client pages, so the last movie of one
@@ -589,14 +629,17 @@ class Handler(BaseHTTPRequestHandler):
             start -= 1
         results = items[start : start + PAGE_SIZE] if start < total else []
         with self.state.lock:
-            sizes = self.state.page_faults.get(page)
+            sizes = self.state.page_faults.get(_keyed(cat, page))
             short = sizes.pop(0) if sizes else None
             item_faults = dict(self.state.item_faults)
         if short is not None:
             results = results[:short]  # TMDb has served short and empty pages mid-list
         if item_faults:
             results = [
-                {**r, **item_faults[r["id"]]} if r["id"] in item_faults else r for r in results
+                {**r, **item_faults[_keyed(cat, r["id"])]}
+                if _keyed(cat, r["id"]) in item_faults
+                else r
+                for r in results
             ]
         return {
             "page": page,
@@ -605,22 +648,25 @@ class Handler(BaseHTTPRequestHandler):
             "total_results": total,
         }
 
-    def _discover_list(self, day: dt.date, params: dict[str, str]) -> list[dict[str, Any]]:
+    def _discover_list(
+        self, day: dt.date, params: dict[str, str], cat: Catalog
+    ) -> list[dict[str, Any]]:
         """The whole filtered, sorted result list of a discover query on `day`."""
-        cat = self.state.catalog
         include_adult = params.get("include_adult", "false").lower() == "true"
         movies = cat.visible(day, include_adult)
         items = [cat.list_item(m, day) for m in movies]
-        gte, lte = (
-            _date(params.get("primary_release_date.gte")),
-            _date(params.get("primary_release_date.lte")),
+        date_field, date_param = (
+            ("first_air_date", "first_air_date")
+            if isinstance(cat, TVCatalog)
+            else ("release_date", "primary_release_date")
         )
+        gte, lte = _date(params.get(f"{date_param}.gte")), _date(params.get(f"{date_param}.lte"))
         if gte or lte:
             items = [
                 i for i in items
-                if i["release_date"]
-                and (not gte or i["release_date"] >= gte.isoformat())
-                and (not lte or i["release_date"] <= lte.isoformat())
+                if i[date_field]
+                and (not gte or i[date_field] >= gte.isoformat())
+                and (not lte or i[date_field] <= lte.isoformat())
             ]  # fmt: skip
         if params.get("with_original_language"):
             langs = set(params["with_original_language"].replace("|", ",").split(","))
@@ -634,12 +680,12 @@ class Handler(BaseHTTPRequestHandler):
         sort_by = params.get("sort_by", "popularity.desc")
         field_name, _, direction = sort_by.partition(".")
         key = SORTS.get(field_name, "popularity")
+        if isinstance(cat, TVCatalog) and key in ("release_date", "title", "original_title"):
+            key = {"release_date": "first_air_date", "title": "name"}.get(key, "original_name")
         reverse = direction != "asc"
         items.sort(
             key=lambda i: (
-                i.get(key) or 0
-                if key not in ("title", "original_title", "release_date")
-                else i.get(key) or "",
+                i.get(key) or 0 if key not in TEXT_SORTS else i.get(key) or "",
                 i["id"],
             ),
             reverse=reverse,
@@ -693,7 +739,43 @@ class Handler(BaseHTTPRequestHandler):
                 body[item] = {"backdrops": [], "logos": [], "posters": []}
         return body
 
-    def _changes(self, params: dict[str, str]) -> dict[str, Any]:
+    def _series(self, raw_id: str, credits_only: bool, params: dict[str, str]) -> Any:
+        """/tv/{id} with its appended parts (aggregate credits, content ratings, external ids,
+        keywords under `results`, watch providers), or /tv/{id}/aggregate_credits."""
+        append = [a for a in params.get("append_to_response", "").split(",") if a]
+        with self.state.lock:
+            self.state.stats.by_append.update(f"tv:{a}" for a in append)
+        if not raw_id.isdigit():
+            raise ApiError(6)
+        cat = self.state.tv
+        day = self.state.day()
+        series = cat.by_id.get(int(raw_id))
+        if series is None or series.deleted or series.added > day:
+            raise ApiError(34)
+        if credits_only:
+            return cat.credits(series)
+        if len(append) > 20:
+            raise ApiError(27)
+        body = cat.details(series, day)
+        seed = cat.seed
+        parts = {
+            "aggregate_credits": lambda: cat.credits(series),
+            "content_ratings": lambda: cat.content_ratings(series),
+            "external_ids": lambda: cat.external_ids(series),
+            "keywords": lambda: enrich.keywords(series.id, seed, key="results"),
+            "watch/providers": lambda: enrich.watch_providers(
+                series.id, body, day, seed, media="tv"
+            ),
+        }
+        for item in append:
+            if item in parts:
+                body[item] = parts[item]()
+            elif item in ("videos", "alternative_titles", "translations", "similar"):
+                body[item] = {"results": []}
+        return body
+
+    def _changes(self, params: dict[str, str], cat: Catalog) -> dict[str, Any]:
+        """/movie/changes or /tv/changes (`cat`: the domain's catalogue)."""
         page = _page(params)
         now_day = self.state.day()
         end = _date(params.get("end_date")) or now_day
@@ -701,11 +783,15 @@ class Handler(BaseHTTPRequestHandler):
         if end < start or (end - start).days > 14:
             raise ApiError(20)
         end = min(end, now_day)  # the future has not changed yet
-        changed = self.state.catalog.changed_ids(start, end) if start <= end else []
+        changed = cat.changed_ids(start, end) if start <= end else []
         # A movie that loses a provider (the provider_drops fault) is listed on the day it loses
         # it and the day it regains it, so a client refetches it then.
         with self.state.lock:
-            drops = {m: set(days) for m, days in self.state.provider_drops.items()}
+            drops = (
+                {}
+                if isinstance(cat, TVCatalog)
+                else {m: set(days) for m, days in self.state.provider_drops.items()}
+            )
         listed = {i for i, _ in changed}
         for movie_id, days in sorted(drops.items()):
             touched = days | {d + dt.timedelta(days=1) for d in days}

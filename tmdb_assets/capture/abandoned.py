@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from tmdb_assets.db.warehouse import Warehouse, lock_day
-from tmdb_assets.transform.media import MOVIE, MEDIA, Media
+from tmdb_assets.transform.media import MEDIA, MOVIE, Media
 
 LEASE_CLASS = 7331  # the advisory lock class of "a capture version being filled"
 # The tables that hold a capture version's rows.

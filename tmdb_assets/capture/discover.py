@@ -102,9 +102,7 @@ def capture_discover(
         )
         raise late_capture_error(asset, day, state, genres.date, grace_hours, "state")
     others = {"countries": client.countries, "languages": client.languages}
-    references = {
-        name: genres if name == "genres" else others[name]() for name in media.references
-    }
+    references = {name: genres if name == "genres" else others[name]() for name in media.references}
     fetched = client.discover(pages, params, media=media)
     logger.info(f"{asset} {day}: {len(fetched)} pages fetched and complete")
     captured_at = min(r.date for r in fetched) if fetched else references["genres"].date

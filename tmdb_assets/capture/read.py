@@ -2,7 +2,7 @@
 
 Derived assets and checks read raw only through here. `read_day` parses what one partition
 date derives from (its discover capture, its reference lists and each discovered movie's latest
-details captured on or before it) into a `rows.DayData`, memoised for the assets of one run.
+details captured on or before it) into a `DayData` (transform/day.py), memoised for the assets of one run.
 Writing captures is the job of capture/lifecycle.py and the capture modules beside it.
 """
 
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, text
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.settings import get_settings
+from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.details import (
     MovieDetails,
     country_list,
@@ -30,7 +31,6 @@ from tmdb_assets.transform.details import (
 )
 from tmdb_assets.transform.discover import PageShape, discover_items, discover_problems
 from tmdb_assets.transform.media import MOVIE, TV, Media
-from tmdb_assets.transform.rows import DayData
 from tmdb_assets.transform.tv import TVDetails, tv_details
 from tmdb_assets.transform.values import PayloadError, Rejected
 

@@ -59,7 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only the catalogue job (its file for day D is built around 07:00-08:00 UTC on D+1)",
     )
+    r.add_argument(
+        "--no-tv",
+        action="store_true",
+        help="leave out TV series (/discover/tv, /tv/{id} and their tables): movies only",
+    )
     r.add_argument("--movies", type=int, default=2000, help="simulator catalog size")
+    r.add_argument("--tv-series", type=int, default=400, help="simulator TV catalogue size")
     r.add_argument(
         "--export-tail",
         type=int,

@@ -65,10 +65,10 @@ def run_config_for(args: argparse.Namespace) -> dict:
     if getattr(args, "allow_late_capture", False):
         raw["allow_late_capture"] = True
     if raw:
-        config["ops"] = {
-            name: {"config": raw}
-            for name in ("raw_discover_pages", "raw_movie_details", "raw_trending")
-        }
+        names = ["raw_discover_pages", "raw_movie_details", "raw_trending"]
+        if not getattr(args, "no_tv", False):
+            names += ["raw_discover_tv_pages", "raw_tv_details"]
+        config["ops"] = {name: {"config": raw} for name in names}
     return config
 
 
@@ -96,7 +96,13 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"discover_pages": args.pages})
     if args.simulator:
         simulator = Simulator(
-            args.movies, args.seed, args.rate_limit, "--export-tail", str(args.export_tail)
+            args.movies,
+            args.seed,
+            args.rate_limit,
+            "--export-tail",
+            str(args.export_tail),
+            "--tv-series",
+            str(0 if args.no_tv else args.tv_series),
         )
         update = {
             "api_base_url": simulator.base_url,
@@ -107,8 +113,9 @@ def run(args: argparse.Namespace) -> int:
             update["tail_details_per_day"] = SIMULATOR_TAIL_DETAILS
         settings = settings.model_copy(update=update)
         print(
-            f"TMDb simulator: {simulator.base_url} ({args.movies} movies, seed {args.seed}; "
-            f"{args.movies + args.export_tail} in its daily export)"
+            f"TMDb simulator: {simulator.base_url} ({args.movies} movies"
+            + ("" if args.no_tv else f", {args.tv_series} TV series")
+            + f", seed {args.seed}; {args.movies + args.export_tail} movies in its daily export)"
         )
     elif not settings.api_token.get_secret_value():
         raise CliError(
@@ -119,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         home = prepare_dagster_home()
 
-        from tmdb_assets.definitions import build_defs
+        from tmdb_assets.definitions import build_defs, daily_assets
         from tmdb_assets.defs.resources import WarehouseResource
         from tmdb_assets.defs.runs import close_dead_runs
 
@@ -131,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         for run_id in close_dead_runs(instance, logger=log):
             print(f"closed a dead run left STARTED by a killed process: {run_id}")
         run_config = run_config_for(args)
+        selection = daily_assets(defs, tv=not args.no_tv)
         outcome = Outcome()
         for day in days:
             last = day == days[-1]
@@ -138,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
                 if simulator:
                     simulator.set_day(day)
                 job = defs.resolve_job_def("tmdb_daily")
-                _run_day(job, day, instance, run_config, last, outcome)
+                _run_day(job, day, instance, run_config, last, outcome, selection)
             if not args.no_catalogue:
                 if simulator:
                     simulator.set_day(day, "09:00")  # the morning its export file is built
@@ -196,8 +204,9 @@ def _run_catalogue_day(defs, settings, day, instance, args, last: bool, outcome:
     _run_day(defs.resolve_job_def("tmdb_catalogue"), day, instance, config, last, outcome)
 
 
-def _run_day(job, day, instance, run_config, last: bool, outcome: Outcome) -> None:
-    """One job for one day, reported in one line; a failure stops the command."""
+def _run_day(job, day, instance, run_config, last: bool, outcome: Outcome, selection=None) -> None:
+    """One job for one day (its `selection` of assets, None: all), reported in one line; a
+    failure stops the command."""
     import dagster as dg
 
     label = "" if job.name == "tmdb_daily" else " catalogue"
@@ -207,6 +216,7 @@ def _run_day(job, day, instance, run_config, last: bool, outcome: Outcome) -> No
         instance=instance,
         run_config=run_config,
         tags={"tmdb_assets/launched_by": "tmdb-assets run"},
+        asset_selection=selection,
         raise_on_error=False,
     )
     stopped = not result.success and step_failure(result)[0] in INTERRUPTS

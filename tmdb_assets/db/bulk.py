@@ -128,8 +128,18 @@ def batch_source(conn: Connection, table: str, columns: Sequence[str], param: st
             f"{table} has no column(s) {missing}: the warehouse schema is behind the code; "
             "run `tmdb-assets migrate`"
         )
-    cols = ", ".join(f"CAST(r->>{i} AS {types[c]}) AS {c}" for i, c in enumerate(columns))
+    cols = ", ".join(_unpack(i, c, types[c]) for i, c in enumerate(columns))
     return f"SELECT {cols} FROM jsonb_array_elements(CAST(:{param} AS jsonb)) AS r"
+
+
+def _unpack(i: int, column: str, sql_type: str) -> str:
+    """Element `i` of a batch row as `column` of `sql_type` (a JSON list into an array)."""
+    if sql_type.endswith("[]"):
+        return (
+            f"CASE WHEN jsonb_typeof(r->{i}) = 'array' THEN CAST(ARRAY("
+            f"SELECT jsonb_array_elements_text(r->{i})) AS {sql_type}) END AS {column}"
+        )
+    return f"CAST(r->>{i} AS {sql_type}) AS {column}"
 
 
 @dataclass

@@ -19,7 +19,7 @@ from tmdb_assets.db.queries import sql
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.defs.metadata import markdown_table
 from tmdb_assets.defs.resources import QualityResource
-from tmdb_assets.transform.media import MOVIE, Media
+from tmdb_assets.transform.media import Media
 from tmdb_assets.warehouse.table import Table
 
 EXAMPLES = 10
@@ -114,12 +114,11 @@ def without_details(media: Media) -> str:
     )
 
 
-RAW_IDS_OF_DAY = raw_ids_of_day(MOVIE)
-VOTE_COUNT_DROPS = sql("vote_count_drops")
-
+# What a day's discover parse set aside (:source 'discover', or 'tv_discover'): whole items
+# (no usable id) and single fields.
 QUARANTINED_OF_DAY = """
     SELECT count(*) FILTER (WHERE field IS NULL), count(*) FILTER (WHERE field IS NOT NULL)
-    FROM raw.quarantine WHERE partition_date = :d AND source = 'discover'
+    FROM raw.quarantine WHERE partition_date = :d AND source = :source
 """
 
 
@@ -170,14 +169,14 @@ def evaluate_checks(
         yield dg.AssetCheckResult(**fields)
 
 
-def compares_late_capture(wh: Warehouse, did: int) -> bool:
+def compares_late_capture(wh: Warehouse, did: int, fact: str = "fact_movie_daily") -> bool:
     """Whether day `did` and the loaded day before it (when there is one) include a late
     capture: TMDb's state when it was taken, not comparable with a day-end capture."""
     return bool(
         wh.scalar(
-            "WITH prev AS (SELECT max(date_id) AS d FROM warehouse.fact_movie_daily "
+            f"WITH prev AS (SELECT max(date_id) AS d FROM warehouse.{fact} "
             "WHERE date_id < :d) SELECT coalesce(bool_or(f.late_capture), false) "
-            "FROM warehouse.fact_movie_daily f, prev "
+            f"FROM warehouse.{fact} f, prev "
             "WHERE prev.d IS NOT NULL AND f.date_id IN (:d, prev.d)",
             d=did,
         )

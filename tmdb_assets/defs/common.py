@@ -63,6 +63,7 @@ def per_day_events(
     days: list,
     day_metadata: dict,
     run_metadata: dict[str, Any],
+    asset_key: dg.AssetKey | None = None,
 ) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
     """What a partitioned asset reports, true per day.
 
@@ -70,11 +71,13 @@ def per_day_events(
     backfill): Dagster records the step's MaterializeResult on every partition of the range, so
     that one carries only the range's totals, named range_* (and no dagster/row_count); then each
     day gets its own AssetMaterialization with its own figures, which becomes that partition's
-    latest materialization in the UI.
+    latest materialization in the UI. `asset_key`: which asset of a step of several (None:
+    the step's one asset).
     """
     if len(days) == 1:
         yield dg.MaterializeResult(
-            metadata={"partition": str(days[0]), **day_metadata[days[0]], **run_metadata}
+            asset_key=asset_key,
+            metadata={"partition": str(days[0]), **day_metadata[days[0]], **run_metadata},
         )
         return
     totals: dict[str, Any] = {}
@@ -84,6 +87,7 @@ def per_day_events(
                 totals[f"range_{k}"] = totals.get(f"range_{k}", 0) + v
     window = f"{days[0]}..{days[-1]}"
     yield dg.MaterializeResult(
+        asset_key=asset_key,
         metadata={
             "range": window,
             "range_partitions": len(days),
@@ -91,11 +95,11 @@ def per_day_events(
             "partition's latest materialization.",
             **totals,
             **run_metadata,
-        }
+        },
     )
     for day in days:
         yield dg.AssetMaterialization(
-            asset_key=context.asset_key,
+            asset_key=asset_key or context.asset_key,
             partition=str(day),
             metadata={"partition": str(day), "range_run": window, **day_metadata[day]},
         )
@@ -130,51 +134,61 @@ def partitioned_asset(
     )
 
 
+DayExtra = Callable[[Warehouse, Any], dict[str, Any]]
+
+
 def warehouse_table_asset(
-    table: Table,
+    name: str,
+    tables: Sequence[Table],
     checks: Sequence[Check],
-    day_extra: Callable[[Warehouse, Any], dict[str, Any]] | None = None,
+    day_extra: dict[str, DayExtra] | None = None,
 ) -> dg.AssetsDefinition:
-    """The partitioned asset of a registry table, loaded date by date from raw (no TMDb calls),
-    with its checks evaluated in the same step.
+    """The partitioned assets of registry tables, loaded date by date from raw (no TMDb calls),
+    in one step named `name` (one table: the table's name; several: the tables of one kind
+    that depend on nothing of each other, such as a domain's bridges, loaded in order), with
+    their checks evaluated in the same step.
 
     A range (backfill) runs as one run that processes its dates in order; each day's figures
-    are reported on its own partition (per_day_events). The asset is subsettable, so its checks
-    also run on their own (the UI's "Execute checks"): the step then loads nothing.
+    are reported on its own partition (per_day_events). The assets are subsettable, so one of
+    them loads alone and the checks also run on their own (the UI's "Execute checks"): the step
+    then loads nothing.
     """
 
     @dg.multi_asset(
-        name=table.name,
+        name=name,
         specs=[
             dg.AssetSpec(
-                table.name,
-                description=table.description,
-                group_name=table.group,
+                t.name,
+                description=t.description,
+                group_name=t.group,
                 kinds={"postgres"},
-                deps=list(table.deps),
+                deps=list(t.deps),
             )
+            for t in tables
         ],
         check_specs=specs(checks),
         can_subset=True,
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
-    def _table(
+    def _tables(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, quality: QualityResource
     ):
         wh = warehouse.get()
-        if context.selected_asset_keys:
-            yield from _load_days(context, wh, table, day_extra)
+        for table in tables:
+            if dg.AssetKey(table.name) in context.selected_asset_keys:
+                extra = (day_extra or {}).get(table.name)
+                yield from _load_days(context, wh, table, extra)
         yield from evaluate_checks(context, checks, wh, quality)
 
-    return _table
+    return _tables
 
 
 def _load_days(
     context: dg.AssetExecutionContext,
     wh: Warehouse,
     table: Table,
-    day_extra: Callable[[Warehouse, Any], dict[str, Any]] | None,
+    day_extra: DayExtra | None,
 ) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
     days = partition_days(context)
     per_day: dict = {}
@@ -197,7 +211,7 @@ def _load_days(
     metadata = table_metadata(wh, table.qualified, count=table.count_rows)
     if table.count_rows:
         metadata["table_rows"] = metadata.pop("dagster/row_count")
-    yield from per_day_events(context, days, per_day, metadata)
+    yield from per_day_events(context, days, per_day, metadata, dg.AssetKey(table.name))
 
 
 def client_metadata(client: TMDbClient) -> dict[str, Any]:

@@ -154,7 +154,9 @@ def discover_items(
         results = payload.get("results") if isinstance(payload, Mapping) else None
         if not isinstance(results, list):
             rejected.append(
-                Rejected(media.source("discover"), None, f"page {page} has no results list", payload)
+                Rejected(
+                    media.source("discover"), None, f"page {page} has no results list", payload
+                )
             )
             continue
         for raw in results:

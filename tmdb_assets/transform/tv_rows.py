@@ -5,8 +5,8 @@ genres, companies and languages under the movies' names); what is the series' ow
 
 from typing import Any
 
+from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.discover import DiscoverItem
-from tmdb_assets.transform.rows import DayData
 from tmdb_assets.transform.tv import TVDetails
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 from tmdb_assets.db.bulk import batch_rows, batch_source, copy_into
 from tmdb_assets.db.warehouse import lock_day, partition_lock
 from tmdb_assets.transform.availability import Interval, decode, encode
-from tmdb_assets.transform.rows import DayData
+from tmdb_assets.transform.day import DayData
 
 if TYPE_CHECKING:
     from tmdb_assets.warehouse.table import Table

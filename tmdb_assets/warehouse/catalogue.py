@@ -31,8 +31,9 @@ from tmdb_assets.capture.tail import TAIL
 from tmdb_assets.db.bulk import upsert
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect
+from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.days import date_id
-from tmdb_assets.transform.rows import DayData, tail_movie_rows
+from tmdb_assets.transform.rows import tail_movie_rows
 from tmdb_assets.warehouse.tables import TABLES
 
 log = logging.getLogger(__name__)

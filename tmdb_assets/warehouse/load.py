@@ -29,8 +29,9 @@ from tmdb_assets.capture.read import (
 from tmdb_assets.db.bulk import UpsertResult, batch_rows, batch_source, upsert
 from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse, lock_day, partition_lock, with_reconnect
+from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.days import date_id
-from tmdb_assets.transform.rows import DayData, bridge_pairs, dim_country_rows
+from tmdb_assets.transform.rows import bridge_pairs, dim_country_rows
 from tmdb_assets.warehouse.seeds import continents
 
 if TYPE_CHECKING:

@@ -58,6 +58,7 @@ def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | N
         d=did,
     ):
         lines.append(f"  {rank}. {title}  popularity {pop:.1f}, vote {vote} ({votes} votes)")
+    lines.extend(_tv_lines(warehouse, last))
     lines.append(f"Genres on {last} (vw_genre_popularity, top 5 by movies):")
     for genre, movies, mean_pop, median_pop in warehouse.rows(
         "SELECT genre, movies, mean_popularity, median_popularity FROM warehouse.vw_genre_popularity "
@@ -75,6 +76,25 @@ def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | N
     ):
         lines.append(f"  {continent}: {movies} movies, mean popularity {mean_pop:.1f}")
     return "\n".join(lines)
+
+
+def _tv_lines(warehouse: Warehouse, last: dt.date) -> list[str]:
+    """The day's top TV series and how many were discovered (none: TV was left out)."""
+    did = date_id(last)
+    series = warehouse.scalar(
+        "SELECT count(*) FROM warehouse.fact_tv_daily WHERE date_id = :d", d=did
+    )
+    if not series:
+        return []
+    lines = [f"Top 5 TV series on {last} of {series} discovered (vw_tv_top):"]
+    for rank, name, pop, vote, votes, networks in warehouse.rows(
+        "SELECT popularity_rank, name, popularity, vote_average, vote_count, networks "
+        "FROM warehouse.vw_tv_top WHERE date_id = :d ORDER BY popularity_rank LIMIT 5",
+        d=did,
+    ):
+        on = f" on {networks}" if networks else ""
+        lines.append(f"  {rank}. {name}{on}  popularity {pop:.1f}, vote {vote} ({votes} votes)")
+    return lines
 
 
 def _catalogue_lines(warehouse: Warehouse, last: dt.date) -> list[str]:

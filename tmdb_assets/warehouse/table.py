@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tmdb_assets.transform import rows
+from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.media import MOVIE, Media
-from tmdb_assets.transform.rows import DayData, DiscoverKeysOf, KeysOf
+from tmdb_assets.transform.rows import DiscoverKeysOf, KeysOf
 from tmdb_assets.warehouse import load
 
 
@@ -46,6 +47,8 @@ class Table:
     # Dimensions shared by both domains (genres, companies, languages, countries): the other
     # domains whose day, when captured, is read beside `media`'s (DayData.also).
     also_media: tuple[Media, ...] = ()
+    # The Dagster step that loads it, when it shares one (a domain's bridges); None: its own.
+    step: str | None = None
 
     @property
     def qualified(self) -> str:
@@ -81,6 +84,7 @@ def bridge(
     deps: tuple[str, ...] = (),
     media: Media = MOVIE,
     group: str = "warehouse",
+    step: str | None = None,
 ) -> Table:
     """A movie-to-dimension (or series-to-dimension: `media`) bridge keyed (movie_id, key).
     `ref` is the column pointing at the dimension when it is not the key (a credit: keyed by
@@ -105,4 +109,5 @@ def bridge(
         bridge_discover_keys=discover_keys,
         media=media,
         group=group,
+        step=step,
     )

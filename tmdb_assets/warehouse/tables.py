@@ -18,6 +18,9 @@ from tmdb_assets.warehouse import availability, load, trending
 from tmdb_assets.warehouse.table import ForeignKey, Table, bridge, columns
 from tmdb_assets.warehouse.tv_tables import TV_RAW, TV_TABLES
 
+# A movie's bridges to the dimensions, loaded in one Dagster step (they depend on nothing of
+# each other; the credits, which do, have steps of their own).
+MOVIE_BRIDGES = "movie_bridges"
 # The dimensions both domains share read the TV day beside the movies' when it was captured.
 SHARED = {"also_media": (TV,)}
 
@@ -132,6 +135,7 @@ TABLES: dict[str, Table] = {
             "Which genres each movie belongs to.",
             rows.genre_ids,
             rows.discover_genre_ids,
+            step=MOVIE_BRIDGES,
         ),
         bridge(
             "bridge_movie_company",
@@ -139,6 +143,7 @@ TABLES: dict[str, Table] = {
             "dim_company",
             "Which companies produced each movie.",
             rows.company_ids,
+            step=MOVIE_BRIDGES,
         ),
         bridge(
             "bridge_movie_country",
@@ -146,6 +151,7 @@ TABLES: dict[str, Table] = {
             "dim_country",
             "In which countries each movie was produced.",
             rows.country_codes,
+            step=MOVIE_BRIDGES,
         ),
         bridge(
             "bridge_movie_language",
@@ -153,6 +159,7 @@ TABLES: dict[str, Table] = {
             "dim_language",
             "Which languages are spoken in each movie.",
             rows.language_codes,
+            step=MOVIE_BRIDGES,
         ),
         Table(
             "dim_person",
@@ -203,6 +210,7 @@ TABLES: dict[str, Table] = {
             "Each movie's keywords, to group movies by theme (a movie whose stored details "
             "predate the keywords has no set: unknown, not empty).",
             rows.keyword_ids,
+            step=MOVIE_BRIDGES,
         ),
         bridge(
             "bridge_movie_release",
@@ -220,6 +228,7 @@ TABLES: dict[str, Table] = {
                 "certification",
                 "note",
             ),
+            step=MOVIE_BRIDGES,
         ),
         Table(
             "dim_watch_provider",

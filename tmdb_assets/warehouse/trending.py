@@ -16,8 +16,8 @@ from tmdb_assets.capture.read import require_capture
 from tmdb_assets.capture.trending import TRENDING, WINDOWS, trending_pages
 from tmdb_assets.db.bulk import batch_rows, batch_source
 from tmdb_assets.db.warehouse import lock_day
+from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.discover import DiscoverItem, discover_items
-from tmdb_assets.transform.rows import DayData
 
 if TYPE_CHECKING:
     from tmdb_assets.warehouse.table import Table

@@ -8,6 +8,8 @@ from tmdb_assets.warehouse import load
 from tmdb_assets.warehouse.table import ForeignKey, Table, bridge, columns
 
 TV_RAW = (TV.discover_asset, TV.details_asset)
+# A series' seasons and bridges, loaded in one Dagster step (none depends on another).
+TV_BRIDGES = "tv_bridges"
 
 TV_TABLES = (
     Table(
@@ -55,6 +57,7 @@ TV_TABLES = (
         attributes=columns("season_id name air_date episode_count vote_average poster_path"),
         media=TV,
         group="tv",
+        step=TV_BRIDGES,
     ),
     bridge(
         "bridge_tv_genre",
@@ -65,6 +68,7 @@ TV_TABLES = (
         rows.discover_genre_ids,
         media=TV,
         group="tv",
+        step=TV_BRIDGES,
     ),
     bridge(
         "bridge_tv_network",
@@ -74,6 +78,7 @@ TV_TABLES = (
         tv_rows.network_ids,
         media=TV,
         group="tv",
+        step=TV_BRIDGES,
     ),
     bridge(
         "bridge_tv_company",
@@ -83,6 +88,7 @@ TV_TABLES = (
         rows.company_ids,
         media=TV,
         group="tv",
+        step=TV_BRIDGES,
     ),
     bridge(
         "bridge_tv_country",
@@ -94,6 +100,7 @@ TV_TABLES = (
         tv_rows.discover_origin_countries,
         media=TV,
         group="tv",
+        step=TV_BRIDGES,
     ),
     bridge(
         "bridge_tv_language",
@@ -103,6 +110,7 @@ TV_TABLES = (
         rows.language_codes,
         media=TV,
         group="tv",
+        step=TV_BRIDGES,
     ),
     Table(
         "fact_tv_daily",

@@ -93,7 +93,13 @@ def capture_checks(media: Media) -> None:
                     problems[str(day)] = found[:EXAMPLES]
                 counts[str(day)] = {
                     k: info.stats.get(k)
-                    for k in ("pages_captured", "results", media.noun, "duplicates", "total_results")
+                    for k in (
+                        "pages_captured",
+                        "results",
+                        media.noun,
+                        "duplicates",
+                        "total_results",
+                    )
                 }
         return result(
             not problems,

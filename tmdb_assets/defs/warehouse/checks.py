@@ -3,58 +3,28 @@ checks come from the table registry, defs/checks.py)."""
 
 import datetime as dt
 
+from tmdb_assets.db.queries import sql
 from tmdb_assets.defs.checks import (
     ERROR,
     EXAMPLES,
     QUARANTINED_OF_DAY,
-    RAW_IDS_OF_DAY,
-    VOTE_COUNT_DROPS,
     WARN,
     CheckRun,
     Outcome,
     Rows,
     compares_late_capture,
     offending_rows,
+    raw_ids_of_day,
     result,
     table_checks,
 )
 from tmdb_assets.transform.days import date_id, end_of_day
+from tmdb_assets.transform.media import MOVIE, TV, Media
 from tmdb_assets.warehouse.tables import TABLES
 
 WAREHOUSE_CHECKS = table_checks(TABLES.values())
 
 # --- dims -------------------------------------------------------------------------------------
-
-
-@WAREHOUSE_CHECKS.check(
-    "dim_movie",
-    description="The share of a day's discovered movies without usable details (404, unparseable or never fetched) stays under max_details_failure_share.",
-)
-def details_failure_share(run: CheckRun) -> Outcome:
-    wh = run.wh
-    worst, worst_day, failed_examples, per_day = 0.0, None, [], {}
-    for day in run.days:
-        rows = wh.rows(
-            f"SELECT m.movie_id, m.details_status FROM ({RAW_IDS_OF_DAY}) ids "
-            "JOIN warehouse.dim_movie m ON m.movie_id = ids.movie_id ORDER BY 1",
-            d=day,
-        )
-        failed = [(mid, s) for mid, s in rows if s != "ok"]
-        share = len(failed) / len(rows) if rows else 0.0
-        per_day[str(day)] = round(share, 4)
-        if share >= worst:
-            worst, worst_day, failed_examples = share, day, failed[:EXAMPLES]
-    return result(
-        worst <= run.quality.max_details_failure_share,
-        ERROR,
-        worst_share=round(worst, 4),
-        worst_day=worst_day,
-        threshold=run.quality.max_details_failure_share,
-        share_per_day=per_day,
-        examples=Rows(["movie_id", "details_status"], [[m, st] for m, st in failed_examples]),
-        todo="Too many movies lack usable details: look at raw.quarantine and the raw_movie_details "
-        "metadata (404s, invalid bodies); rerun the day once TMDb answers.",
-    )
 
 
 @WAREHOUSE_CHECKS.check(
@@ -181,144 +151,195 @@ def every_movie_with_details_has_credits(run: CheckRun) -> Outcome:
 # --- fact -------------------------------------------------------------------------------------
 
 
-@WAREHOUSE_CHECKS.check(
-    "fact_movie_daily",
-    description="The fact of each of the run's days has exactly one row per distinct movie of that day's raw discover pages. Blocking.",
-    blocking=True,
-)
-def matches_raw_discover(run: CheckRun) -> Outcome:
-    wh = run.wh
-    missing_total = extra_total = 0
-    missing: dict[str, list[int]] = {}
-    extra: dict[str, list[int]] = {}
-    quarantined_items = quarantined_fields = 0
-    for day in run.days:
-        items, fields = wh.rows(QUARANTINED_OF_DAY, d=day)[0]
-        quarantined_items += int(items)
-        quarantined_fields += int(fields)
-        raw = {r[0] for r in wh.rows(RAW_IDS_OF_DAY, d=day)}
-        fact = {
-            r[0]
-            for r in wh.rows(
-                "SELECT movie_id FROM warehouse.fact_movie_daily WHERE date_id = :d", d=date_id(day)
+# --- each domain's dimension and daily fact: movies and TV series, the same checks -----------
+
+
+def domain_checks(media: Media, fact: str) -> None:
+    """Declare the checks each domain's items dimension (dim_movie, dim_tv_series) and daily
+    fact (fact_movie_daily, fact_tv_daily) share."""
+    dim, item, noun = media.dim, media.id_column, media.noun
+    raw_ids = raw_ids_of_day(media)
+    drops = sql("vote_count_drops", fact=f"warehouse.{fact}", id=item)
+
+    @WAREHOUSE_CHECKS.check(
+        dim,
+        description=f"The share of a day's discovered {noun} without usable details (404, "
+        "unparseable or never fetched) stays under max_details_failure_share.",
+    )
+    def details_failure_share(run: CheckRun) -> Outcome:
+        wh = run.wh
+        worst, worst_day, failed_examples, per_day = 0.0, None, [], {}
+        for day in run.days:
+            rows = wh.rows(
+                f"SELECT m.{item}, m.details_status FROM ({raw_ids}) ids "
+                f"JOIN warehouse.{dim} m ON m.{item} = ids.{item} ORDER BY 1",
+                d=day,
             )
-        }
-        if raw - fact:
-            missing[str(day)] = sorted(raw - fact)[:EXAMPLES]
-            missing_total += len(raw - fact)
-        if fact - raw:
-            extra[str(day)] = sorted(fact - raw)[:EXAMPLES]
-            extra_total += len(fact - raw)
-    return result(
-        missing_total == 0 and extra_total == 0,
-        ERROR,
-        missing_rows=missing_total,
-        todo="The fact and the raw discover pages disagree: rematerialize fact_movie_daily for the listed days (it replays raw).",
-        extra_rows=extra_total,
-        missing_examples=missing,
-        extra_examples=extra,
-        # Accounted for: items without a usable id have no row; a bad field is NULL in its row.
-        quarantined_items_without_id=quarantined_items,
-        quarantined_fields=quarantined_fields,
-    )
-
-
-@WAREHOUSE_CHECKS.check(
-    "fact_movie_daily",
-    description="popularity >= 0, vote_average within [0, 10], vote_count >= 0.",
-)
-def values_in_range(run: CheckRun) -> Outcome:
-    wh = run.wh
-    n, examples = offending_rows(
-        wh,
-        "fact_movie_daily",
-        "date_id, movie_id, popularity, vote_average, vote_count",
-        "popularity < 0 OR vote_average < 0 OR vote_average > 10 OR vote_count < 0",
-    )
-    unknown = wh.scalar(
-        "SELECT count(*) FROM warehouse.fact_movie_daily "
-        "WHERE popularity IS NULL OR vote_average IS NULL OR vote_count IS NULL"
-    )
-    return result(
-        n == 0,
-        ERROR,
-        offending_rows=n,
-        examples=examples,
-        # NULL: TMDb sent a value that could not be read; it is in raw.quarantine with its reason.
-        rows_with_quarantined_values=int(unknown),
-        todo="Fact values outside their range: look at the listed movies' raw discover items; "
-        "the transforms should have quarantined them.",
-    )
-
-
-@WAREHOUSE_CHECKS.check(
-    "fact_movie_daily",
-    description="A movie's vote_count does not drop from the previous loaded day by more than the tolerance (WARN).",
-)
-def vote_count_not_dropping(run: CheckRun) -> Outcome:
-    wh = run.wh
-    total, examples = 0, []
-    skipped: list[str] = []
-    for day in run.days:
-        if compares_late_capture(wh, date_id(day)):
-            # A late capture is TMDb's state when it was taken, not that day's: comparing it
-            # with a true day-end capture says nothing about votes dropping.
-            skipped.append(str(day))
-            continue
-        rows = wh.rows(
-            VOTE_COUNT_DROPS,
-            d=date_id(day),
-            abs=run.quality.vote_drop_min,
-            rel=run.quality.vote_drop_tolerance,
+            failed = [(mid, s) for mid, s in rows if s != "ok"]
+            share = len(failed) / len(rows) if rows else 0.0
+            per_day[str(day)] = round(share, 4)
+            if share >= worst:
+                worst, worst_day, failed_examples = share, day, failed[:EXAMPLES]
+        return result(
+            worst <= run.quality.max_details_failure_share,
+            ERROR,
+            worst_share=round(worst, 4),
+            worst_day=worst_day,
+            threshold=run.quality.max_details_failure_share,
+            share_per_day=per_day,
+            examples=Rows([item, "details_status"], [[m, st] for m, st in failed_examples]),
+            todo=f"Too many {noun} lack usable details: look at raw.quarantine and the "
+            f"{media.details_asset} metadata (404s, invalid bodies); rerun the day once TMDb "
+            "answers.",
         )
-        total += len(rows)
-        examples += [[str(day), *r] for r in rows[: EXAMPLES - len(examples)]]
-    table = Rows(["day", "movie_id", "votes_before", "votes_now"], examples)
-    return result(
-        total == 0,
-        WARN,
-        movies_with_dropping_votes=total,
-        tolerance=run.quality.vote_drop_tolerance,
-        examples=table,
-        days_skipped_late_capture=skipped,
-        todo="TMDb removed votes (spam cleanup happens) or the day's capture is wrong: compare "
-        "with the movie on themoviedb.org; WARN only.",
+
+    @WAREHOUSE_CHECKS.check(
+        fact,
+        description=f"The fact of each of the run's days has exactly one row per distinct "
+        f"{media.item} of that day's raw discover pages. Blocking.",
+        blocking=True,
     )
+    def matches_raw_discover(run: CheckRun) -> Outcome:
+        wh = run.wh
+        missing_total = extra_total = 0
+        missing: dict[str, list[int]] = {}
+        extra: dict[str, list[int]] = {}
+        quarantined_items = quarantined_fields = 0
+        for day in run.days:
+            items, fields = wh.rows(QUARANTINED_OF_DAY, d=day, source=media.source("discover"))[0]
+            quarantined_items += int(items)
+            quarantined_fields += int(fields)
+            raw = {r[0] for r in wh.rows(raw_ids, d=day)}
+            fact_ids = {
+                r[0]
+                for r in wh.rows(
+                    f"SELECT {item} FROM warehouse.{fact} WHERE date_id = :d", d=date_id(day)
+                )
+            }
+            if raw - fact_ids:
+                missing[str(day)] = sorted(raw - fact_ids)[:EXAMPLES]
+                missing_total += len(raw - fact_ids)
+            if fact_ids - raw:
+                extra[str(day)] = sorted(fact_ids - raw)[:EXAMPLES]
+                extra_total += len(fact_ids - raw)
+        return result(
+            missing_total == 0 and extra_total == 0,
+            ERROR,
+            missing_rows=missing_total,
+            todo=f"The fact and the raw discover pages disagree: rematerialize {fact} for the "
+            "listed days (it replays raw).",
+            extra_rows=extra_total,
+            missing_examples=missing,
+            extra_examples=extra,
+            # Accounted for: items without a usable id have no row; a bad field is NULL in its row.
+            quarantined_items_without_id=quarantined_items,
+            quarantined_fields=quarantined_fields,
+        )
+
+    @WAREHOUSE_CHECKS.check(
+        fact,
+        description="popularity >= 0, vote_average within [0, 10], vote_count >= 0.",
+    )
+    def values_in_range(run: CheckRun) -> Outcome:
+        wh = run.wh
+        n, examples = offending_rows(
+            wh,
+            fact,
+            f"date_id, {item}, popularity, vote_average, vote_count",
+            "popularity < 0 OR vote_average < 0 OR vote_average > 10 OR vote_count < 0",
+        )
+        unknown = wh.scalar(
+            f"SELECT count(*) FROM warehouse.{fact} "
+            "WHERE popularity IS NULL OR vote_average IS NULL OR vote_count IS NULL"
+        )
+        return result(
+            n == 0,
+            ERROR,
+            offending_rows=n,
+            examples=examples,
+            # NULL: TMDb sent a value that could not be read; it is in raw.quarantine with its
+            # reason.
+            rows_with_quarantined_values=int(unknown),
+            todo=f"Fact values outside their range: look at the listed {noun}' raw discover "
+            "items; the transforms should have quarantined them.",
+        )
+
+    @WAREHOUSE_CHECKS.check(
+        fact,
+        description=f"A {media.item}'s vote_count does not drop from the previous loaded day by "
+        "more than the tolerance (WARN).",
+    )
+    def vote_count_not_dropping(run: CheckRun) -> Outcome:
+        wh = run.wh
+        total, examples = 0, []
+        skipped: list[str] = []
+        for day in run.days:
+            if compares_late_capture(wh, date_id(day), fact):
+                # A late capture is TMDb's state when it was taken, not that day's: comparing it
+                # with a true day-end capture says nothing about votes dropping.
+                skipped.append(str(day))
+                continue
+            rows = wh.rows(
+                drops,
+                d=date_id(day),
+                abs=run.quality.vote_drop_min,
+                rel=run.quality.vote_drop_tolerance,
+            )
+            total += len(rows)
+            examples += [[str(day), *r] for r in rows[: EXAMPLES - len(examples)]]
+        table = Rows(["day", item, "votes_before", "votes_now"], examples)
+        return result(
+            total == 0,
+            WARN,
+            **{f"{noun}_with_dropping_votes": total},
+            tolerance=run.quality.vote_drop_tolerance,
+            examples=table,
+            days_skipped_late_capture=skipped,
+            todo=f"TMDb removed votes (spam cleanup happens) or the day's capture is wrong: "
+            f"compare with the {media.item} on themoviedb.org; WARN only.",
+        )
+
+    def count_within_band(run: CheckRun) -> Outcome:
+        wh = run.wh
+        outside = {}
+        counts = {}
+        skipped: list[str] = []
+        for day in run.days:
+            if compares_late_capture(wh, date_id(day), fact):
+                skipped.append(str(day))  # a late capture is not comparable with a day-end one
+                continue
+            cur = wh.scalar(
+                f"SELECT count(*) FROM warehouse.{fact} WHERE date_id = :d", d=date_id(day)
+            )
+            prev = wh.scalar(
+                f"SELECT count(*) FROM warehouse.{fact} WHERE date_id = "
+                f"(SELECT max(date_id) FROM warehouse.{fact} WHERE date_id < :d)",
+                d=date_id(day),
+            )
+            counts[str(day)] = [int(prev), int(cur)]
+            if prev and abs(cur - prev) > run.quality.movie_count_band * prev:
+                outside[str(day)] = [int(prev), int(cur)]
+        return result(
+            not outside,
+            WARN,
+            outside_band=outside,
+            band=run.quality.movie_count_band,
+            previous_and_current=counts,
+            todo=f"The day's {media.item} count moved a lot from the previous day: check the "
+            "capture's pages and the discover pages setting; WARN only.",
+            days_skipped_late_capture=skipped,
+        )
+
+    count_within_band.__name__ = f"{media.item}_count_within_band"
+    WAREHOUSE_CHECKS.check(
+        fact,
+        description=f"A day's {media.item} count stays within movie_count_band of the previous "
+        "loaded day's (WARN).",
+    )(count_within_band)
 
 
-@WAREHOUSE_CHECKS.check(
-    "fact_movie_daily",
-    description="A day's movie count stays within movie_count_band of the previous loaded day's (WARN).",
-)
-def movie_count_within_band(run: CheckRun) -> Outcome:
-    wh = run.wh
-    outside = {}
-    counts = {}
-    skipped: list[str] = []
-    for day in run.days:
-        if compares_late_capture(wh, date_id(day)):
-            skipped.append(str(day))  # a late capture is not comparable with a day-end one
-            continue
-        cur = wh.scalar(
-            "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = :d", d=date_id(day)
-        )
-        prev = wh.scalar(
-            "SELECT count(*) FROM warehouse.fact_movie_daily WHERE date_id = "
-            "(SELECT max(date_id) FROM warehouse.fact_movie_daily WHERE date_id < :d)",
-            d=date_id(day),
-        )
-        counts[str(day)] = [int(prev), int(cur)]
-        if prev and abs(cur - prev) > run.quality.movie_count_band * prev:
-            outside[str(day)] = [int(prev), int(cur)]
-    return result(
-        not outside,
-        WARN,
-        outside_band=outside,
-        band=run.quality.movie_count_band,
-        previous_and_current=counts,
-        todo="The day's movie count moved a lot from the previous day: check the capture's pages and TMDB_DISCOVER_PAGES; WARN only.",
-        days_skipped_late_capture=skipped,
-    )
+domain_checks(MOVIE, "fact_movie_daily")
+domain_checks(TV, "fact_tv_daily")
 
 
 @WAREHOUSE_CHECKS.check(
