@@ -21,6 +21,7 @@ from tmdb_assets.capture.read import clear_cache
 from tmdb_assets.db.embedded import normalize_url
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.settings import data_dir
+from tmdb_assets.transform.media import MOVIE
 from tmdb_assets.warehouse.load import load_table_day
 from tmdb_assets.warehouse.rebuild import recreate_warehouse_schema
 from tmdb_assets.warehouse.seeds import load_country_continent
@@ -49,7 +50,7 @@ def measure_enrich(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
     clear_cache()
     seconds: dict[str, float] = {}
     for table in TABLES.values():  # the day's other tables, as benchmarks/run.load_day
-        if table.rows and table.name not in ENRICH_TABLES:
+        if table.rows and table.name not in ENRICH_TABLES and table.media is MOVIE:
             load_table_day(warehouse, table, day)
     for name in ENRICH_TABLES:
         t0 = time.perf_counter()

@@ -52,19 +52,28 @@ from tmdb_assets.cli.simulator import Simulator
 from tmdb_assets.db.bulk import copy_into, copy_text
 from tmdb_assets.db.embedded import embedded_server_uri, normalize_url, with_database
 from tmdb_assets.db.warehouse import dispose_engine
-from tmdb_assets.definitions import CATALOGUE, all_assets, defs
+from tmdb_assets.definitions import CATALOGUE, TV_SELECTION, all_assets, defs
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
 from tmdb_assets.settings import data_dir, project_root
 from tmdb_assets.transform.days import date_id
+from tmdb_assets.transform.media import MOVIE
 from tmdb_assets.warehouse.load import load_table_day, month_partition
 from tmdb_assets.warehouse.rebuild import recreate_warehouse_schema
 from tmdb_assets.warehouse.seeds import load_country_continent
 from tmdb_assets.warehouse.tables import TABLES as REGISTRY
 
 DEFS = all_assets  # each asset carries its checks
-PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent") - CATALOGUE
-RAW = dg.AssetSelection.groups("raw") - CATALOGUE  # the daily raw captures
+# The movies' figures (TV series have their own section, benchmarks/tv.py).
+PARTITIONED = (
+    dg.AssetSelection.all()
+    - dg.AssetSelection.assets("country_continent")
+    - CATALOGUE
+    - TV_SELECTION
+)
+RAW = dg.AssetSelection.groups("raw") - CATALOGUE - TV_SELECTION  # the movies' daily captures
 TRENDING = dg.AssetSelection.assets("raw_trending")
+# The day's discover and details tables of the movies (not the export's catalogue, not TV's).
+MOVIE_TABLES = [t for t in REGISTRY.values() if t.rows and t.media is MOVIE]
 EXTRACT = RAW - TRENDING  # the extract figure: discover pages and every movie's details
 
 
@@ -138,8 +147,7 @@ def launch_one_partition(url: str, day: dt.date) -> None:
 def floor_tables(warehouse, day: dt.date) -> dict[str, tuple[list[str], list[tuple]]]:
     """One partition's rows for each derived table, exactly as the loads produce them."""
     data = read_day(warehouse, day)
-    tables = {t.name: (list(t.columns), t.rows(data)) for t in REGISTRY.values() if t.rows}
-    return tables
+    return {t.name: (list(t.columns), t.rows(data)) for t in MOVIE_TABLES}
 
 
 def copy_floor(warehouse, tables: dict[str, tuple[list[str], list[tuple]]], *, bare: bool) -> float:
@@ -181,9 +189,8 @@ def load_day(warehouse, day: dt.date) -> float:
     in its own transaction."""
     clear_cache()
     t0 = time.perf_counter()
-    for table in REGISTRY.values():
-        if table.rows:  # the day's discover and details tables (not the export's catalogue)
-            load_table_day(warehouse, table, day)
+    for table in MOVIE_TABLES:
+        load_table_day(warehouse, table, day)
     return time.perf_counter() - t0
 
 

@@ -10,7 +10,6 @@ ALTER TABLE raw.capture ADD CONSTRAINT capture_asset_check
     CHECK (asset IN ('raw_discover_pages', 'raw_movie_details', 'raw_movie_id_export',
                      'raw_movie_tail_details', 'raw_trending', 'raw_discover_tv_pages',
                      'raw_tv_details', 'raw_tv_id_export')) NOT VALID;
-ALTER TABLE raw.capture VALIDATE CONSTRAINT capture_asset_check;
 
 -- /tv/{id} responses of a details capture, as raw.movie_details holds /movie/{id}'s.
 CREATE TABLE IF NOT EXISTS raw.tv_details (
@@ -127,3 +126,54 @@ CREATE TABLE IF NOT EXISTS warehouse.fact_tv_daily (
 );
 CREATE INDEX IF NOT EXISTS fact_tv_daily_tv ON warehouse.fact_tv_daily (tv_id, date_id);
 COMMENT ON TABLE warehouse.fact_tv_daily IS 'One row per series and day of the TV discover window: popularity, vote average and vote count at the end of the day, with the discover rank (late captures flagged).';
+
+-- What each column holds (the Dagster UI and pgAdmin show these).
+COMMENT ON COLUMN warehouse.dim_tv_series.tv_id IS 'TMDb series id';
+COMMENT ON COLUMN warehouse.dim_tv_series.name IS 'Name (in the capture''s language, TMDB_LANGUAGE)';
+COMMENT ON COLUMN warehouse.dim_tv_series.original_name IS 'Name in the original language';
+COMMENT ON COLUMN warehouse.dim_tv_series.original_language IS 'Original language (ISO 639-1)';
+COMMENT ON COLUMN warehouse.dim_tv_series.overview IS 'Synopsis (NULL where TMDb has none)';
+COMMENT ON COLUMN warehouse.dim_tv_series.first_air_date IS 'First episode''s air date (NULL where TMDb sends "")';
+COMMENT ON COLUMN warehouse.dim_tv_series.last_air_date IS 'Latest aired episode''s date';
+COMMENT ON COLUMN warehouse.dim_tv_series.status IS 'TMDb''s status: Returning Series, Ended, Canceled, In Production, Planned, Pilot';
+COMMENT ON COLUMN warehouse.dim_tv_series.number_of_seasons IS 'Seasons (the specials, season 0, not counted)';
+COMMENT ON COLUMN warehouse.dim_tv_series.number_of_episodes IS 'Episodes aired or announced, as TMDb counts them';
+COMMENT ON COLUMN warehouse.dim_tv_series.in_production IS 'Whether the series is still being made';
+COMMENT ON COLUMN warehouse.dim_tv_series.adult IS 'TMDb''s adult flag';
+COMMENT ON COLUMN warehouse.dim_tv_series.homepage IS 'Official site (NULL where TMDb sends "")';
+COMMENT ON COLUMN warehouse.dim_tv_series.tagline IS 'Tagline (NULL where TMDb sends "")';
+COMMENT ON COLUMN warehouse.dim_tv_series.poster_path IS 'Poster image path on TMDb''s image CDN';
+COMMENT ON COLUMN warehouse.dim_tv_series.first_seen_date IS 'First day the series was in the TV discover list (NULL: never discovered)';
+COMMENT ON COLUMN warehouse.dim_tv_series.last_seen_date IS 'Last day the series was in the TV discover list (NULL: never discovered)';
+COMMENT ON COLUMN warehouse.dim_tv_series.details_fetched_at IS 'When the details the row comes from were fetched';
+COMMENT ON COLUMN warehouse.dim_network.network_id IS 'TMDb network id';
+COMMENT ON COLUMN warehouse.dim_network.name IS 'Network or streaming service name';
+COMMENT ON COLUMN warehouse.dim_network.origin_country IS 'Country of origin (ISO 3166-1)';
+COMMENT ON COLUMN warehouse.dim_network.logo_path IS 'Logo image path on TMDb''s image CDN';
+COMMENT ON COLUMN warehouse.dim_network.source_date IS 'Partition day the row''s values come from';
+COMMENT ON COLUMN warehouse.dim_tv_season.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.dim_tv_season.season_number IS 'Season number; 0: the specials';
+COMMENT ON COLUMN warehouse.dim_tv_season.season_id IS 'TMDb season id';
+COMMENT ON COLUMN warehouse.dim_tv_season.name IS 'Season name (Season 1, Specials, or its own title)';
+COMMENT ON COLUMN warehouse.dim_tv_season.air_date IS 'First air date of the season';
+COMMENT ON COLUMN warehouse.dim_tv_season.episode_count IS 'Episodes in the season';
+COMMENT ON COLUMN warehouse.dim_tv_season.vote_average IS 'TMDb''s vote average of the season (0: no votes)';
+COMMENT ON COLUMN warehouse.dim_tv_season.poster_path IS 'Season poster path on TMDb''s image CDN';
+COMMENT ON COLUMN warehouse.bridge_tv_genre.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.bridge_tv_genre.genre_id IS 'The genre (dim_genre)';
+COMMENT ON COLUMN warehouse.bridge_tv_network.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.bridge_tv_network.network_id IS 'The network (dim_network)';
+COMMENT ON COLUMN warehouse.bridge_tv_company.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.bridge_tv_company.company_id IS 'The production company (dim_company)';
+COMMENT ON COLUMN warehouse.bridge_tv_country.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.bridge_tv_country.iso_3166_1 IS 'A country of origin (dim_country)';
+COMMENT ON COLUMN warehouse.bridge_tv_language.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.bridge_tv_language.iso_639_1 IS 'A spoken language (dim_language)';
+COMMENT ON COLUMN warehouse.fact_tv_daily.date_id IS 'The day (dim_date, YYYYMMDD)';
+COMMENT ON COLUMN warehouse.fact_tv_daily.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.fact_tv_daily.popularity IS 'TMDb popularity at the end of the day (NULL: unreadable, quarantined)';
+COMMENT ON COLUMN warehouse.fact_tv_daily.vote_average IS 'Average vote, 0..10';
+COMMENT ON COLUMN warehouse.fact_tv_daily.vote_count IS 'Number of votes';
+COMMENT ON COLUMN warehouse.fact_tv_daily.discover_rank IS 'Position in the day''s TV discover list (1 = most popular)';
+COMMENT ON COLUMN warehouse.fact_tv_daily.captured_at IS 'When TMDb answered (the discover capture''s Date header)';
+COMMENT ON COLUMN warehouse.fact_tv_daily.late_capture IS 'Captured more than late_grace_hours after the day ended: TMDb''s state then, not the day''s';

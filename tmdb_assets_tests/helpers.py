@@ -6,19 +6,21 @@ import dagster as dg
 
 from tmdb_assets.capture.read import clear_cache
 from tmdb_assets.db.warehouse import Warehouse
-from tmdb_assets.definitions import CATALOGUE, all_assets
+from tmdb_assets.definitions import CATALOGUE, TV_SELECTION, all_assets
 from tmdb_assets.warehouse.summary import TABLES
 from tmdb_assets_tests.conftest import DAY1
 from tmdb_simulator.server import RunningSimulator
 
 DEFS = all_assets  # each asset carries its checks
-# A day as the daily job runs it (the catalogue has its own job: its file comes hours later).
-PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent") - CATALOGUE
+# A day as the daily job runs it (the catalogue has its own job: its file comes hours later),
+# with TV series (test_tv.py) or without them (the movies' tests: `tmdb-assets run --no-tv`).
+WITH_TV = dg.AssetSelection.all() - dg.AssetSelection.assets("country_continent") - CATALOGUE
+PARTITIONED = WITH_TV - TV_SELECTION
 # The console logger at INFO: the events still reach the run's result; formatting Dagster's
 # DEBUG lines (about 200 a day) into pytest's capture was a tenth of a load's time.
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 DAYS = [DAY1 + dt.timedelta(days=i) for i in range(5)]
-RAW = dg.AssetSelection.groups("raw") - CATALOGUE  # the daily raw captures
+RAW = dg.AssetSelection.groups("raw") - CATALOGUE - TV_SELECTION  # the movies' daily captures
 
 
 def materialize_seed(resources: dict) -> dg.ExecuteInProcessResult:

@@ -13,6 +13,8 @@ from tmdb_assets.warehouse.tables import SEED, TABLES
 RAW = {
     "raw_discover_pages",
     "raw_movie_details",
+    "raw_discover_tv_pages",
+    "raw_tv_details",
     "raw_movie_id_export",
     "raw_movie_tail_details",
     "raw_trending",
@@ -47,7 +49,7 @@ def test_every_asset_is_there_partitioned_with_a_description():
         if key.path[-1] in VIEWS:
             assert node.automation_condition is not None, key
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups == {"raw", "warehouse", "analytics"}
+    assert groups == {"raw", "warehouse", "tv", "analytics"}
 
 
 def test_lineage():
@@ -58,6 +60,11 @@ def test_lineage():
 
     assert parents("raw_movie_details") == {"raw_discover_pages"}
     assert parents("fact_movie_daily") == {"raw_discover_pages", "dim_movie", "dim_date"}
+    assert parents("raw_tv_details") == {"raw_discover_tv_pages"}
+    assert parents("fact_tv_daily") == {"raw_discover_tv_pages", "dim_tv_series", "dim_date"}
+    assert parents("bridge_tv_network") == {"dim_tv_series", "dim_network"}
+    # A dimension both domains share waits for both captures.
+    assert {"raw_discover_pages", "raw_discover_tv_pages"} <= parents("dim_genre")
     assert "country_continent" in parents("dim_country")
     assert parents("bridge_movie_country") == {"dim_movie", "dim_country"}
     assert "fact_movie_daily" in parents("vw_top_movies")
@@ -101,6 +108,13 @@ def test_dagster_validates_the_definitions():
 SPECIFIC_CHECKS = {
     "raw_discover_pages": {"all_pages_captured", "pages_complete"},
     "raw_movie_details": {"every_movie_has_details_or_404"},
+    "raw_discover_tv_pages": {"all_pages_captured", "pages_complete"},
+    "raw_tv_details": {"every_series_has_details_or_404"},
+    "dim_tv_series": {"details_failure_share"},
+    "fact_tv_daily": {
+        "matches_raw_discover", "values_in_range", "vote_count_not_dropping",
+        "series_count_within_band",
+    },
     "raw_trending": {"trending_pages_captured"},
     "dim_movie": {
         "details_failure_share", "non_negative_numbers", "release_date_plausible",
@@ -130,6 +144,9 @@ BLOCKING = {
     ("raw_discover_pages", "all_pages_captured"),
     ("raw_discover_pages", "pages_complete"),
     ("fact_movie_daily", "matches_raw_discover"),
+    ("raw_discover_tv_pages", "all_pages_captured"),
+    ("raw_discover_tv_pages", "pages_complete"),
+    ("fact_tv_daily", "matches_raw_discover"),
     ("raw_trending", "trending_pages_captured"),
     ("fact_watch_availability", "one_open_row_per_offer"),
     *((t.name, "foreign_keys") for t in TABLES.values() if t.foreign_keys),
@@ -151,12 +168,15 @@ def test_every_check_and_the_asset_it_guards():
 
 
 def test_a_day_runs_one_step_per_asset_with_its_checks_inside():
-    """The daily job's steps: one per table (its checks run in its step) and one for the four
-    views, at most 30."""
+    """The daily job's steps: one per table (its checks run in its step) or per domain's
+    bridges, and one for the four views, at most 30."""
     job = defs.resolve_job_def("tmdb_daily")
     steps = {node.name for node in job.graph.nodes}
     assets = {k.path[-1] for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert steps == (assets - VIEWS - CATALOGUE) | {"analytics_views"} and len(steps) <= 30
+    shared = {t.name for t in TABLES.values() if t.step}
+    assert {"movie_bridges", "tv_bridges"} == {t.step for t in TABLES.values() if t.step}
+    expected = (assets - VIEWS - CATALOGUE - shared) | {"analytics_views"}
+    assert steps == expected | {"movie_bridges", "tv_bridges"} and len(steps) <= 30
     catalogue = defs.resolve_job_def("tmdb_catalogue")
     assert {node.name for node in catalogue.graph.nodes} == CATALOGUE
 

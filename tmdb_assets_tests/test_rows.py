@@ -10,6 +10,8 @@ from tmdb_assets.transform import rows
 from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.details import genre_list, movie_details
 from tmdb_assets.transform.discover import discover_items
+from tmdb_assets.transform.media import TV
+from tmdb_assets.transform.tv import tv_details
 from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import load_sample
 
@@ -38,11 +40,35 @@ def day() -> DayData:
     )
 
 
-def test_every_builder_fills_its_tables_columns(day):
+@pytest.fixture
+def tv_day() -> DayData:
+    """A real /discover/tv page (2022-11-26); its third series has real details (Game of
+    Thrones', as that series'), its first is gone on TMDb (404), the others have none yet."""
+    page = load_sample("discover_tv_p1_2022-11-26.json")
+    items, rejected, duplicates = discover_items([(1, page)], TV)
+    first, third = items[0].movie_id, items[2].movie_id
+    details = tv_details({**load_sample("tv_1399_2024-03.json"), "id": third}, expected_id=third)
+    return DayData(
+        DAY,
+        SimpleNamespace(captured_at=CAPTURED, late_capture=False),
+        items,
+        rejected,
+        duplicates,
+        details={third: details},
+        details_status={third: "ok", first: "not_found"},
+        fetched_at={third: CAPTURED},
+        genres_ref=genre_list(load_sample("genre_tv_list_2022-12.json")),
+        media=TV,
+    )
+
+
+def test_every_builder_fills_its_tables_columns(day, tv_day):
+    days = {"movie": dataclasses.replace(day, also=[tv_day]), "tv": tv_day}
     for table in TABLES.values():
         if table.rows is None:  # loaded from another source (the catalogue: the export file)
             continue
-        built = table.rows(day)
+        built = table.rows(days[table.media.name])
+        assert built or table.media.name == "movie", table.name  # every TV table, here
         assert all(len(r) == len(table.columns) for r in built), table.name
         keys = [tuple(r[table.columns.index(k)] for k in table.key) for r in built]
         assert len(keys) == len(set(keys)), f"{table.name}: a key twice in one day"
@@ -65,7 +91,17 @@ def test_genre_rows_are_the_reference_list_plus_what_details_name(day):
     reference = dict(day.genres_ref)
     built = rows.dim_genre_rows(day)
     assert [r[0] for r in built] == sorted(reference)
-    assert all(name == reference[gid] for gid, name, _ in built)
+    assert all(name == reference[gid] for gid, name, _, _ in built)
+    assert {media for _, _, media, _ in built} == {"movie"}
+
+
+def test_genres_of_both_domains_say_which_lists_name_them(day, tv_day):
+    """One id space for movie and TV genres: 18 Drama is in both lists, 10765 Sci-Fi &
+    Fantasy in TV's only, 878 Science Fiction in the movies' only."""
+    built = {r[0]: r for r in rows.dim_genre_rows(dataclasses.replace(day, also=[tv_day]))}
+    assert built[18][2] == "both" and built[10765][2] == "tv" and built[878][2] == "movie"
+    assert built[10765][1] == "Sci-Fi & Fantasy"
+    assert {r[0] for r in rows.dim_genre_rows(tv_day)} == {g for g, _ in tv_day.genres_ref}
 
 
 def test_country_rows_carry_the_continent_given(day):
@@ -138,3 +174,41 @@ def test_genre_day_figures_come_from_the_days_own_genres(day):
     # Fight Club's details say Drama only: its discover genre_ids (another movie's) are not used.
     assert [g for g, _ in day.details[first.movie_id].genres] == [18]
     assert not set(first.genre_ids) <= {18}
+
+
+def test_series_rows_take_details_where_they_have_them_and_discover_elsewhere(tv_day):
+    table = TABLES["dim_tv_series"]
+    by_id = {r[0]: dict(zip(table.columns, r, strict=True)) for r in table.rows(tv_day)}
+    first, third, fourth = (tv_day.items[i].movie_id for i in (0, 2, 3))
+    assert len(by_id) == len(tv_day.items) == 20
+    got = by_id[third]
+    assert got["name"] == "Game of Thrones" and got["number_of_seasons"] == 8
+    assert got["number_of_episodes"] == 73 and got["type"] == "Scripted"
+    assert got["status"] == "Ended" and got["in_production"] is False
+    assert got["first_air_date"] == dt.date(2011, 4, 17) and got["origin_country"] == ["US"]
+    assert by_id[first]["details_status"] == "not_found"
+    assert by_id[first]["name"] == tv_day.items[0].title == "1899"
+    assert by_id[first]["first_air_date"] == dt.date(2022, 11, 17)
+    assert by_id[first]["origin_country"] == ["DE"] and by_id[first]["number_of_seasons"] is None
+    assert by_id[fourth]["details_status"] == "missing"
+
+
+def test_series_networks_seasons_and_origin_countries(tv_day):
+    third = tv_day.items[2].movie_id
+    assert TABLES["dim_network"].rows(tv_day) == [
+        (49, "HBO", "US", "/tuomPhY2UtuPTqqFnKMVHvSb724.png", DAY)
+    ]
+    seasons = TABLES["dim_tv_season"]
+    movies, pairs = rows.bridge_pairs(tv_day, seasons.bridge_keys)
+    assert movies == {third}
+    assert [p[1] for p in pairs] == list(range(0, 9))  # the specials, then seasons 1..8
+    assert pairs[1][4:6] == (dt.date(2011, 4, 18), 10)  # season 1: aired, 10 episodes
+    # Origin countries: from details where there are some, from discover elsewhere.
+    country = TABLES["bridge_tv_country"]
+    movies, pairs = rows.bridge_pairs(tv_day, country.bridge_keys, country.bridge_discover_keys)
+    assert movies == {i.movie_id for i in tv_day.items}
+    assert (tv_day.items[0].movie_id, "DE") in pairs and (third, "US") in pairs
+    # Networks: only series with details say anything.
+    network = TABLES["bridge_tv_network"]
+    assert rows.bridge_pairs(tv_day, network.bridge_keys) == ({third}, [(third, 49)])
+    assert rows.fact_rows(tv_day)[0][:3] == (20220815, tv_day.items[0].movie_id, 2815.931)

@@ -106,6 +106,8 @@ def test_backfill_from_the_graphql_api(database_url, tmp_path):
                 "raw_discover_pages",
                 "raw_movie_details",
                 "raw_trending",
+                "raw_discover_tv_pages",
+                "raw_tv_details",
             } | (set(TABLES) - set(CATALOGUE_ASSETS))
             launched = graphql(
                 port,

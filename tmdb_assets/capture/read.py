@@ -39,9 +39,6 @@ log = logging.getLogger(__name__)
 DISCOVER = MOVIE.discover_asset
 DETAILS = MOVIE.details_asset
 
-# How each domain's details body is parsed (transform/details.py, transform/tv.py).
-_PARSERS = {MOVIE.name: movie_details, TV.name: tv_details}
-
 
 class MissingRawDataError(RuntimeError):
     """A derived asset needs a raw partition that was never captured."""
@@ -265,7 +262,8 @@ def parse_details(
             {"body_start": body[:500]},
         )
     try:
-        return _PARSERS[media.name](payload, expected_id=movie_id)
+        parse = tv_details if media is TV else movie_details  # transform/tv.py, details.py
+        return parse(payload, expected_id=movie_id)
     except PayloadError as exc:
         return Rejected(source, movie_id, str(exc), payload)
 

@@ -39,6 +39,10 @@ class Media:
     # The reference lists captured with the discover pages (raw.reference_list): the genre list
     # always; TMDb's countries and languages once, with the movies (they serve both domains).
     references: tuple[str, ...] = ("genres",)
+    # A day may lack this domain's capture (TV before it was followed, or run with --no-tv):
+    # its tables then load nothing for the day, and say so. Movies are always captured: a
+    # missing day is an error naming the asset to materialize.
+    optional: bool = True
 
     def details_url(self, item_id: int) -> str:
         return self.details_path.format(id=int(item_id))
@@ -69,6 +73,7 @@ MOVIE = Media(
     append=("credits", "release_dates", "watch/providers", "keywords", "external_ids"),
     quarantine_prefix="",
     references=("genres", "countries", "languages"),
+    optional=False,
 )
 
 TV = Media(

@@ -47,8 +47,20 @@ def load_table_day(
 ) -> tuple[DayData, Any]:
     """Load one table for one date in one transaction; returns (the day's data, load result)."""
 
+    media = table.media
+
     def load() -> tuple[DayData, Any]:
         with warehouse.begin() as conn, gc_paused():
+            if (
+                table.reads_raw
+                and media.optional
+                and current_capture(conn, media.discover_asset, day) is None
+            ):
+                (logger or log).warning(
+                    f"{table.name} {day}: {media.discover_asset} holds no capture of the day "
+                    f"({media.noun} were not captured that day): nothing loaded"
+                )
+                return DayData.without_raw(day), {"rows": 0, "day_not_captured": 1}
             if table.reads_raw:
                 data = read_day_on(conn, warehouse.url, day, table.media)
             else:

@@ -6,6 +6,11 @@ is recorded in `public.tmdb_schema_views`) is not applied again, so a process's 
 takes no lock on the views. A changed file replaces its view in place; when PostgreSQL refuses
 that (a column dropped, renamed or retyped) the view is dropped with its dependents, which are
 then created again from their own files, in the same transaction.
+
+A view that is another's over the other domain (vw_tv_momentum is vw_movie_momentum over the TV
+series) is not written twice: its file says `-- derived-from: <view>` and `-- rename: a=b ...`,
+and its definition is that view's with the names renamed (whole words; each must occur), beside
+its own comment. Changing the source view re-applies both.
 """
 
 import hashlib
@@ -25,6 +30,8 @@ from tmdb_assets.settings import sql_dir
 VIEWS_TABLE = "public.tmdb_schema_views"
 _READS = re.compile(r"\bwarehouse\.(vw_\w+)")
 _COMMENT = re.compile(r"^COMMENT ON VIEW warehouse\.(\w+) IS '((?:[^']|'')*)';", re.M)
+_DERIVED = re.compile(r"^-- derived-from: (vw_\w+)\s*$", re.M)
+_RENAME = re.compile(r"^-- rename: (.+)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -33,8 +40,26 @@ class View:
     path: Path
 
     @cached_property
-    def sql(self) -> str:
+    def text(self) -> str:
         return self.path.read_text(encoding="utf-8")
+
+    @cached_property
+    def sql(self) -> str:
+        """What is applied: the file, or for a derived view its source's definition renamed
+        and this file's comment."""
+        source = _DERIVED.search(self.text)
+        if source is None:
+            return self.text
+        origin = View(source.group(1), self.path.with_name(f"{source.group(1)}.sql"))
+        renames = dict(pair.split("=", 1) for m in _RENAME.findall(self.text) for pair in m.split())
+        renames[origin.name] = self.name
+        definition = _COMMENT.sub("", origin.sql)
+        body = definition[definition.index("CREATE OR REPLACE VIEW") :].strip()
+        for old, new in renames.items():
+            body, n = re.subn(rf"\b{re.escape(old)}\b", new, body)
+            if not n:
+                raise WarehouseError(f"{self.path}: {old!r} is not in {origin.path.name}")
+        return f"{body}\n\n{self.text.strip()}\n"
 
     @property
     def checksum(self) -> str:
