@@ -79,7 +79,9 @@ TV_ASSETS = (
     TV.details_asset,
     *(t.name for t in TABLES.values() if t.media is TV),
 )
-TV_SELECTION = dg.AssetSelection.assets(*TV_ASSETS)
+TV_SELECTION = dg.AssetSelection.assets(*TV_ASSETS) | dg.AssetSelection.checks_for_assets(
+    *TV_ASSETS
+)
 daily_job = dg.define_asset_job(
     "tmdb_daily",
     selection=dg.AssetSelection.all() - CATALOGUE,

@@ -14,7 +14,13 @@ from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseR
 from tmdb_assets.warehouse.schema import forget as forget_migrated
 from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import DAY1, DAY2
-from tmdb_assets_tests.helpers import DEFS, check_results, materialize_day, materialize_seed
+from tmdb_assets_tests.helpers import (
+    DEFS,
+    WITH_TV,
+    check_results,
+    materialize_day,
+    materialize_seed,
+)
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 # The fixture data are from 2025: freshness is tested on its own.
@@ -47,8 +53,8 @@ def template_db(pg_server_url) -> Iterator[str]:
             "quality": LENIENT,
         }
         materialize_seed(resources)
-        materialize_day(resources, DAY1, sim)
-        materialize_day(resources, DAY2, sim)
+        materialize_day(resources, DAY1, sim, selection=WITH_TV)
+        materialize_day(resources, DAY2, sim, selection=WITH_TV)
     dispose_engine(url)
     forget_migrated(url)
     yield name

@@ -460,11 +460,12 @@ def cli_env(database_url: str, sim: RunningSimulator, home, **extra) -> dict:
 
 
 def start_cli(env: dict, *extra: str) -> subprocess.Popen:
-    """`tmdb-assets run` for DAY1 (plus `extra` flags). The catalogue is not served here:
-    --no-catalogue (no file host asked, tested below)."""
+    """`tmdb-assets run` for DAY1 (plus `extra` flags), movies only as the reference (TV's
+    faults are test_tv.py's). The catalogue is not served here: --no-catalogue (no file host
+    asked, tested below)."""
     cmd = [sys.executable, "-m", "tmdb_assets.cli", "run", "--date", DAY1.isoformat()]
     return subprocess.Popen(
-        [*cmd, "--no-catalogue", *extra],
+        [*cmd, "--no-catalogue", "--no-tv", *extra],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

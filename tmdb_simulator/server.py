@@ -312,7 +312,8 @@ class Handler(BaseHTTPRequestHandler):
             if not self._authorized(params):
                 return self._error(7)
             body = self._dispatch(parts.path, params)
-            broken = self._broken_body(parts.path, body) if route == "details" else None
+            details = route in ("details", "tv_details")
+            broken = self._broken_body(parts.path, body) if details else None
             self._send(200, broken if broken is not None else body)
         except ApiError as exc:
             self._error(exc.code)
