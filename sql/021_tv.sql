@@ -177,3 +177,23 @@ COMMENT ON COLUMN warehouse.fact_tv_daily.vote_count IS 'Number of votes';
 COMMENT ON COLUMN warehouse.fact_tv_daily.discover_rank IS 'Position in the day''s TV discover list (1 = most popular)';
 COMMENT ON COLUMN warehouse.fact_tv_daily.captured_at IS 'When TMDb answered (the discover capture''s Date header)';
 COMMENT ON COLUMN warehouse.fact_tv_daily.late_capture IS 'Captured more than late_grace_hours after the day ended: TMDb''s state then, not the day''s';
+
+-- Every series TMDb lists, every day, from its daily TV export (tv_series_ids_MM_DD_YYYY.json.gz:
+-- id, original name, popularity), partitioned by month of date_id like the movies' (partitions
+-- created by the load, ahead of the days it writes).
+CREATE TABLE IF NOT EXISTS warehouse.fact_tv_popularity_daily (
+    date_id     integer          NOT NULL,
+    tv_id       integer          NOT NULL,
+    popularity  double precision NOT NULL,
+    PRIMARY KEY (date_id, tv_id)
+) PARTITION BY RANGE (date_id);
+CREATE INDEX IF NOT EXISTS fact_tv_popularity_daily_tv
+    ON warehouse.fact_tv_popularity_daily (tv_id, date_id);
+COMMENT ON TABLE warehouse.fact_tv_popularity_daily IS 'Every TV series TMDb lists, every day: popularity from the daily TV export (partition D: the file built the morning after D). Partitioned by month.';
+COMMENT ON COLUMN warehouse.fact_tv_popularity_daily.date_id IS 'dim_date.date_id (YYYYMMDD) of the partition day';
+COMMENT ON COLUMN warehouse.fact_tv_popularity_daily.tv_id IS 'TMDb series id';
+COMMENT ON COLUMN warehouse.fact_tv_popularity_daily.popularity IS 'TMDb popularity in the export';
+CREATE INDEX IF NOT EXISTS dim_tv_series_pending
+    ON warehouse.dim_tv_series (source_date DESC, tv_id) WHERE details_status = 'pending';
+CREATE INDEX IF NOT EXISTS dim_tv_series_discovered
+    ON warehouse.dim_tv_series (tv_id) WHERE last_seen_date IS NOT NULL;

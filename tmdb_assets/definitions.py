@@ -68,6 +68,10 @@ CATALOGUE_ASSETS = (
     "fact_catalogue_movers",
     "raw_movie_tail_details",
     "catalogue_movie_details",
+    # The series' export, from the same files host at the same hour.
+    TV.export_asset,
+    TV.export_table,
+    TV.learn_asset,
 )
 CATALOGUE = dg.AssetSelection.assets(*CATALOGUE_ASSETS)
 # TV series ride in the daily job: the same schedule and run as the movies, one API budget
@@ -77,6 +81,8 @@ CATALOGUE = dg.AssetSelection.assets(*CATALOGUE_ASSETS)
 TV_ASSETS = (
     TV.discover_asset,
     TV.details_asset,
+    TV.export_asset,
+    TV.learn_asset,
     *(t.name for t in TABLES.values() if t.media is TV),
 )
 TV_SELECTION = dg.AssetSelection.assets(*TV_ASSETS) | dg.AssetSelection.checks_for_assets(
@@ -186,12 +192,13 @@ def build_defs(settings: Settings) -> dg.Definitions:
 defs = build_defs(SETTINGS)
 
 
-def daily_assets(defs: dg.Definitions, tv: bool = True) -> list[dg.AssetKey] | None:
-    """The daily job's assets (None: all of them), without TV's when `tv` is False."""
+def job_assets(defs: dg.Definitions, job: str, tv: bool = True) -> list[dg.AssetKey] | None:
+    """A job's assets (None: all of them), without TV's when `tv` is False."""
     if tv:
         return None
-    selection = dg.AssetSelection.all() - CATALOGUE - TV_SELECTION
+    assets = dg.AssetSelection.all() - CATALOGUE if job == "tmdb_daily" else CATALOGUE
+    selection = assets - TV_SELECTION
     return sorted(selection.resolve(defs.resolve_asset_graph()), key=lambda k: k.to_string())
 
 
-__all__ = ["build_defs", "daily_assets", "daily_partitions", "defs"]
+__all__ = ["build_defs", "daily_partitions", "defs", "job_assets"]

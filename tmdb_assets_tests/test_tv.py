@@ -3,6 +3,8 @@ and load with both domains, the dimensions they share, reruns, a rebuild, --no-t
 views, against a real PostgreSQL and the HTTP simulator."""
 
 import datetime as dt
+import gzip
+import json
 
 import dagster as dg
 import pytest
@@ -267,3 +269,67 @@ def test_the_tv_catalogue_keeps_the_recorded_series():
     assert {1399, 1396, 2} <= set(catalog.by_id)
     assert all(0 < i <= TVCatalog.MAX_ID for i in catalog.by_id)
     assert catalog.list_item(catalog.by_id[1399], dt.date(2025, 3, 1))["name"] == "Game of Thrones"
+
+
+TV_EXPORT = dg.AssetSelection.assets(TV.export_asset, TV.export_table, TV.learn_asset)
+
+
+def export_day(resources, sim):
+    """DAY1's TV export, the simulator's clock the morning after (its file is built then)."""
+    sim.state.set_date(DAY2)
+    return materialize_day(resources, DAY1, None, selection=TV_EXPORT)
+
+
+def test_the_tv_export_loads_every_series_and_dim_tv_series_learns_them(
+    resources, simulator, warehouse
+):
+    """The series' daily export through the movies' export machinery: every line a row of
+    fact_tv_popularity_daily, every series a dim_tv_series row (pending when nothing else
+    knew it), an unreadable line quarantined as tv_export, a rerun converging."""
+    from tmdb_assets.capture.export import file_name
+    from tmdb_assets_tests.catalogue_helpers import with_exports
+
+    resources = with_exports(resources, simulator)
+    materialize_seed(resources)
+    assert materialize_day(resources, DAY1, simulator, selection=WITH_TV).success
+    name = file_name(DAY1, media=TV)
+    assert name == "tv_series_ids_03_02_2025.json.gz"
+    url = simulator.base_url.removesuffix("/3") + f"/p/exports/{name}"
+    simulator.state.set_date(DAY2)  # the file is built the morning after DAY1 ended
+    lines = gzip.decompress(requests.get(url, timeout=10).content).decode().splitlines()
+    served = {json.loads(line)["id"]: json.loads(line) for line in lines}
+    assert set(next(iter(served.values()))) == {"id", "original_name", "popularity"}
+    bad = '{"id":"x","original_name":"Bad id","popularity":1}'
+    admin_post(simulator, "exports", {"name": name, "lines": [*lines, bad]})
+    result = export_day(resources, simulator)
+    assert result.success
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    rows = dict(
+        warehouse.rows(
+            "SELECT tv_id, popularity FROM warehouse.fact_tv_popularity_daily "
+            "WHERE date_id = 20250301"
+        )
+    )
+    assert rows == {i: o["popularity"] for i, o in served.items()}
+    loaded = metadata(result, TV.export_table)
+    assert loaded["rows"] == len(served) and loaded["quarantined_lines"] == 1
+    assert warehouse.scalar("SELECT count(*) FROM raw.quarantine WHERE source = 'tv_export'") == 1
+    known = dict(warehouse.rows("SELECT tv_id, details_status FROM warehouse.dim_tv_series"))
+    assert set(served) <= set(known)
+    discovered = {r[0] for r in warehouse.rows(RAW_TV_IDS, d=DAY1)}
+    pending = {i for i, s in known.items() if s == "pending"}
+    assert pending == set(served) - discovered
+    some = next(iter(pending))
+    assert (
+        warehouse.scalar(
+            "SELECT original_name FROM warehouse.dim_tv_series WHERE tv_id = :i", i=some
+        )
+        == served[some]["original_name"]
+    )
+    learned = metadata(result, TV.learn_asset)
+    assert learned["inserted"] == len(pending) and learned["pending_series"] == len(pending)
+    before = table_checksums(warehouse)
+    again = export_day(resources, simulator)
+    assert again.success and metadata(again, TV.export_asset)["reused"] is True
+    assert metadata(again, TV.learn_asset)["inserted"] == 0
+    assert table_checksums(warehouse) == before

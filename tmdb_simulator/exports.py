@@ -5,6 +5,8 @@
 catalog (and `tail` synthetic ids beyond it: the long tail discover never lists), not in id
 order, built from the catalog's state of the day before the file's date (TMDb builds the file
 around 07:00-08:00 UTC). Files older than `RETENTION_DAYS` are gone.
+`tv_series_ids_MM_DD_YYYY.json.gz`: the TV catalogue's series, `{"id":1399,"original_name":
+"Game of Thrones","popularity":639.898}` a line, built the same way.
 """
 
 import datetime as dt
@@ -24,16 +26,17 @@ from tmdb_simulator.catalog import (
     Movie,
     _stable_int,
 )
+from tmdb_simulator.tv import TVCatalog
 
 RETENTION_DAYS = 90
-FILE = re.compile(r"(adult_)?movie_ids_(\d\d)_(\d\d)_(\d{4})\.json\.gz")
+FILE = re.compile(r"(adult_)?(movie|tv_series)_ids_(\d\d)_(\d\d)_(\d{4})\.json\.gz")
 
 
 def file_date(name: str) -> dt.date | None:
     m = FILE.fullmatch(name)
     if not m:
         return None
-    month, day, year = (int(g) for g in m.groups()[1:])
+    month, day, year = (int(g) for g in m.groups()[2:])
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -47,6 +50,20 @@ def export_lines(
     `adult`: the adult ids' file (TMDb has kept them apart since mid-2023), no tail."""
     day = file_day - dt.timedelta(days=1)
     state = catalog.state(day)
+    if isinstance(catalog, TVCatalog):
+        # tv_series_ids_MM_DD_YYYY.json.gz: {"id":1399,"original_name":"...","popularity":..}
+        series = [
+            orjson.dumps(
+                {
+                    "id": m.id,
+                    "original_name": m.details.get("original_name") or m.details.get("name"),
+                    "popularity": state.popularity[m.id],
+                }
+            )
+            for m in catalog.visible(day, include_adult=False)
+        ]
+        random.Random(_stable_int(catalog.seed, "tv-order", day.isoformat())).shuffle(series)
+        return series
 
     def line(m: Movie) -> bytes:
         return orjson.dumps(

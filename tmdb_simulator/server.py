@@ -549,11 +549,10 @@ class Handler(BaseHTTPRequestHandler):
         if built_at > now or (now.date() - day).days > exports.RETENTION_DAYS:
             return None
         adult = name.startswith("adult_")
-        body = exports.gzip_lines(
-            exports.export_lines(
-                self.state.catalog, day, 0 if adult else self.state.config.export_tail, adult
-            )
-        )
+        tv = "tv_series_ids_" in name
+        catalog = self.state.tv if tv else self.state.catalog
+        tail = 0 if adult or tv else self.state.config.export_tail
+        body = exports.gzip_lines(exports.export_lines(catalog, day, tail, adult))
         with self.state.lock:
             # Built files are kept up to about 600 MB (a benchmark's month of million-line files).
             while self.state.exports and sum(map(len, self.state.exports.values())) > 600 << 20:

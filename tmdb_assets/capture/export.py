@@ -32,10 +32,11 @@ from tmdb_assets.capture.abandoned import CaptureLease, sweep_partition
 from tmdb_assets.capture.lifecycle import PendingCapture, make_current, open_version
 from tmdb_assets.capture.read import CaptureInfo, current_capture
 from tmdb_assets.db.warehouse import Warehouse
+from tmdb_assets.transform.media import MOVIE, Media
 
 log = logging.getLogger(__name__)
 
-EXPORT = "raw_movie_id_export"
+EXPORT = MOVIE.export_asset
 CHUNK = 1 << 20
 RETENTION_DAYS = 90  # TMDb keeps the files "about three months"
 
@@ -65,15 +66,17 @@ def file_day(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=1)
 
 
-def file_name(day: dt.date, adult: bool = False) -> str:
-    """Partition `day`'s file; `adult`: its adult ids' file (TMDb has kept them apart since
-    mid-2023: `adult_movie_ids_MM_DD_YYYY.json.gz`)."""
-    return f"{'adult_' if adult else ''}movie_ids_{file_day(day):%m_%d_%Y}.json.gz"
+def file_name(day: dt.date, adult: bool = False, media: Media = MOVIE) -> str:
+    """Partition `day`'s file (`movie_ids_...`, or `tv_series_ids_...` for TV); `adult`: its
+    adult ids' file (TMDb has kept them apart since mid-2023: `adult_movie_ids_...`)."""
+    return f"{'adult_' if adult else ''}{media.export_prefix}_{file_day(day):%m_%d_%Y}.json.gz"
 
 
-def file_names(day: dt.date, include_adult: bool) -> list[str]:
-    """The files a capture of `day` holds, in this order (one gzip stream after the other)."""
-    return [file_name(day)] + ([file_name(day, adult=True)] if include_adult else [])
+def file_names(day: dt.date, include_adult: bool, media: Media = MOVIE) -> list[str]:
+    """The files a capture of `day` holds, in this order (one gzip stream after the other).
+    The adult ids' file is the movies' (TMDB_INCLUDE_ADULT covers discover's movies only)."""
+    adult = include_adult and media is MOVIE
+    return [file_name(day, media=media)] + ([file_name(day, True, media)] if adult else [])
 
 
 class GzipLines:
@@ -118,32 +121,37 @@ def capture_export(
     include_adult: bool = False,
     timeout_s: float = 60.0,
     logger: Any = log,
+    media: Media = MOVIE,
 ) -> CaptureInfo:
-    """Capture partition `day`'s export file (and its adult ids' file with `include_adult`),
-    or reuse the current capture when it holds the same files."""
-    names = file_names(day, include_adult)
+    """Capture partition `day`'s export file of movies (or series: `media`), and its adult
+    ids' file with `include_adult`, or reuse the current capture when it holds the same files."""
+    names = file_names(day, include_adult, media)
     # The version being filled is in use while this lease is held; a download cannot be
     # resumed: what a killed one left is removed (abandoned.py).
     lease = CaptureLease(warehouse)
     try:
-        return _capture(warehouse, base_url, day, names, lease, recapture, timeout_s, logger)
+        return _capture(
+            warehouse, base_url, day, names, lease, recapture, timeout_s, logger, media.export_asset
+        )
     finally:
         lease.release()
 
 
-def _capture(warehouse, base_url, day, names, lease, recapture, timeout_s, logger) -> CaptureInfo:
-    abandoned = sweep_partition(warehouse, EXPORT, day, lease)
+def _capture(
+    warehouse, base_url, day, names, lease, recapture, timeout_s, logger, asset
+) -> CaptureInfo:
+    abandoned = sweep_partition(warehouse, asset, day, lease)
     with warehouse.begin() as conn:
-        existing = current_capture(conn, EXPORT, day)
+        existing = current_capture(conn, asset, day)
     if existing and not recapture:
         held = existing.stats.get("files") or [existing.stats.get("file")]
         if held == names:
             existing.reused = True
             existing.stats = {**existing.stats, "abandoned": abandoned}
-            logger.info(f"{EXPORT} {day}: reusing capture v{existing.version} (recapture=false)")
+            logger.info(f"{asset} {day}: reusing capture v{existing.version} (recapture=false)")
             return existing
         logger.info(
-            f"{EXPORT} {day}: the current capture v{existing.version} holds {held}, this run "
+            f"{asset} {day}: the current capture v{existing.version} holds {held}, this run "
             f"wants {names} (TMDB_INCLUDE_ADULT): capturing a new version beside it"
         )
     started = time.perf_counter()
@@ -159,19 +167,19 @@ def _capture(warehouse, base_url, day, names, lease, recapture, timeout_s, logge
                 resp = requests.get(url, stream=True, timeout=timeout_s)
             except requests.RequestException as exc:
                 raise ExportUnreachableError(
-                    f"{EXPORT} {day}: TMDb's files host cannot be reached at {url} ({exc}). "
-                    "Check the network and TMDB_EXPORTS_BASE_URL; nothing was written, a rerun "
+                    f"{asset} {day}: TMDb's files host cannot be reached at {url} ({exc}). "
+                    "Check the network and TMDB_assetS_BASE_URL; nothing was written, a rerun "
                     "starts over."
                 ) from None
             with resp:
                 if resp.status_code in (403, 404):
-                    raise _missing(day, name, resp)
+                    raise _missing(day, name, resp, asset)
                 resp.raise_for_status()
                 if pending is None:
                     captured_at = _built_at(resp)
                     with warehouse.begin() as conn:
                         pending = open_version(
-                            conn, EXPORT, day, {"file": names[0], "files": names, "url": url}
+                            conn, asset, day, {"file": names[0], "files": names, "url": url}
                         )
                         lease.take(pending.capture_id)
                 try:
@@ -185,7 +193,7 @@ def _capture(warehouse, base_url, day, names, lease, recapture, timeout_s, logge
                     # A connection dropped mid-transfer (IncompleteRead, a reset, a timeout).
                     expected = resp.headers.get("Content-Length") or "?"
                     raise ExportUnreachableError(
-                        f"{EXPORT} {day}: the download of {url} was cut (the connection dropped "
+                        f"{asset} {day}: the download of {url} was cut (the connection dropped "
                         f"after part of its {expected} bytes: {type(exc).__name__}). Nothing was "
                         "kept; rerun to download the file again."
                     ) from None
@@ -205,9 +213,9 @@ def _capture(warehouse, base_url, day, names, lease, recapture, timeout_s, logge
     )
     with warehouse.begin() as conn:
         # Never late: the file is that day's own state, whenever it is downloaded.
-        info = make_current(conn, EXPORT, day, pending, captured_at, None, stats)
+        info = make_current(conn, asset, day, pending, captured_at, None, stats)
     logger.info(
-        f"{EXPORT} {day}: captured v{info.version}: {', '.join(names)}, {stats['lines']:,} "
+        f"{asset} {day}: captured v{info.version}: {', '.join(names)}, {stats['lines']:,} "
         f"lines, {stats['bytes']:,} bytes in {stats['download_s']}s"
     )
     return info
@@ -271,11 +279,13 @@ def _built_at(resp: requests.Response) -> dt.datetime:
 OVERDUE_AFTER = dt.time(12, 0)
 
 
-def _missing(day: dt.date, name: str, resp: requests.Response) -> RuntimeError:
-    return missing_file(day, name, resp.status_code, _built_at(resp))
+def _missing(day: dt.date, name: str, resp: requests.Response, asset: str = EXPORT) -> RuntimeError:
+    return missing_file(day, name, resp.status_code, _built_at(resp), asset)
 
 
-def missing_file(day: dt.date, name: str, status: int, host_now: dt.datetime) -> RuntimeError:
+def missing_file(
+    day: dt.date, name: str, status: int, host_now: dt.datetime, asset: str = EXPORT
+) -> RuntimeError:
     """Why partition `day`'s file `name` is not on the files host, judged by its age on the
     host's clock against TMDb's retention: not built yet (worth waiting for: the
     tmdb_export_sensor starts the run once it is there), missing although it should be there
@@ -284,14 +294,14 @@ def missing_file(day: dt.date, name: str, status: int, host_now: dt.datetime) ->
     age = (host_now.date() - built_on).days
     if age > RETENTION_DAYS:
         return ExportGoneError(
-            f"{EXPORT} {day}: {name} is gone from TMDb's files host ({status}): TMDb keeps its "
+            f"{asset} {day}: {name} is gone from TMDb's files host ({status}): TMDb keeps its "
             f"daily exports about {RETENTION_DAYS} days and this one is {age} days old. The "
             "day's whole catalogue cannot be captured any more; its discover capture (if any) "
             "still holds the popular movies."
         )
     if age >= 1:
         return ExportMissingError(
-            f"{EXPORT} {day}: {name} is missing from TMDb's files host ({status}) although TMDb "
+            f"{asset} {day}: {name} is missing from TMDb's files host ({status}) although TMDb "
             f"builds it on the morning of {built_on} ({age} days ago) and keeps its files about "
             f"{RETENTION_DAYS} days: TMDb did not build it or removed it early, and waiting will "
             "not bring it. The day's whole catalogue cannot be captured; its discover capture "
@@ -299,7 +309,7 @@ def missing_file(day: dt.date, name: str, status: int, host_now: dt.datetime) ->
         )
     late = host_now - dt.datetime.combine(built_on, OVERDUE_AFTER, dt.UTC)
     return ExportNotYetError(
-        f"{EXPORT} {day}: {name} is not built yet ({status} at {host_now:%Y-%m-%d %H:%M} UTC on "
+        f"{asset} {day}: {name} is not built yet ({status} at {host_now:%Y-%m-%d %H:%M} UTC on "
         f"the files host): TMDb builds it around 07:00-08:00 UTC on {built_on}"
         + (
             f", and it is {late.total_seconds() / 3600:.1f} hours late"
@@ -313,21 +323,25 @@ def missing_file(day: dt.date, name: str, status: int, host_now: dt.datetime) ->
 
 
 def probe_export(
-    base_url: str, day: dt.date, include_adult: bool = False, timeout_s: float = 10.0
+    base_url: str,
+    day: dt.date,
+    include_adult: bool = False,
+    timeout_s: float = 10.0,
+    media: Media = MOVIE,
 ) -> RuntimeError | None:
     """Whether partition `day`'s files are on the files host, by a HEAD request each (no
     token, nothing downloaded): None when they are, else the error a capture would raise now
     (ExportNotYetError, ExportMissingError or ExportGoneError)."""
-    for name in file_names(day, include_adult):
+    for name in file_names(day, include_adult, media):
         url = f"{base_url.rstrip('/')}/{name}"
         try:
             resp = requests.head(url, timeout=timeout_s, allow_redirects=True)
         except requests.RequestException as exc:
             raise ExportUnreachableError(
-                f"{EXPORT} {day}: TMDb's files host cannot be reached at {url} ({exc}). Check "
+                f"{media.export_asset} {day}: TMDb's files host cannot be reached at {url} ({exc}). Check "
                 "the network and TMDB_EXPORTS_BASE_URL."
             ) from None
         if resp.status_code in (403, 404):
-            return _missing(day, name, resp)
+            return _missing(day, name, resp, media.export_asset)
         resp.raise_for_status()
     return None

@@ -79,9 +79,18 @@ class ExportRows(CopySource):
     (a month holds 30 million entries by its end).
     """
 
-    def __init__(self, chunks: Iterator[bytes], date_id: int, max_rejected: int = 1000):
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        date_id: int,
+        max_rejected: int = 1000,
+        flags: bool = True,
+        source: str = "export",
+    ):
         super().__init__()
         self._chunks = chunks
+        self._flags_out = flags  # the movies' adult and video columns (the series have none)
+        self._source = source  # raw.quarantine.source of an unreadable line
         self._prefix = f"{date_id}\t".encode()
         self._ids = array("q")
         self._popularity = array("d")
@@ -113,6 +122,9 @@ class ExportRows(CopySource):
         for start in range(0, len(order), 65536):
             for i in order[start : start + 65536].tolist():
                 self.rows += 1
+                if not self._flags_out:
+                    yield b"%s%d\t%r\n" % (prefix, ids[i], popularity[i])
+                    continue
                 flag = flags[i]
                 yield b"%s%d\t%r\t%s\t%s\n" % (
                     prefix,
@@ -134,7 +146,7 @@ class ExportRows(CopySource):
                 text_ = line[:500].decode("utf-8", "replace")
                 self.rejected.append(
                     Rejected(
-                        "export",
+                        self._source,
                         None,
                         f"line {self.line_no}: {exc}",
                         {"line": self.line_no, "text": text_},
@@ -169,15 +181,21 @@ def parse_line(line: bytes) -> tuple[int, float, bool, bool, dict]:
 
 
 class ExportTitles(CopySource):
-    """COPY text of (movie_id, line, original_title, adult, video) for the readable lines of a
+    """COPY text of (id, line, original title, adult, video) for the readable lines of a
     captured file, streamed (nothing held but a chunk); only the ids in `wanted` when given
     (found without parsing the other lines). Unreadable lines are skipped: the fact's load
-    quarantines them."""
+    quarantines them. `title_key`: the line's title field (a series': original_name)."""
 
-    def __init__(self, chunks: Iterator[bytes], wanted: set[int] | None = None):
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        wanted: set[int] | None = None,
+        title_key: str = "original_title",
+    ):
         super().__init__()
         self._chunks = chunks
         self._wanted = wanted
+        self._title_key = title_key
         self.rows = 0
 
     def _rows(self) -> Iterator[bytes]:
@@ -198,7 +216,7 @@ class ExportTitles(CopySource):
             movie_id, _, adult, video, obj = parse_line(line)
         except ValueError:
             return None
-        title = obj.get("original_title")
+        title = obj.get(self._title_key)
         self.rows += 1
         return b"%d\t%d\t%s\t%s\t%s\n" % (
             movie_id,

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         home = prepare_dagster_home()
 
-        from tmdb_assets.definitions import build_defs, daily_assets
+        from tmdb_assets.definitions import build_defs, job_assets
         from tmdb_assets.defs.resources import WarehouseResource
         from tmdb_assets.defs.runs import close_dead_runs
 
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         for run_id in close_dead_runs(instance, logger=log):
             print(f"closed a dead run left STARTED by a killed process: {run_id}")
         run_config = run_config_for(args)
-        selection = daily_assets(defs, tv=not args.no_tv)
+        selection = job_assets(defs, "tmdb_daily", tv=not args.no_tv)
         outcome = Outcome()
         for day in days:
             last = day == days[-1]
@@ -188,6 +188,7 @@ def _run_catalogue_day(defs, settings, day, instance, args, last: bool, outcome:
     """The catalogue job for `day` when its export file is there (a HEAD request); else say
     why not (not built yet, missing, gone), as tmdb_export_sensor would."""
     from tmdb_assets.capture.export import ExportUnreachableError, probe_export
+    from tmdb_assets.definitions import job_assets
 
     try:
         problem = probe_export(settings.exports_base_url, day, settings.include_adult)
@@ -201,7 +202,10 @@ def _run_catalogue_day(defs, settings, day, instance, args, last: bool, outcome:
     config = logger_config(args)
     if getattr(args, "allow_late_capture", False):
         config["ops"] = {TAIL_STEP: {"config": {"allow_late_capture": True}}}
-    _run_day(defs.resolve_job_def("tmdb_catalogue"), day, instance, config, last, outcome)
+    selection = job_assets(defs, "tmdb_catalogue", tv=not args.no_tv)
+    _run_day(
+        defs.resolve_job_def("tmdb_catalogue"), day, instance, config, last, outcome, selection
+    )
 
 
 def _run_day(job, day, instance, run_config, last: bool, outcome: Outcome, selection=None) -> None:

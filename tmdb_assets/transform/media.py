@@ -39,6 +39,14 @@ class Media:
     # The reference lists captured with the discover pages (raw.reference_list): the genre list
     # always; TMDb's countries and languages once, with the movies (they serve both domains).
     references: tuple[str, ...] = ("genres",)
+    # TMDb's daily ID export of the domain: the raw asset, the file name's prefix
+    # (`movie_ids_MM_DD_YYYY.json.gz`, `tv_series_ids_...`), the fact it loads and its flags.
+    export_asset: str = ""
+    export_prefix: str = ""
+    export_table: str = ""
+    export_flags: tuple[str, ...] = ()
+    # The asset that makes the dimension hold every id of the export (pending rows).
+    learn_asset: str = ""
     # A day may lack this domain's capture (TV before it was followed, or run with --no-tv):
     # its tables then load nothing for the day, and say so. Movies are always captured: a
     # missing day is an error naming the asset to materialize.
@@ -73,6 +81,11 @@ MOVIE = Media(
     append=("credits", "release_dates", "watch/providers", "keywords", "external_ids"),
     quarantine_prefix="",
     references=("genres", "countries", "languages"),
+    export_asset="raw_movie_id_export",
+    export_prefix="movie_ids",
+    export_table="fact_movie_popularity_daily",
+    export_flags=("adult", "video"),
+    learn_asset="catalogue_movies",
     optional=False,
 )
 
@@ -96,6 +109,10 @@ TV = Media(
     date_field="first_air_date",
     append=("aggregate_credits", "content_ratings", "external_ids", "keywords", "watch/providers"),
     quarantine_prefix="tv_",
+    export_asset="raw_tv_id_export",
+    export_prefix="tv_series_ids",
+    export_table="fact_tv_popularity_daily",
+    learn_asset="catalogue_tv_series",
 )
 
 MEDIA = {m.name: m for m in (MOVIE, TV)}

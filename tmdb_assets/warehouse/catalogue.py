@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tmdb_assets.capture.export import EXPORT
 from tmdb_assets.capture.export_read import ExportTitles, stored_chunks
 from tmdb_assets.capture.quarantine import record_rejected
 from tmdb_assets.capture.read import (
@@ -33,6 +32,7 @@ from tmdb_assets.db.queries import query
 from tmdb_assets.db.warehouse import Warehouse, lock_day, with_reconnect
 from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.days import date_id
+from tmdb_assets.transform.media import MOVIE, Media
 from tmdb_assets.transform.rows import tail_movie_rows
 from tmdb_assets.warehouse.tables import TABLES
 
@@ -46,18 +46,32 @@ WANTED_SET_MAX = 100_000
 # --- dim_movie learns the export's movies -----------------------------------------------------
 
 
-def learn_movies(warehouse: Warehouse, day: dt.date, logger: Any = log) -> dict[str, Any]:
-    """dim_movie rows (pending) for the day's export movies it does not hold, in one
-    transaction. A pending row learned from a later day takes this day's values (a backfill
-    run out of order converges on the first export day, as one run in order would)."""
+def learn_movies(
+    warehouse: Warehouse, day: dt.date, logger: Any = log, media: Media = MOVIE
+) -> dict[str, Any]:
+    """dim_movie rows (pending) for the day's export movies it does not hold (dim_tv_series
+    rows for the series' export: `media`), in one transaction. A pending row learned from a
+    later day takes this day's values (a backfill run out of order converges on the first
+    export day, as one run in order would)."""
+    asset, item = media.learn_asset, media.id_column
+    names = {
+        "fact": f"warehouse.{media.export_table}",
+        "dim": f"warehouse.{media.dim}",
+        "id": item,
+    }
+    title = TABLES[media.dim].columns[2]  # original_title, original_name
+    # The flags the dimension holds from the export: the movies' adult and video; a series'
+    # export line has none (its adult flag comes with its details).
+    flags = list(media.export_flags)
+    learned_columns = [title, *flags]
 
     def learn() -> dict[str, Any]:
         with warehouse.begin() as conn, gc_paused():
-            lock_day(conn, "catalogue_movies", day)
-            capture = require_capture(conn, EXPORT, day)
+            lock_day(conn, asset, day)
+            capture = require_capture(conn, media.export_asset, day)
             new = set(
                 conn.execute(
-                    query("catalogue_new_movies"),
+                    query("catalogue_new_movies", **names),
                     {"d": date_id(day), "day": day, "cap": WANTED_SET_MAX + 1},
                 ).scalars()
             )
@@ -66,19 +80,28 @@ def learn_movies(warehouse: Warehouse, day: dt.date, logger: Any = log) -> dict[
             wanted = new if len(new) <= WANTED_SET_MAX else None
             conn.execute(
                 text(
-                    "CREATE TEMP TABLE stg_export_movie (movie_id integer, line integer, "
+                    "CREATE TEMP TABLE stg_export_item (item_id integer, line integer, "
                     "original_title text, adult boolean, video boolean) ON COMMIT DROP"
                 )
             )
-            titles = ExportTitles(stored_chunks(conn.engine, capture.capture_id), wanted)
+            titles = ExportTitles(
+                stored_chunks(conn.engine, capture.capture_id),
+                wanted,
+                "original_title" if media is MOVIE else "original_name",
+            )
             cursor = conn.connection.driver_connection.cursor()
             cursor.copy_expert(
-                "COPY stg_export_movie (movie_id, line, original_title, adult, video) FROM STDIN",
+                "COPY stg_export_item (item_id, line, original_title, adult, video) FROM STDIN",
                 titles,
                 size=1 << 16,
             )
+            fragments = {
+                "columns": ", ".join(learned_columns),
+                "values": ", ".join(f"s.{c}" for c in ["original_title", *flags]),
+                "set": ", ".join(f"{c} = EXCLUDED.{c}" for c in learned_columns),
+            }
             inserted, relearned = conn.execute(
-                query("catalogue_learn"), {"d": date_id(day), "day": day}
+                query("catalogue_learn", fragments, **names), {"d": date_id(day), "day": day}
             ).one()
         return {
             "rows": int(inserted) + int(relearned),
@@ -88,18 +111,18 @@ def learn_movies(warehouse: Warehouse, day: dt.date, logger: Any = log) -> dict[
             "lines_read": titles.rows,
         }
 
-    result = with_reconnect(learn, logger=logger, what=f"catalogue_movies {day}")
+    result = with_reconnect(learn, logger=logger, what=f"{asset} {day}")
     logger.info(
-        f"catalogue_movies {day}: {result['inserted']:,} movies learned from the export "
+        f"{asset} {day}: {result['inserted']:,} {media.noun} learned from the export "
         f"(pending details), {result['relearned']:,} re-dated to this earlier day"
     )
     return result
 
 
-def pending_movies(warehouse: Warehouse) -> int:
+def pending_movies(warehouse: Warehouse, media: Media = MOVIE) -> int:
     with warehouse.begin() as conn:
         return conn.execute(
-            text("SELECT count(*) FROM warehouse.dim_movie WHERE details_status = 'pending'")
+            text(f"SELECT count(*) FROM warehouse.{media.dim} WHERE details_status = 'pending'")
         ).scalar_one()
 
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
-from tmdb_assets.capture.export import EXPORT
 from tmdb_assets.capture.export_read import ExportRows, stored_chunks
 from tmdb_assets.capture.quarantine import record_rejected
 from tmdb_assets.capture.read import (
@@ -259,23 +258,29 @@ def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str
     file's lines are decompressed and parsed into compact arrays (export_read.ExportRows), then fed
     to COPY in movie id order (no staging table). Lines that cannot be read are quarantined with
     their line numbers; the rest loads. The day's month partition and the next are created
-    ahead."""
-    capture = require_capture(conn, EXPORT, data.day)
+    ahead. The movies' file and the series' (`table.media`) alike."""
+    media = table.media
+    capture = require_capture(conn, media.export_asset, data.day)
     month_partition(conn, table.qualified, data.day)
     month_partition(conn, table.qualified, month_after(data.day))
     lock_day(conn, table.name, data.day)
     replaced = conn.execute(
         text(f"DELETE FROM {table.qualified} WHERE date_id = :d"), {"d": data.date_id}
     ).rowcount
-    rows = ExportRows(stored_chunks(conn.engine, capture.capture_id), data.date_id)
+    rows = ExportRows(
+        stored_chunks(conn.engine, capture.capture_id),
+        data.date_id,
+        flags=bool(media.export_flags),
+        source=media.source("export"),
+    )
     cursor = conn.connection.driver_connection.cursor()
     cursor.copy_expert(
         f"COPY {table.qualified} ({', '.join(table.columns)}) FROM STDIN", rows, size=1 << 16
     )
     # The day's quarantine is the current capture's: a recaptured file's lines replace it.
     conn.execute(
-        text("DELETE FROM raw.quarantine WHERE partition_date = :d AND source = 'export'"),
-        {"d": data.day},
+        text("DELETE FROM raw.quarantine WHERE partition_date = :d AND source = :s"),
+        {"d": data.day, "s": media.source("export")},
     )
     record_rejected(conn, data.day, rows.rejected)
     return {

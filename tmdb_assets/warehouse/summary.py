@@ -12,14 +12,7 @@ TABLES = list(REGISTRY)  # every warehouse table, in the registry's order
 def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | None) -> str:
     # A table too big to count (the catalogue: a million rows a day) is summed from its
     # per-day figures (fact_catalogue_daily counts each export day's rows as it loads them).
-    counts = {
-        t: warehouse.scalar(
-            f"SELECT count(*) FROM warehouse.{t}"
-            if REGISTRY[t].count_rows
-            else "SELECT coalesce(sum(movies), 0) FROM warehouse.fact_catalogue_daily"
-        )
-        for t in TABLES
-    }
+    counts = {t: warehouse.scalar(_count_sql(t)) for t in TABLES}
     last = days[-1] if days else warehouse.scalar("SELECT max(full_date) FROM warehouse.dim_date")
     lines = []
     head = "Loaded" if days else "Warehouse"
@@ -78,6 +71,24 @@ def summary_text(warehouse: Warehouse, days: list[dt.date], elapsed_s: float | N
     return "\n".join(lines)
 
 
+def _count_sql(table: str) -> str:
+    """How the summary counts a table's rows: count(*), or for the export's facts (millions of
+    rows) the movies' per-day figures and the series' partitions' statistics."""
+    if REGISTRY[table].count_rows:
+        return f"SELECT count(*) FROM warehouse.{table}"
+    if table == "fact_movie_popularity_daily":
+        return "SELECT coalesce(sum(movies), 0) FROM warehouse.fact_catalogue_daily"
+    # PostgreSQL's estimate of a large table (exact after each ANALYZE); a small one, counted.
+    estimate = (
+        "SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS n FROM pg_inherits i "
+        f"JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'warehouse.{table}'::regclass"
+    )
+    return (
+        f"WITH e AS ({estimate}) SELECT CASE WHEN e.n >= 1000000 THEN e.n "
+        f"ELSE (SELECT count(*) FROM warehouse.{table}) END FROM e"
+    )
+
+
 def _tv_lines(warehouse: Warehouse, last: dt.date) -> list[str]:
     """The day's top TV series and how many were discovered (none: TV was left out)."""
     did = date_id(last)
@@ -87,6 +98,18 @@ def _tv_lines(warehouse: Warehouse, last: dt.date) -> list[str]:
     if not series:
         return []
     lines = [f"Top 5 TV series on {last} of {series} discovered (vw_tv_top):"]
+    exported = warehouse.rows(
+        "SELECT count(*), count(*) FILTER (WHERE popularity > 0) "
+        "FROM warehouse.fact_tv_popularity_daily WHERE date_id = :d",
+        d=did,
+    )[0]
+    if exported[0]:
+        known = warehouse.scalar("SELECT count(*) FROM warehouse.dim_tv_series")
+        lines.insert(
+            0,
+            f"TV catalogue on {last}: {exported[0]:,} series in TMDb's TV export; "
+            f"dim_tv_series knows {known:,}",
+        )
     for rank, name, pop, vote, votes, networks in warehouse.rows(
         "SELECT popularity_rank, name, popularity, vote_average, vote_count, networks "
         "FROM warehouse.vw_tv_top WHERE date_id = :d ORDER BY popularity_rank LIMIT 5",

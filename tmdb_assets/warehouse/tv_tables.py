@@ -113,6 +113,22 @@ TV_TABLES = (
         step=TV_BRIDGES,
     ),
     Table(
+        "fact_tv_popularity_daily",
+        ("date_id", "tv_id"),
+        columns("date_id tv_id popularity"),
+        "Every TV series TMDb lists, every day (about two hundred thousand): its popularity "
+        "from TMDb's daily TV export (partition D: the file built the morning after D ended). "
+        "Partitioned by month; a day within TMDb's three-month retention can be re-captured with "
+        "its true values.",
+        load=load.load_export_day,
+        deps=(TV.export_asset,),
+        guard=None,
+        reads_raw=False,
+        count_rows=False,
+        group="tv",
+        media=TV,
+    ),
+    Table(
         "fact_tv_daily",
         ("date_id", "tv_id"),
         columns(

@@ -1,6 +1,8 @@
 """The long tail of the catalogue: dim_movie learns every movie of the daily ID export, and
 their details arrive over time within a daily request budget (capture/tail.py, warehouse/catalogue.py)."""
 
+import functools
+
 import dagster as dg
 from pydantic import Field
 
@@ -16,31 +18,54 @@ from tmdb_assets.defs.common import (
 from tmdb_assets.defs.partitions import partition_days
 from tmdb_assets.defs.raw.assets import RawCaptureConfig
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
+from tmdb_assets.transform.media import MOVIE, TV, Media
 from tmdb_assets.warehouse import catalogue
 
 
-@partitioned_asset(
-    "catalogue_movies",
-    checks=CATALOGUE_CHECKS.of("catalogue_movies"),
-    group="warehouse",
-    deps=["fact_movie_popularity_daily"],
-    description="dim_movie learns every movie of the day's daily ID export that it does not "
-    "hold: id, original title, adult and video flags, details_status 'pending' (their details "
-    "come from raw_movie_tail_details within TMDB_TAIL_DETAILS_PER_DAY). About a million rows "
-    "the first day, the day's new ids after.",
+def learn_asset(media: Media, group: str, description: str) -> dg.AssetsDefinition:
+    """The asset that makes a domain's dimension hold every id of its export (catalogue_movies,
+    catalogue_tv_series)."""
+    name = media.learn_asset
+
+    @partitioned_asset(
+        name,
+        checks=CATALOGUE_CHECKS.of(name),
+        group=group,
+        deps=[media.export_table],
+        description=description,
+    )
+    def _learn(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, quality: QualityResource
+    ):
+        wh = warehouse.get()
+        if context.selected_asset_keys:
+            learn = functools.partial(catalogue.learn_movies, media=media)
+            yield from _each_day(context, wh, name, learn, media)
+        yield from evaluate_checks(context, CATALOGUE_CHECKS.of(name), wh, quality)
+
+    return _learn
+
+
+catalogue_movies = learn_asset(
+    MOVIE,
+    "warehouse",
+    "dim_movie learns every movie of the day's daily ID export that it does not hold: id, "
+    "original title, adult and video flags, details_status 'pending' (their details come from "
+    "raw_movie_tail_details within TMDB_TAIL_DETAILS_PER_DAY). About a million rows the first "
+    "day, the day's new ids after.",
 )
-def catalogue_movies(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, quality: QualityResource
-):
-    wh = warehouse.get()
-    if context.selected_asset_keys:
-        yield from _each_day(context, wh, "catalogue_movies", catalogue.learn_movies)
-    yield from evaluate_checks(context, CATALOGUE_CHECKS.of("catalogue_movies"), wh, quality)
+catalogue_tv_series = learn_asset(
+    TV,
+    "tv",
+    "dim_tv_series learns every series of the day's daily TV export that it does not hold: "
+    "id and original name, details_status 'pending' (known from the export only). About two "
+    "hundred thousand rows the first day, the day's new ids after.",
+)
 
 
-def _each_day(context: dg.AssetExecutionContext, wh, name: str, load_one):
+def _each_day(context: dg.AssetExecutionContext, wh, name: str, load_one, media: Media = MOVIE):
     """`load_one(wh, day, logger)` for the run's days in order: each day's figures on its own
-    partition, the dim_movie rows still pending on the run."""
+    partition, the dimension's rows still pending on the run."""
     days = partition_days(context)
     per_day = {}
     for day in days:
@@ -51,7 +76,7 @@ def _each_day(context: dg.AssetExecutionContext, wh, name: str, load_one):
             f"{name} {day}: " + ", ".join(f"{k} {v}" for k, v in figures.items() if type(v) is int)
         )
     yield from per_day_events(
-        context, days, per_day, {"pending_movies": catalogue.pending_movies(wh)}
+        context, days, per_day, {f"pending_{media.noun}": catalogue.pending_movies(wh, media)}
     )
 
 

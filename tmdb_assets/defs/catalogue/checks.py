@@ -14,6 +14,7 @@ from tmdb_assets.defs.checks import (
     result,
 )
 from tmdb_assets.transform.days import date_id
+from tmdb_assets.transform.media import MOVIE, TV, Media
 
 CATALOGUE_CHECKS = CheckSet()
 
@@ -118,30 +119,41 @@ def _per_day_misses(run: CheckRun, count_sql: str, examples_sql: str) -> tuple[d
     return per_day, examples[:EXAMPLES]
 
 
-@CATALOGUE_CHECKS.check(
-    "catalogue_movies",
-    description="Every movie of the day's export is a dim_movie row (learned as 'pending' when "
-    "nothing else knew it): no movie of the catalogue is missing from the dimension analysts "
-    "join on.",
-)
-def every_export_movie_in_dim_movie(run: CheckRun) -> Outcome:
+def export_in_dim_check(media: Media) -> None:
+    """Declare `every_export_<item>_in_<dim>` on the domain's learning asset."""
+    item, dim = media.id_column, media.dim
     missing = (
-        "FROM warehouse.fact_movie_popularity_daily p WHERE p.date_id = :d AND NOT EXISTS "
-        "(SELECT 1 FROM warehouse.dim_movie m WHERE m.movie_id = p.movie_id)"
+        f"FROM warehouse.{media.export_table} p WHERE p.date_id = :d AND NOT EXISTS "
+        f"(SELECT 1 FROM warehouse.{dim} m WHERE m.{item} = p.{item})"
     )
-    per_day, examples = _per_day_misses(
-        run,
-        f"SELECT count(*) {missing}",
-        f"SELECT p.movie_id {missing} ORDER BY 1 LIMIT 5",
-    )
-    return result(
-        not any(per_day.values()),
-        ERROR,
-        missing_by_day=per_day,
-        examples=Rows(["day", "movie_id"], examples),
-        todo="Some of the day's export ids are not in dim_movie: rematerialize catalogue_movies "
-        "for the listed days (it learns them from the day's raw file; nothing is downloaded).",
-    )
+
+    def every_export_item_in_dim(run: CheckRun) -> Outcome:
+        per_day, examples = _per_day_misses(
+            run,
+            f"SELECT count(*) {missing}",
+            f"SELECT p.{item} {missing} ORDER BY 1 LIMIT 5",
+        )
+        return result(
+            not any(per_day.values()),
+            ERROR,
+            missing_by_day=per_day,
+            examples=Rows(["day", item], examples),
+            todo=f"Some of the day's export ids are not in {dim}: rematerialize "
+            f"{media.learn_asset} for the listed days (it learns them from the day's raw file; "
+            "nothing is downloaded).",
+        )
+
+    every_export_item_in_dim.__name__ = f"every_export_{media.item}_in_{dim}"
+    CATALOGUE_CHECKS.check(
+        media.learn_asset,
+        description=f"Every {media.item} of the day's export is a {dim} row (learned as "
+        "'pending' when nothing else knew it): none of the catalogue is missing from the "
+        "dimension analysts join on.",
+    )(every_export_item_in_dim)
+
+
+export_in_dim_check(MOVIE)
+export_in_dim_check(TV)
 
 
 @CATALOGUE_CHECKS.check(

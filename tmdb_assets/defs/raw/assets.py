@@ -281,33 +281,50 @@ class ExportCaptureConfig(dg.Config):
     )
 
 
-@raw_asset(
-    export.EXPORT,
+def export_capture_asset(media: Media, description: str) -> dg.AssetsDefinition:
+    """The raw asset of a domain's daily ID export (raw_movie_id_export, raw_tv_id_export)."""
+
+    # TMDb's files host, not the API: no API budget to share (no pool).
+    @raw_asset(media.export_asset, description, deps=[], pool=None)
+    def _export(
+        context: dg.AssetExecutionContext,
+        config: ExportCaptureConfig,
+        tmdb: TMDbResource,
+        warehouse: WarehouseResource,
+        quality: QualityResource,
+    ):
+        if context.selected_asset_keys:
+            yield from _capture_export(context, config, tmdb, warehouse, media)
+        checks = RAW_CHECKS.of(media.export_asset)
+        yield from evaluate_checks(context, checks, warehouse.get(), quality)
+
+    return _export
+
+
+raw_movie_id_export = export_capture_asset(
+    MOVIE,
     "TMDb's daily ID export for the day: every movie's id, original title, popularity and "
     "flags (about a million lines), from the file TMDb builds the morning after the day ended "
     "(movie_ids_MM_DD_YYYY.json.gz, no token; with TMDB_INCLUDE_ADULT also the adult ids' "
     "file, adult_movie_ids_MM_DD_YYYY.json.gz). Stored whole as downloaded, never overwritten; "
     "a day within TMDb's three-month retention can be captured at any time with its true values.",
-    deps=[],
-    pool=None,  # TMDb's files host, not the API: no API budget to share
 )
-def raw_movie_id_export(
-    context: dg.AssetExecutionContext,
-    config: ExportCaptureConfig,
-    tmdb: TMDbResource,
-    warehouse: WarehouseResource,
-    quality: QualityResource,
-):
-    if context.selected_asset_keys:
-        yield from _capture_export(context, config, tmdb, warehouse)
-    yield from evaluate_checks(context, RAW_CHECKS.of(export.EXPORT), warehouse.get(), quality)
+raw_tv_id_export = export_capture_asset(
+    TV,
+    "TMDb's daily TV export for the day: every series' id, original name and popularity "
+    "(about two hundred thousand lines), from tv_series_ids_MM_DD_YYYY.json.gz, built the "
+    "morning after the day ended (no token). Stored whole, never overwritten, as the movies' "
+    "file; within TMDb's three-month retention a day can be captured with its true values.",
+)
 
 
 def _joined(value) -> str:
     return ", ".join(value) if isinstance(value, list) else str(value)
 
 
-def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, warehouse):
+def _capture_export(
+    context, config: ExportCaptureConfig, tmdb: TMDbResource, warehouse, media: Media
+):
     wh = warehouse.get()
     infos = []
     for day in partition_days(context):
@@ -320,6 +337,7 @@ def _capture_export(context, config: ExportCaptureConfig, tmdb: TMDbResource, wa
                     recapture=config.recapture,
                     include_adult=tmdb.include_adult,
                     logger=context.log,
+                    media=media,
                 )
             )
         except (export.ExportNotYetError, export.ExportGoneError) as exc:
