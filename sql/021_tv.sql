@@ -197,3 +197,40 @@ CREATE INDEX IF NOT EXISTS dim_tv_series_pending
     ON warehouse.dim_tv_series (source_date DESC, tv_id) WHERE details_status = 'pending';
 CREATE INDEX IF NOT EXISTS dim_tv_series_discovered
     ON warehouse.dim_tv_series (tv_id) WHERE last_seen_date IS NOT NULL;
+
+-- A series' people from its aggregate credits (appended to the details request): one row per
+-- role or job (TMDb's credit_id), with the episodes it spans.
+CREATE TABLE IF NOT EXISTS warehouse.bridge_tv_cast (
+    tv_id          integer NOT NULL,
+    credit_id      text    NOT NULL,
+    person_id      integer NOT NULL,
+    character      text,
+    cast_order     integer,
+    episode_count  integer,
+    PRIMARY KEY (tv_id, credit_id)
+);
+CREATE TABLE IF NOT EXISTS warehouse.bridge_tv_crew (
+    tv_id          integer NOT NULL,
+    credit_id      text    NOT NULL,
+    person_id      integer NOT NULL,
+    department     text,
+    job            text,
+    episode_count  integer,
+    PRIMARY KEY (tv_id, credit_id)
+);
+CREATE INDEX IF NOT EXISTS bridge_tv_cast_person ON warehouse.bridge_tv_cast (person_id);
+CREATE INDEX IF NOT EXISTS bridge_tv_crew_person ON warehouse.bridge_tv_crew (person_id);
+COMMENT ON TABLE warehouse.bridge_tv_cast IS 'Each series'' cast from its aggregate credits: who plays which character, billing order, episodes.';
+COMMENT ON TABLE warehouse.bridge_tv_crew IS 'Each series'' crew from its aggregate credits: department, job, episodes.';
+COMMENT ON COLUMN warehouse.bridge_tv_cast.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.bridge_tv_cast.credit_id IS 'TMDb credit id of the role';
+COMMENT ON COLUMN warehouse.bridge_tv_cast.person_id IS 'The person (dim_person)';
+COMMENT ON COLUMN warehouse.bridge_tv_cast.character IS 'The character played (NULL where TMDb gives none)';
+COMMENT ON COLUMN warehouse.bridge_tv_cast.cast_order IS 'Billing order (0 first)';
+COMMENT ON COLUMN warehouse.bridge_tv_cast.episode_count IS 'Episodes the role appears in';
+COMMENT ON COLUMN warehouse.bridge_tv_crew.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.bridge_tv_crew.credit_id IS 'TMDb credit id of the job';
+COMMENT ON COLUMN warehouse.bridge_tv_crew.person_id IS 'The person (dim_person)';
+COMMENT ON COLUMN warehouse.bridge_tv_crew.department IS 'Department (Directing, Writing, ...)';
+COMMENT ON COLUMN warehouse.bridge_tv_crew.job IS 'Job (Director, Screenplay, ...)';
+COMMENT ON COLUMN warehouse.bridge_tv_crew.episode_count IS 'Episodes the job spans';

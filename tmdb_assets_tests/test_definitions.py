@@ -18,15 +18,18 @@ RAW = {
     "raw_movie_id_export",
     "raw_movie_tail_details",
     "raw_trending",
+    "raw_tv_id_export",
 }
 # The catalogue's own steps: they write into registry tables (dim_movie, dims, bridges).
-TAIL = {"catalogue_movies", "catalogue_movie_details"}
+TAIL = {"catalogue_movies", "catalogue_movie_details", "catalogue_tv_series"}
 CATALOGUE = {
     "raw_movie_id_export",
     "fact_movie_popularity_daily",
     "fact_catalogue_daily",
     "fact_catalogue_movers",
     "raw_movie_tail_details",
+    "raw_tv_id_export",
+    "fact_tv_popularity_daily",
     *TAIL,
 }
 PARTITIONED = RAW | set(TABLES) | TAIL
@@ -127,6 +130,7 @@ SPECIFIC_CHECKS = {
     "fact_movie_popularity_daily": {"export_agrees_with_discover"},
     "fact_catalogue_daily": {"catalogue_count_within_band"},
     "catalogue_movies": {"every_export_movie_in_dim_movie"},
+    "catalogue_tv_series": {"every_export_series_in_dim_tv_series"},
     "catalogue_movie_details": {"tail_details_loaded"},
     "bridge_movie_cast": {"cast_order_unique"},
     "bridge_movie_crew": {"every_movie_with_details_has_credits"},

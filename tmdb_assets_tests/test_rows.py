@@ -47,7 +47,12 @@ def tv_day() -> DayData:
     page = load_sample("discover_tv_p1_2022-11-26.json")
     items, rejected, duplicates = discover_items([(1, page)], TV)
     first, third = items[0].movie_id, items[2].movie_id
-    details = tv_details({**load_sample("tv_1399_2024-03.json"), "id": third}, expected_id=third)
+    recorded = {
+        **load_sample("tv_1399_2024-03.json"),
+        "aggregate_credits": load_sample("tv_1399_aggregate_credits_2025-04.json"),
+        "id": third,
+    }
+    details = tv_details(recorded, expected_id=third)
     return DayData(
         DAY,
         SimpleNamespace(captured_at=CAPTURED, late_capture=False),
@@ -212,3 +217,20 @@ def test_series_networks_seasons_and_origin_countries(tv_day):
     network = TABLES["bridge_tv_network"]
     assert rows.bridge_pairs(tv_day, network.bridge_keys) == ({third}, [(third, 49)])
     assert rows.fact_rows(tv_day)[0][:3] == (20220815, tv_day.items[0].movie_id, 2815.931)
+
+
+def test_a_series_cast_and_crew_come_from_its_aggregate_credits(tv_day):
+    """Game of Thrones' recorded aggregate credits: a role per credit id with its episodes."""
+    third = tv_day.items[2].movie_id
+    cast = TABLES["bridge_tv_cast"]
+    _, pairs = rows.bridge_pairs(tv_day, cast.bridge_keys)
+    by_credit = {p[2]: dict(zip(cast.columns, p, strict=True)) for p in pairs}
+    jon = by_credit["5256c8af19c2956ff6047af6"]
+    assert jon["tv_id"] == third and jon["person_id"] == 239019
+    assert (jon["character"], jon["cast_order"], jon["episode_count"]) == ("Jon Snow", 1, 79)
+    crew = TABLES["bridge_tv_crew"]
+    _, jobs = rows.bridge_pairs(tv_day, crew.bridge_keys)
+    design = {p[2]: p for p in jobs}["54eee9e5c3a3686d5800584e"]
+    assert design[3:] == ("Art", "Production Design", 43)
+    people = {r[0]: r for r in rows.dim_person_rows(tv_day)}
+    assert people[239019][1] == "Kit Harington" and len(people) > 700

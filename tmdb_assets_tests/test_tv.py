@@ -28,8 +28,11 @@ pytestmark = pytest.mark.xdist_group("tv")
 
 TV_TABLES = (
     "dim_tv_series", "dim_network", "dim_tv_season", "bridge_tv_genre", "bridge_tv_network",
-    "bridge_tv_company", "bridge_tv_country", "bridge_tv_language", "fact_tv_daily",
+    "bridge_tv_company", "bridge_tv_country", "bridge_tv_language", "bridge_tv_cast",
+    "bridge_tv_crew", "fact_tv_daily",
 )  # fmt: skip
+TV_EXPORT_ASSETS = (TV.export_asset, TV.export_table, TV.learn_asset)
+TV_EXPORT = dg.AssetSelection.assets(*TV_EXPORT_ASSETS)
 RAW_TV_IDS = """
     SELECT DISTINCT (r->>'id')::int FROM raw.discover_page p
     JOIN raw.capture c USING (capture_id)
@@ -147,6 +150,27 @@ def test_a_day_with_tv_loads_both_domains_and_every_check_passes(resources, simu
     )[0]
     assert hbo[0] == series_on_hbo[0] and hbo[1] == pytest.approx(series_on_hbo[1])
     assert warehouse.scalar("SELECT count(*) FROM warehouse.vw_tv_latest") == len(fact)
+    # People: a series' aggregate credits (Game of Thrones' recorded ones), in the people view
+    # beside their movies (the simulator's people work in both).
+    jon = warehouse.rows(
+        "SELECT p.name, c.character, c.episode_count FROM warehouse.bridge_tv_cast c "
+        "JOIN warehouse.dim_person p USING (person_id) WHERE c.tv_id = 1399 "
+        "AND c.credit_id = '5256c8af19c2956ff6047af6'"
+    )
+    assert jon == [("Kit Harington", "Jon Snow", 79)]
+    both = warehouse.rows(
+        "SELECT person_id, movies, series FROM warehouse.vw_person_popularity "
+        "WHERE date_id = 20250301 AND movies > 0 AND series > 0 LIMIT 1"
+    )
+    assert both, "nobody credited in both a movie and a series of the day"
+    person, _movies, series = both[0]
+    assert series == warehouse.scalar(
+        "SELECT count(DISTINCT f.tv_id) FROM warehouse.fact_tv_daily f JOIN ("
+        "SELECT tv_id, person_id FROM warehouse.bridge_tv_cast UNION "
+        "SELECT tv_id, person_id FROM warehouse.bridge_tv_crew) c USING (tv_id) "
+        "WHERE f.date_id = 20250301 AND c.person_id = :p",
+        p=person,
+    )
 
 
 def test_a_steady_day_asks_only_for_what_changed_and_a_rerun_converges(
@@ -182,7 +206,7 @@ def test_a_day_without_tv_loads_no_tv_and_says_so(resources, simulator, warehous
     # The derived tables of a day nobody captured TV for (history from before TV, --no-tv).
     movies_only = materialize_day(resources, DAY2, simulator)  # the movies' job, no TV
     assert movies_only.success
-    derived = dg.AssetSelection.groups("tv")
+    derived = dg.AssetSelection.groups("tv") - TV_EXPORT  # the daily TV tables
     late = materialize_day(resources, DAY2, None, selection=derived)
     assert late.success
     assert metadata(late, "fact_tv_daily")["day_not_captured"] == 1
@@ -234,7 +258,7 @@ def test_tv_selection_is_every_tv_asset_and_no_other():
     from tmdb_assets.definitions import defs
 
     keys = {k.path[-1] for k in TV_SELECTION.resolve(defs.resolve_asset_graph())}
-    assert keys == {TV.discover_asset, TV.details_asset, *TV_TABLES}
+    assert keys == {TV.discover_asset, TV.details_asset, *TV_TABLES, *TV_EXPORT_ASSETS}
 
 
 def test_a_derived_view_names_what_it_renames(tmp_path):
@@ -269,9 +293,6 @@ def test_the_tv_catalogue_keeps_the_recorded_series():
     assert {1399, 1396, 2} <= set(catalog.by_id)
     assert all(0 < i <= TVCatalog.MAX_ID for i in catalog.by_id)
     assert catalog.list_item(catalog.by_id[1399], dt.date(2025, 3, 1))["name"] == "Game of Thrones"
-
-
-TV_EXPORT = dg.AssetSelection.assets(TV.export_asset, TV.export_table, TV.learn_asset)
 
 
 def export_day(resources, sim):

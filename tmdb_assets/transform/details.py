@@ -92,6 +92,7 @@ class CastCredit:
     person_id: int
     character: str | None
     order: int | None
+    episode_count: int | None = None  # a series' role: in how many episodes (TV only)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class CrewCredit:
     person_id: int
     department: str | None
     job: str | None
+    episode_count: int | None = None  # a series' job: in how many episodes (TV only)
 
 
 @dataclass
@@ -140,7 +142,7 @@ def language_entry(lang: Mapping[str, Any]) -> tuple[str, str | None, str | None
     return code.lower(), clean_text(lang.get("english_name")), clean_text(lang.get("name"))
 
 
-def _person(c: Mapping[str, Any], where: str) -> Person:
+def person_entry(c: Mapping[str, Any], where: str) -> Person:
     person_id = to_int(c.get("id"), f"{where}[].id")
     if person_id <= 0:
         raise PayloadError(f"{where}[].id {person_id} is not positive")
@@ -190,7 +192,7 @@ def credits_of(payload: Mapping[str, Any], problems: list[Rejected], movie_id: i
                 "credits.",
                 where,
                 c,
-                lambda v, w=where: _person(v, w),
+                lambda v, w=where: person_entry(v, w),
             )
             if person is None:
                 continue

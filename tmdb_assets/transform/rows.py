@@ -72,16 +72,17 @@ def credits_status(d: MovieDetails) -> str:
 
 
 def dim_person_rows(data: DayData) -> list[tuple[Any, ...]]:
-    """Everyone credited in the day's details, once (a person's figures are the same in every
-    movie of one day)."""
+    """Everyone credited in the day's details, of movies and series, once (a person's figures
+    are the same in every movie and series of one day)."""
     people: dict[int, tuple[Any, ...]] = {}
-    for d in data.details.values():
-        for p in d.credits.people if d.credits else ():
-            if p.person_id not in people:
-                people[p.person_id] = (
-                    p.person_id, p.name, p.original_name, p.gender, p.known_for_department,
-                    p.profile_path, p.popularity, data.day,
-                )  # fmt: skip
+    for day in data.domains():
+        for d in day.details.values():
+            for p in d.credits.people if d.credits else ():
+                if p.person_id not in people:
+                    people[p.person_id] = (
+                        p.person_id, p.name, p.original_name, p.gender, p.known_for_department,
+                        p.profile_path, p.popularity, data.day,
+                    )  # fmt: skip
     return [people[k] for k in sorted(people)]
 
 

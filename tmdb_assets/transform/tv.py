@@ -9,11 +9,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tmdb_assets.transform.details import (
+    CastCredit,
+    Credits,
+    CrewCredit,
+    Person,
     company_entry,
     country_entry,
     field_readers,
     genre_entry,
     language_entry,
+    person_entry,
 )
 from tmdb_assets.transform.discover import codes
 from tmdb_assets.transform.media import TV
@@ -21,7 +26,10 @@ from tmdb_assets.transform.values import (
     PayloadError,
     Rejected,
     clean_text,
+    is_object,
+    keep_or_reject,
     movie_id_of,
+    objects_of,
     optional_bool,
     optional_int,
     parse_date,
@@ -71,6 +79,9 @@ class TVDetails:
     networks: list[tuple[int, str, str | None, str | None]] | None = field(default_factory=list)
     seasons: list[Season] | None = field(default_factory=list)
     problems: list[Rejected] = field(default_factory=list)
+    # The aggregate credits (every role and job with its episode count); None: unknown (not
+    # appended, or unreadable), never read as an empty cast.
+    credits: Credits | None = None
 
     @property
     def movie_id(self) -> int:
@@ -108,6 +119,56 @@ def season_entry(s: Mapping[str, Any]) -> tuple[int, Season]:
         vote_average=None if vote is None else to_float(vote, "seasons[].vote_average"),
         poster_path=clean_text(s.get("poster_path")),
     )
+
+
+def _count(value: Any) -> int | None:
+    return value if type(value) is int and value >= 0 else None
+
+
+def aggregate_credits_of(
+    payload: Mapping[str, Any], problems: list[Rejected], tv_id: int
+) -> Credits:
+    """The `aggregate_credits` part of a series' details: its people, each role of the cast
+    (`roles`: a credit id, a character, an episode count) and each job of the crew (`jobs`).
+    A bad entry (no usable person id) is dropped and recorded; the same credit twice once."""
+    body = payload.get("aggregate_credits")
+    if not is_object(body):
+        raise PayloadError(f"aggregate_credits is a {type(body).__name__}, not an object")
+    people: dict[int, Person] = {}
+    cast: dict[str, CastCredit] = {}
+    crew: dict[str, CrewCredit] = {}
+    source = TV.source("details")
+    for where, parts in (("cast", "roles"), ("crew", "jobs")):
+        for c in objects_of(body, where):
+            person = keep_or_reject(
+                problems,
+                source,
+                tv_id,
+                "aggregate_credits.",
+                where,
+                c,
+                lambda v, w=where: person_entry(v, w),
+            )
+            if person is None:
+                continue
+            people.setdefault(person.person_id, person)
+            for part in objects_of(c, parts) if isinstance(c.get(parts), list) else ():
+                cid = clean_text(part.get("credit_id"))
+                if cid is None:
+                    continue  # a role without a credit id cannot be told apart: not kept
+                episodes = _count(part.get("episode_count"))
+                if where == "cast":
+                    order = _count(c.get("order"))
+                    character = clean_text(part.get("character"))
+                    cast.setdefault(
+                        cid, CastCredit(cid, person.person_id, character, order, episodes)
+                    )
+                else:
+                    department, job = clean_text(c.get("department")), clean_text(part.get("job"))
+                    crew.setdefault(
+                        cid, CrewCredit(cid, person.person_id, department, job, episodes)
+                    )
+    return Credits(list(people.values()), list(cast.values()), list(crew.values()))
 
 
 def tv_details(payload: Any, expected_id: int | None = None) -> TVDetails:
@@ -151,4 +212,7 @@ def tv_details(payload: Any, expected_id: int | None = None) -> TVDetails:
         networks=entries("networks", network_entry),
         seasons=None if seasons is None else [s for _, s in seasons],
         problems=problems,
+        credits=keep("aggregate_credits", lambda _v: aggregate_credits_of(payload, problems, tv_id))
+        if "aggregate_credits" in payload
+        else None,
     )

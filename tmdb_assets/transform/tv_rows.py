@@ -62,6 +62,25 @@ def discover_origin_countries(item: DiscoverItem) -> list[str] | None:
     return None if item.origin_country is None else list(item.origin_country)
 
 
+def cast_roles(d: TVDetails) -> list[tuple[Any, ...]] | None:
+    """(person_id, credit_id, character, cast_order, episode_count) of each role of the
+    series' aggregate credits; None: unknown."""
+    if d.credits is None:
+        return None
+    return [
+        (c.person_id, c.credit_id, c.character, c.order, c.episode_count) for c in d.credits.cast
+    ]
+
+
+def crew_jobs(d: TVDetails) -> list[tuple[Any, ...]] | None:
+    """(person_id, credit_id, department, job, episode_count) of each job; None: unknown."""
+    if d.credits is None:
+        return None
+    return [
+        (c.person_id, c.credit_id, c.department, c.job, c.episode_count) for c in d.credits.crew
+    ]
+
+
 def seasons(d: TVDetails) -> list[tuple[Any, ...]] | None:
     """(season_number, season_id, name, air_date, episode_count, vote_average, poster_path) of
     each season the details list; None: unknown (the field was unreadable)."""

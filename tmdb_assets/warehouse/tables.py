@@ -168,10 +168,12 @@ TABLES: dict[str, Table] = {
                 "person_id name original_name gender known_for_department profile_path "
                 "popularity source_date"
             ),
-            "People credited in the discovered movies' details (cast and crew): name, original "
-            "name, gender, the department they are known for, their TMDb popularity.",
+            "People credited in the discovered movies' and series' details (cast and crew, a "
+            "series' aggregate credits): name, original name, gender, the department they are "
+            "known for, their TMDb popularity.",
             rows=rows.dim_person_rows,
-            deps=("raw_movie_details",),
+            deps=("raw_movie_details", TV.details_asset),
+            **SHARED,
         ),
         bridge(
             "bridge_movie_cast",

@@ -112,6 +112,32 @@ TV_TABLES = (
         group="tv",
         step=TV_BRIDGES,
     ),
+    bridge(
+        "bridge_tv_cast",
+        "credit_id",
+        "dim_person",
+        "Each series' cast from its aggregate credits: who plays which character, in billing "
+        "order, in how many episodes (a person with two roles has two rows).",
+        tv_rows.cast_roles,
+        ref="person_id",
+        attributes=columns("character cast_order episode_count"),
+        media=TV,
+        group="tv",
+        step=TV_BRIDGES,
+    ),
+    bridge(
+        "bridge_tv_crew",
+        "credit_id",
+        "dim_person",
+        "Each series' crew from its aggregate credits: who worked in which department and job, "
+        "in how many episodes.",
+        tv_rows.crew_jobs,
+        ref="person_id",
+        attributes=columns("department job episode_count"),
+        media=TV,
+        group="tv",
+        step=TV_BRIDGES,
+    ),
     Table(
         "fact_tv_popularity_daily",
         ("date_id", "tv_id"),
