@@ -234,3 +234,53 @@ COMMENT ON COLUMN warehouse.bridge_tv_crew.person_id IS 'The person (dim_person)
 COMMENT ON COLUMN warehouse.bridge_tv_crew.department IS 'Department (Directing, Writing, ...)';
 COMMENT ON COLUMN warehouse.bridge_tv_crew.job IS 'Job (Director, Screenplay, ...)';
 COMMENT ON COLUMN warehouse.bridge_tv_crew.episode_count IS 'Episodes the job spans';
+
+-- What a series' details request appends, as the movies' (issue 24): keywords, content ratings
+-- per country, and where to watch as history. The two watch tables are the movies' shape with
+-- tv_id for movie_id (LIKE ... INCLUDING ALL: the same checks, defaults, indexes and comments).
+CREATE TABLE IF NOT EXISTS warehouse.bridge_tv_keyword (
+    tv_id integer NOT NULL, keyword_id integer NOT NULL, PRIMARY KEY (tv_id, keyword_id));
+CREATE INDEX IF NOT EXISTS bridge_tv_keyword_keyword ON warehouse.bridge_tv_keyword (keyword_id);
+COMMENT ON TABLE warehouse.bridge_tv_keyword IS 'Each series'' keywords (a series whose stored details predate them has no set: unknown, not empty).';
+COMMENT ON COLUMN warehouse.bridge_tv_keyword.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.bridge_tv_keyword.keyword_id IS 'The keyword (dim_keyword)';
+
+CREATE TABLE IF NOT EXISTS warehouse.bridge_tv_content_rating (
+    tv_id       integer NOT NULL,
+    iso_3166_1  text    NOT NULL,
+    rating      text    NOT NULL,
+    PRIMARY KEY (tv_id, iso_3166_1)
+);
+COMMENT ON TABLE warehouse.bridge_tv_content_rating IS 'Each series'' content rating per country as TMDb states it now (TV-MA, FSK 16, 15).';
+COMMENT ON COLUMN warehouse.bridge_tv_content_rating.tv_id IS 'The series (dim_tv_series)';
+COMMENT ON COLUMN warehouse.bridge_tv_content_rating.iso_3166_1 IS 'The country (dim_country)';
+COMMENT ON COLUMN warehouse.bridge_tv_content_rating.rating IS 'The rating in that country''s system';
+
+DO $$
+DECLARE
+    r record;
+BEGIN
+    IF to_regclass('warehouse.fact_tv_watch_observation') IS NULL THEN
+        CREATE TABLE warehouse.fact_tv_watch_observation
+            (LIKE warehouse.fact_watch_observation INCLUDING ALL);
+        ALTER TABLE warehouse.fact_tv_watch_observation RENAME COLUMN movie_id TO tv_id;
+    END IF;
+    IF to_regclass('warehouse.fact_tv_watch_availability') IS NULL THEN
+        CREATE TABLE warehouse.fact_tv_watch_availability
+            (LIKE warehouse.fact_watch_availability INCLUDING ALL);
+        ALTER TABLE warehouse.fact_tv_watch_availability RENAME COLUMN movie_id TO tv_id;
+    END IF;
+    -- The copied indexes are named after the column they were made on: name them for tv_id.
+    FOR r IN
+        SELECT indexname FROM pg_indexes WHERE schemaname = 'warehouse'
+          AND tablename IN ('fact_tv_watch_observation', 'fact_tv_watch_availability')
+          AND indexname LIKE '%movie_id%'
+    LOOP
+        EXECUTE format('ALTER INDEX warehouse.%I RENAME TO %I',
+                       r.indexname, replace(r.indexname, 'movie_id', 'tv_id'));
+    END LOOP;
+END $$;
+COMMENT ON TABLE warehouse.fact_tv_watch_observation IS 'The days each series'' availability was observed: its details fetched with a readable watch/providers part (how fresh fact_tv_watch_availability is, series by series).';
+COMMENT ON COLUMN warehouse.fact_tv_watch_observation.tv_id IS 'dim_tv_series.tv_id';
+COMMENT ON TABLE warehouse.fact_tv_watch_availability IS 'Where each series could be watched over time: one row per offer (country, provider, kind) and run of observations holding it; available on day d when valid_from <= d < coalesce(valid_to, infinity).';
+COMMENT ON COLUMN warehouse.fact_tv_watch_availability.tv_id IS 'dim_tv_series.tv_id';

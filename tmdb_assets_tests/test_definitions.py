@@ -125,6 +125,7 @@ SPECIFIC_CHECKS = {
     },
     "bridge_movie_release": {"release_types_known"},
     "fact_watch_availability": {"one_open_row_per_offer", "availability_intervals_ordered"},
+    "fact_tv_watch_availability": {"one_open_row_per_offer", "availability_intervals_ordered"},
     "fact_trending_daily": {"trending_ranks_without_gaps"},
     "dim_country": {"every_country_has_a_continent"},
     "fact_movie_popularity_daily": {"export_agrees_with_discover"},
@@ -153,6 +154,7 @@ BLOCKING = {
     ("fact_tv_daily", "matches_raw_discover"),
     ("raw_trending", "trending_pages_captured"),
     ("fact_watch_availability", "one_open_row_per_offer"),
+    ("fact_tv_watch_availability", "one_open_row_per_offer"),
     *((t.name, "foreign_keys") for t in TABLES.values() if t.foreign_keys),
 }
 
@@ -178,9 +180,10 @@ def test_a_day_runs_one_step_per_asset_with_its_checks_inside():
     steps = {node.name for node in job.graph.nodes}
     assets = {k.path[-1] for k in defs.resolve_asset_graph().get_all_asset_keys()}
     shared = {t.name for t in TABLES.values() if t.step}
-    assert {"movie_bridges", "tv_bridges"} == {t.step for t in TABLES.values() if t.step}
+    grouped = {"movie_bridges", "tv_bridges", "movie_watch", "tv_watch"}
+    assert grouped == {t.step for t in TABLES.values() if t.step}
     expected = (assets - VIEWS - CATALOGUE - shared) | {"analytics_views"}
-    assert steps == expected | {"movie_bridges", "tv_bridges"} and len(steps) <= 30
+    assert steps == expected | grouped and len(steps) <= 30
     catalogue = defs.resolve_job_def("tmdb_catalogue")
     assert {node.name for node in catalogue.graph.nodes} == CATALOGUE
 

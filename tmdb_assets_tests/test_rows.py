@@ -50,6 +50,9 @@ def tv_day() -> DayData:
     recorded = {
         **load_sample("tv_1399_2024-03.json"),
         "aggregate_credits": load_sample("tv_1399_aggregate_credits_2025-04.json"),
+        "content_ratings": load_sample("tv_1399_content_ratings_2025-04.json"),
+        "keywords": load_sample("tv_1399_keywords_2025-04.json"),
+        "watch/providers": load_sample("tv_1399_watch_providers_2023-10.json"),
         "id": third,
     }
     details = tv_details(recorded, expected_id=third)
@@ -62,6 +65,7 @@ def tv_day() -> DayData:
         details={third: details},
         details_status={third: "ok", first: "not_found"},
         fetched_at={third: CAPTURED},
+        details_day={third: DAY},
         genres_ref=genre_list(load_sample("genre_tv_list_2022-12.json")),
         media=TV,
     )
@@ -234,3 +238,15 @@ def test_a_series_cast_and_crew_come_from_its_aggregate_credits(tv_day):
     assert design[3:] == ("Art", "Production Design", 43)
     people = {r[0]: r for r in rows.dim_person_rows(tv_day)}
     assert people[239019][1] == "Kit Harington" and len(people) > 700
+
+
+def test_a_series_keywords_ratings_and_providers_from_its_appended_parts(tv_day):
+    """Game of Thrones' recorded parts: keywords under `results` (not `keywords` as a movie's),
+    a rating per country, and the offers of its watch providers observed on the day."""
+    third = tv_day.items[2].movie_id
+    _, keywords = rows.bridge_pairs(tv_day, TABLES["bridge_tv_keyword"].bridge_keys)
+    assert (third, 818) in keywords  # based on novel or book
+    _, ratings = rows.bridge_pairs(tv_day, TABLES["bridge_tv_content_rating"].bridge_keys)
+    assert dict((c, r) for _, c, r in ratings)["DE"] == "16"
+    observed = TABLES["fact_tv_watch_observation"].rows(tv_day)
+    assert len(observed) == 1 and observed[0][0] == third and observed[0][5] > 100

@@ -29,7 +29,8 @@ pytestmark = pytest.mark.xdist_group("tv")
 TV_TABLES = (
     "dim_tv_series", "dim_network", "dim_tv_season", "bridge_tv_genre", "bridge_tv_network",
     "bridge_tv_company", "bridge_tv_country", "bridge_tv_language", "bridge_tv_cast",
-    "bridge_tv_crew", "fact_tv_daily",
+    "bridge_tv_crew", "bridge_tv_keyword", "bridge_tv_content_rating", "fact_tv_watch_observation",
+    "fact_tv_watch_availability", "fact_tv_daily",
 )  # fmt: skip
 TV_EXPORT_ASSETS = (TV.export_asset, TV.export_table, TV.learn_asset)
 TV_EXPORT = dg.AssetSelection.assets(*TV_EXPORT_ASSETS)
@@ -150,6 +151,17 @@ def test_a_day_with_tv_loads_both_domains_and_every_check_passes(resources, simu
     )[0]
     assert hbo[0] == series_on_hbo[0] and hbo[1] == pytest.approx(series_on_hbo[1])
     assert warehouse.scalar("SELECT count(*) FROM warehouse.vw_tv_latest") == len(fact)
+    # What the details request appends: keywords, content ratings, where to watch as history.
+    for table in ("bridge_tv_keyword", "bridge_tv_content_rating", "fact_tv_watch_availability"):
+        assert warehouse.scalar(f"SELECT count(*) FROM warehouse.{table}") > 0, table
+    observed = warehouse.scalar("SELECT count(*) FROM warehouse.fact_tv_watch_observation")
+    assert observed == details["details_fetched"]  # every fetched series' offers observed
+    open_offers = warehouse.scalar(
+        "SELECT count(*) FROM warehouse.fact_tv_watch_availability WHERE valid_to IS NULL"
+    )
+    assert open_offers == sum(
+        r[0] for r in warehouse.rows("SELECT offers FROM warehouse.fact_tv_watch_observation")
+    )
     # People: a series' aggregate credits (Game of Thrones' recorded ones), in the people view
     # beside their movies (the simulator's people work in both).
     jon = warehouse.rows(

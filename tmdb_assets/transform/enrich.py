@@ -49,16 +49,21 @@ def _keyword(k: Mapping[str, Any]) -> tuple[int, str]:
 
 
 def keywords_of(
-    payload: Mapping[str, Any], problems: list[Rejected], movie_id: int
+    payload: Mapping[str, Any],
+    problems: list[Rejected],
+    movie_id: int,
+    key: str = "keywords",
+    source: str = "details",
 ) -> list[tuple[int, str]]:
-    """The `keywords` part of a details body ({"id": .., "keywords": [{"id", "name"}]}); a bad
-    entry is dropped and recorded, the same keyword twice is kept once."""
+    """The `keywords` part of a details body ({"id": .., "keywords": [{"id", "name"}]}; a
+    series' lists them under `results`: `key`); a bad entry is dropped and recorded, the same
+    keyword twice is kept once."""
     body = payload.get("keywords")
     if not is_object(body):
         raise PayloadError(f"keywords is a {type(body).__name__}, not an object")
     out: dict[int, tuple[int, str]] = {}
-    for k in objects_of(body, "keywords"):
-        got = keep_or_reject(problems, "details", movie_id, "keywords.", "keywords", k, _keyword)
+    for k in objects_of(body, key):
+        got = keep_or_reject(problems, source, movie_id, "keywords.", "keywords", k, _keyword)
         if got is not None:
             out.setdefault(got[0], got)
     return sorted(out.values())

@@ -47,6 +47,9 @@ class Media:
     export_flags: tuple[str, ...] = ()
     # The asset that makes the dimension hold every id of the export (pending rows).
     learn_asset: str = ""
+    # Where to watch as history: fact_watch_observation and fact_watch_availability, or the
+    # series' fact_tv_watch_observation and fact_tv_watch_availability.
+    watch_prefix: str = "fact_watch"
     # A day may lack this domain's capture (TV before it was followed, or run with --no-tv):
     # its tables then load nothing for the day, and say so. Movies are always captured: a
     # missing day is an error naming the asset to materialize.
@@ -113,6 +116,7 @@ TV = Media(
     export_prefix="tv_series_ids",
     export_table="fact_tv_popularity_daily",
     learn_asset="catalogue_tv_series",
+    watch_prefix="fact_tv_watch",
 )
 
 MEDIA = {m.name: m for m in (MOVIE, TV)}

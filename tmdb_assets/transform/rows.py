@@ -118,19 +118,21 @@ def dim_collection_rows(data: DayData) -> list[tuple[Any, ...]]:
 
 def dim_keyword_rows(data: DayData) -> list[tuple[Any, ...]]:
     names: dict[int, str] = {}
-    for d in data.details.values():
-        for kid, name in d.keywords or ():
-            names.setdefault(kid, name)
+    for day in data.domains():
+        for d in day.details.values():
+            for kid, name in d.keywords or ():
+                names.setdefault(kid, name)
     return [(kid, name, data.day) for kid, name in sorted(names.items())]
 
 
 def dim_watch_provider_rows(data: DayData) -> list[tuple[Any, ...]]:
     """The providers the day's details name (a provider's best display priority of the day)."""
     best: dict[int, Any] = {}
-    for d in data.details.values():
-        for p in d.watch.providers if d.watch else ():
-            if placed_before(p, best.get(p.provider_id)):
-                best[p.provider_id] = p
+    for day in data.domains():
+        for d in day.details.values():
+            for p in d.watch.providers if d.watch else ():
+                if placed_before(p, best.get(p.provider_id)):
+                    best[p.provider_id] = p
     return [
         (p.provider_id, p.name, p.logo_path, p.display_priority, data.day)
         for _, p in sorted(best.items())

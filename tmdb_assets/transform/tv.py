@@ -21,6 +21,7 @@ from tmdb_assets.transform.details import (
     person_entry,
 )
 from tmdb_assets.transform.discover import codes
+from tmdb_assets.transform.enrich import WatchProviders, keywords_of, watch_providers_of
 from tmdb_assets.transform.media import TV
 from tmdb_assets.transform.values import (
     PayloadError,
@@ -82,6 +83,12 @@ class TVDetails:
     # The aggregate credits (every role and job with its episode count); None: unknown (not
     # appended, or unreadable), never read as an empty cast.
     credits: Credits | None = None
+    # (keyword_id, name); None: unknown (not appended, or unreadable), as a movie's.
+    keywords: list[tuple[int, str]] | None = None
+    # (country, rating) of each content rating TMDb lists (TV-MA, FSK 16, 15); None: unknown.
+    content_ratings: list[tuple[str, str]] | None = None
+    # Where it could be watched when fetched; None: unknown (not asked for, or unreadable).
+    watch: WatchProviders | None = None
 
     @property
     def movie_id(self) -> int:
@@ -171,6 +178,32 @@ def aggregate_credits_of(
     return Credits(list(people.values()), list(cast.values()), list(crew.values()))
 
 
+def rating_entry(r: Mapping[str, Any]) -> tuple[str, str]:
+    """(country, rating) of a `content_ratings.results` entry."""
+    country, rating = clean_text(r.get("iso_3166_1")), clean_text(r.get("rating"))
+    if not country or len(country) != 2:
+        raise PayloadError(f"content_ratings[].iso_3166_1 is {r.get('iso_3166_1')!r}")
+    if rating is None:
+        raise PayloadError(f"content_ratings[] of {country} has no rating")
+    return country.upper(), rating
+
+
+def content_ratings_of(payload: Mapping[str, Any], problems: list[Rejected], tv_id: int):
+    """The `content_ratings` part: one rating per country (the first TMDb lists)."""
+    body = payload.get("content_ratings")
+    if not is_object(body):
+        raise PayloadError(f"content_ratings is a {type(body).__name__}, not an object")
+    out: dict[str, tuple[str, str]] = {}
+    for r in objects_of(body, "results"):
+        got = keep_or_reject(
+            problems, TV.source("details"), tv_id, "content_ratings.", "content_ratings", r,
+            rating_entry,
+        )  # fmt: skip
+        if got is not None:
+            out.setdefault(got[0], got)
+    return sorted(out.values())
+
+
 def tv_details(payload: Any, expected_id: int | None = None) -> TVDetails:
     """Parse a /tv/{id} body. Raises PayloadError only when the body cannot be this series'
     (not an object, no usable id, another series' id); a bad field is NULL (a bad list entry is
@@ -214,5 +247,21 @@ def tv_details(payload: Any, expected_id: int | None = None) -> TVDetails:
         problems=problems,
         credits=keep("aggregate_credits", lambda _v: aggregate_credits_of(payload, problems, tv_id))
         if "aggregate_credits" in payload
+        else None,
+        keywords=keep(
+            "keywords",
+            lambda _v: keywords_of(payload, problems, tv_id, "results", TV.source("details")),
+        )
+        if "keywords" in payload
+        else None,
+        content_ratings=keep(
+            "content_ratings", lambda _v: content_ratings_of(payload, problems, tv_id)
+        )
+        if "content_ratings" in payload
+        else None,
+        watch=keep(
+            "watch/providers", lambda _v: watch_providers_of(payload), get("watch/providers")
+        )
+        if "watch/providers" in payload
         else None,
     )

@@ -81,6 +81,11 @@ def crew_jobs(d: TVDetails) -> list[tuple[Any, ...]] | None:
     ]
 
 
+def content_ratings(d: TVDetails) -> list[tuple[Any, ...]] | None:
+    """(iso_3166_1, rating) of each country's content rating; None: unknown."""
+    return None if d.content_ratings is None else list(d.content_ratings)
+
+
 def seasons(d: TVDetails) -> list[tuple[Any, ...]] | None:
     """(season_number, season_id, name, air_date, episode_count, vote_average, poster_path) of
     each season the details list; None: unknown (the field was unreadable)."""

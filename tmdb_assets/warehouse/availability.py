@@ -23,7 +23,10 @@ from tmdb_assets.transform.day import DayData
 if TYPE_CHECKING:
     from tmdb_assets.warehouse.table import Table
 
-OBSERVATIONS = "warehouse.fact_watch_observation"
+
+def observations(table: "Table") -> str:
+    """The observation table beside an availability table (the movies' or the series')."""
+    return f"warehouse.{table.media.watch_prefix}_observation"
 
 
 def load_watch_observations(conn: Connection, table: "Table", data: DayData) -> dict[str, int]:
@@ -41,14 +44,14 @@ def load_watch_observations(conn: Connection, table: "Table", data: DayData) -> 
         text(
             f"INSERT INTO {table.qualified} AS t ({', '.join(table.columns)}) "
             f"{batch_source(conn, table.qualified, table.columns)} "
-            f"ON CONFLICT (movie_id, observed_date) DO UPDATE SET {updates} "
+            f"ON CONFLICT ({table.key[0]}, observed_date) DO UPDATE SET {updates} "
             "WHERE EXCLUDED.fetched_at >= t.fetched_at"
         ),
         {"rows": batch_rows(rows)},
     ).rowcount
     return {
         "rows": len(rows),
-        "movies_observed": len(rows),
+        f"{table.media.noun}_observed": len(rows),
         "nowhere_to_watch": sum(1 for r in rows if r[5] == 0),
         "replaced": replaced,
         "written": written,
@@ -67,19 +70,20 @@ def _by_movie(rows: Any) -> dict[int, list[Any]]:
 def load_watch_availability(conn: Connection, table: "Table", data: DayData) -> dict[str, int]:
     partition_lock(conn, table.name)
     day = data.day
+    item, noun, seen_in = table.media.id_column, table.media.noun, observations(table)
     observed = data.watch_observed()
     # The movies whose observation of the day is this source's (fact_watch_observation, loaded
     # first), and those whose rows still name the day (a capture of it replaced since).
     mine = set(
         conn.execute(
-            text(f"SELECT movie_id FROM {OBSERVATIONS} WHERE observed_date = :d AND source = :s"),
+            text(f"SELECT {item} FROM {seen_in} WHERE observed_date = :d AND source = :s"),
             {"d": day, "s": data.source},
         ).scalars()
     )
     named = set(
         conn.execute(
             text(
-                f"SELECT DISTINCT movie_id FROM {table.qualified} "
+                f"SELECT DISTINCT {item} FROM {table.qualified} "
                 "WHERE valid_from = :d OR last_observed_date = :d OR valid_to = :d"
             ),
             {"d": day},
@@ -87,8 +91,8 @@ def load_watch_availability(conn: Connection, table: "Table", data: DayData) -> 
     )
     movies = sorted(mine | named)
     stats = {
-        "movies_observed": len(observed),
-        "movies_recomputed": len(movies),
+        f"{noun}_observed": len(observed),
+        f"{noun}_recomputed": len(movies),
         "observed_not_recorded": len(set(observed) - mine),
         "rows": 0,
         "inserted": 0,
@@ -100,15 +104,15 @@ def load_watch_availability(conn: Connection, table: "Table", data: DayData) -> 
         return stats
     days = _by_movie(
         conn.execute(
-            text(f"SELECT movie_id, observed_date FROM {OBSERVATIONS} WHERE movie_id = ANY(:m)"),
+            text(f"SELECT {item}, observed_date FROM {seen_in} WHERE {item} = ANY(:m)"),
             {"m": movies},
         )
     )
     stored = _by_movie(
         conn.execute(
             text(
-                f"SELECT movie_id, iso_3166_1, provider_id, kind, valid_from, valid_to, "
-                f"last_observed_date FROM {table.qualified} WHERE movie_id = ANY(:m)"
+                f"SELECT {item}, iso_3166_1, provider_id, kind, valid_from, valid_to, "
+                f"last_observed_date FROM {table.qualified} WHERE {item} = ANY(:m)"
             ),
             {"m": movies},
         )
@@ -131,7 +135,7 @@ def load_watch_availability(conn: Connection, table: "Table", data: DayData) -> 
         conn.execute(
             text(
                 f"DELETE FROM {table.qualified} t USING jsonb_to_recordset(CAST(:keys AS jsonb)) "
-                "AS k(m integer, c text, p integer, k text, f date) WHERE t.movie_id = k.m "
+                f"AS k(m integer, c text, p integer, k text, f date) WHERE t.{item} = k.m "
                 "AND t.iso_3166_1 = k.c AND t.provider_id = k.p AND t.kind = k.k "
                 "AND t.valid_from = k.f"
             ),
@@ -155,6 +159,6 @@ def load_watch_availability(conn: Connection, table: "Table", data: DayData) -> 
         closed=sum(
             1 for k, r in now.items() if r[5] is not None and k in was and was[k][5] is None
         ),
-        movies_changed=len({r[0] for r in gone | added}),
+        **{f"{noun}_changed": len({r[0] for r in gone | added})},
     )
     return stats

@@ -200,10 +200,11 @@ TABLES: dict[str, Table] = {
             "dim_keyword",
             ("keyword_id",),
             ("keyword_id", "name", "source_date"),
-            "TMDb keywords (id and name) of the movies whose details came with them (appended "
-            "to the details request: no request of their own).",
+            "TMDb keywords (id and name) of the movies and series whose details came with them "
+            "(appended to the details request: no request of their own).",
             rows=rows.dim_keyword_rows,
-            deps=("raw_movie_details",),
+            deps=("raw_movie_details", TV.details_asset),
+            **SHARED,
         ),
         bridge(
             "bridge_movie_keyword",
@@ -236,10 +237,12 @@ TABLES: dict[str, Table] = {
             "dim_watch_provider",
             ("provider_id",),
             columns("provider_id name logo_path display_priority source_date"),
-            "Streaming services and stores (Netflix, Apple TV, Tubi, ...) that the movies' "
-            "watch/providers name (appended to the details request: no request of its own).",
+            "Streaming services and stores (Netflix, Apple TV, Tubi, ...) that the movies' and "
+            "series' watch/providers name (appended to the details request: no request of its "
+            "own).",
             rows=rows.dim_watch_provider_rows,
-            deps=("raw_movie_details",),
+            deps=("raw_movie_details", TV.details_asset),
+            **SHARED,
         ),
         Table(
             "fact_watch_observation",
@@ -254,6 +257,7 @@ TABLES: dict[str, Table] = {
             deps=("raw_movie_details", "dim_movie"),
             foreign_keys=(ForeignKey("movie_id", "dim_movie", "movie_id"),),
             guard=None,
+            step="movie_watch",
         ),
         Table(
             "fact_watch_availability",
@@ -271,6 +275,7 @@ TABLES: dict[str, Table] = {
                 ForeignKey("provider_id", "dim_watch_provider", "provider_id"),
             ),
             guard=None,
+            step="movie_watch",
         ),
         Table(
             "fact_movie_daily",

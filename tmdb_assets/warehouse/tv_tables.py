@@ -4,7 +4,7 @@ serve both domains: an entry says `media=TV` and reads the TV day."""
 
 from tmdb_assets.transform import rows, tv_rows
 from tmdb_assets.transform.media import TV
-from tmdb_assets.warehouse import load
+from tmdb_assets.warehouse import availability, load
 from tmdb_assets.warehouse.table import ForeignKey, Table, bridge, columns
 
 TV_RAW = (TV.discover_asset, TV.details_asset)
@@ -137,6 +137,62 @@ TV_TABLES = (
         media=TV,
         group="tv",
         step=TV_BRIDGES,
+    ),
+    bridge(
+        "bridge_tv_keyword",
+        "keyword_id",
+        "dim_keyword",
+        "Each series' keywords, to group series by theme (appended to the details request).",
+        rows.keyword_ids,
+        media=TV,
+        group="tv",
+        step=TV_BRIDGES,
+    ),
+    bridge(
+        "bridge_tv_content_rating",
+        "iso_3166_1",
+        "dim_country",
+        "Each series' content rating per country as TMDb states it now (TV-MA in the US, 16 in "
+        "Germany, 15 in the UK), appended to the details request.",
+        tv_rows.content_ratings,
+        attributes=("rating",),
+        media=TV,
+        group="tv",
+        step=TV_BRIDGES,
+    ),
+    Table(
+        "fact_tv_watch_observation",
+        ("tv_id", "observed_date"),
+        columns("tv_id observed_date source countries providers offers fetched_at"),
+        "The days each series' availability was observed (its details fetched with a readable "
+        "watch/providers part: when it changes or ages), with how many countries, providers and "
+        "offers were seen. How fresh fact_tv_watch_availability is, series by series.",
+        rows=rows.watch_observation_rows,
+        load=availability.load_watch_observations,
+        deps=(TV.details_asset, "dim_tv_series"),
+        foreign_keys=(ForeignKey("tv_id", "dim_tv_series", "tv_id"),),
+        guard=None,
+        group="tv",
+        media=TV,
+        step="tv_watch",
+    ),
+    Table(
+        "fact_tv_watch_availability",
+        ("tv_id", "iso_3166_1", "provider_id", "kind", "valid_from"),
+        columns("tv_id iso_3166_1 provider_id kind valid_from valid_to last_observed_date"),
+        "Where each series could be watched over time, as the movies' history: one row per "
+        "offer (country, provider, kind) and run of observations holding it, valid_to the first "
+        "observation without it (NULL while current).",
+        load=availability.load_watch_availability,
+        deps=("fact_tv_watch_observation", "dim_watch_provider", "dim_tv_series"),
+        foreign_keys=(
+            ForeignKey("tv_id", "dim_tv_series", "tv_id"),
+            ForeignKey("provider_id", "dim_watch_provider", "provider_id"),
+        ),
+        guard=None,
+        group="tv",
+        media=TV,
+        step="tv_watch",
     ),
     Table(
         "fact_tv_popularity_daily",

@@ -15,92 +15,105 @@ from tmdb_assets.defs.checks import (
 )
 from tmdb_assets.transform.days import date_id
 from tmdb_assets.transform.enrich import RELEASE_TYPES
+from tmdb_assets.transform.media import MOVIE, TV, Media
 
 ENRICH_CHECKS = CheckSet()
 
 
-@ENRICH_CHECKS.check(
-    "fact_watch_availability",
-    description="No two open rows (valid_to NULL) for the same movie, country, provider and kind. Blocking.",
-    blocking=True,
-)
-def one_open_row_per_offer(run: CheckRun) -> Outcome:
-    if enforced_open_index(run):
-        # The partial unique index guarantees it: no need to read the rows.
-        return result(True, ERROR, offers_open_twice=0, enforced_by="unique index")
-    found = run.wh.rows(
-        "SELECT movie_id, iso_3166_1, provider_id, kind, count(*) "
-        "FROM warehouse.fact_watch_availability WHERE valid_to IS NULL "
-        "GROUP BY 1, 2, 3, 4 HAVING count(*) > 1 ORDER BY 5 DESC, 1, 2, 3, 4 "
-        f"LIMIT {EXAMPLES}"
-    )
-    n = run.wh.scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM warehouse.fact_watch_availability "
-        "WHERE valid_to IS NULL GROUP BY movie_id, iso_3166_1, provider_id, kind "
-        "HAVING count(*) > 1) x"
-    )
-    return result(
-        n == 0,
-        ERROR,
-        offers_open_twice=int(n),
-        examples=Rows(
-            ["movie_id", "iso_3166_1", "provider_id", "kind", "open_rows"], [list(r) for r in found]
-        ),
-        todo="An offer is open twice: the history was written outside its loader. Rebuild "
-        "fact_watch_availability from raw (tmdb-assets rebuild --yes).",
+def watch_checks(media: Media) -> None:
+    """Declare the checks of a domain's where-to-watch history (fact_watch_availability,
+    fact_tv_watch_availability): the same rules for movies and series."""
+    table = f"{media.watch_prefix}_availability"
+    item, noun = media.id_column, media.noun
+    # The items the run's days observed: the rows a load could have written (a whole year is
+    # never rescanned after each day).
+    observed_in_run = (
+        f"SELECT DISTINCT {item} FROM warehouse.{media.watch_prefix}_observation "
+        "WHERE observed_date = ANY(:days)"
     )
 
+    @ENRICH_CHECKS.check(
+        table,
+        description=f"No two open rows (valid_to NULL) for the same {media.item}, country, "
+        "provider and kind. Blocking.",
+        blocking=True,
+    )
+    def one_open_row_per_offer(run: CheckRun) -> Outcome:
+        if enforced_open_index(run, table):
+            # The partial unique index guarantees it: no need to read the rows.
+            return result(True, ERROR, offers_open_twice=0, enforced_by="unique index")
+        found = run.wh.rows(
+            f"SELECT {item}, iso_3166_1, provider_id, kind, count(*) "
+            f"FROM warehouse.{table} WHERE valid_to IS NULL "
+            "GROUP BY 1, 2, 3, 4 HAVING count(*) > 1 ORDER BY 5 DESC, 1, 2, 3, 4 "
+            f"LIMIT {EXAMPLES}"
+        )
+        n = run.wh.scalar(
+            f"SELECT count(*) FROM (SELECT 1 FROM warehouse.{table} "
+            f"WHERE valid_to IS NULL GROUP BY {item}, iso_3166_1, provider_id, kind "
+            "HAVING count(*) > 1) x"
+        )
+        return result(
+            n == 0,
+            ERROR,
+            offers_open_twice=int(n),
+            examples=Rows(
+                [item, "iso_3166_1", "provider_id", "kind", "open_rows"], [list(r) for r in found]
+            ),
+            todo=f"An offer is open twice: the history was written outside its loader. Rebuild "
+            f"{table} from raw (tmdb-assets rebuild --yes).",
+        )
 
-def enforced_open_index(run: CheckRun) -> bool:
-    """Whether the partial unique index on open rows (sql/018) exists and is valid."""
+    @ENRICH_CHECKS.check(
+        table,
+        description=f"Every interval of the {noun} the run's days observed is ordered "
+        "(valid_from <= last_observed_date < valid_to, valid_from <= valid_to) and an offer's "
+        "intervals do not overlap.",
+    )
+    def availability_intervals_ordered(run: CheckRun) -> Outcome:
+        days = list(run.days)
+        n, examples = offending_rows(
+            run.wh,
+            table,
+            f"{item}, iso_3166_1, provider_id, kind, valid_from, valid_to, last_observed_date",
+            f"{item} IN ({observed_in_run}) AND NOT (valid_from <= last_observed_date AND "
+            "(valid_to IS NULL OR (valid_from <= valid_to AND last_observed_date < valid_to)))",
+            days=days,
+        )
+        overlaps = run.wh.scalar(
+            "SELECT count(*) FROM (SELECT valid_from, lag(coalesce(valid_to, 'infinity'::date)) "
+            f"OVER (PARTITION BY {item}, iso_3166_1, provider_id, kind ORDER BY valid_from) "
+            f"AS prev FROM warehouse.{table} WHERE {item} IN ({observed_in_run})) x "
+            "WHERE prev > valid_from",
+            days=days,
+        )
+        checked = run.wh.scalar(f"SELECT count(*) FROM ({observed_in_run}) m", days=days)
+        return result(
+            n == 0 and overlaps == 0,
+            ERROR,
+            **{f"{noun}_checked": int(checked)},
+            unordered_rows=n,
+            overlapping_rows=int(overlaps),
+            examples=examples,
+            todo=f"Intervals out of order or overlapping: rebuild {table} from raw "
+            f"(tmdb-assets rebuild --yes) and report the {noun} listed.",
+        )
+
+
+def enforced_open_index(run: CheckRun, table: str) -> bool:
+    """Whether a valid partial unique index on the table's open rows exists (sql/018; the
+    series' copy of it, sql/021)."""
     return bool(
         run.wh.scalar(
-            "SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = "
-            "to_regclass('warehouse.fact_watch_availability_open') AND i.indisunique "
-            "AND i.indisvalid AND i.indpred IS NOT NULL)"
+            "SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = "
+            "to_regclass(:t) AND i.indisunique AND i.indisvalid AND i.indpred IS NOT NULL)",
+            t=f"warehouse.{table}",
         )
     )
 
 
-# The movies the run's days observed: the rows a load could have written (a whole year is
-# never rescanned after each day).
-OBSERVED_IN_RUN = (
-    "SELECT DISTINCT movie_id FROM warehouse.fact_watch_observation "
-    "WHERE observed_date = ANY(:days)"
-)
-
-
-@ENRICH_CHECKS.check(
-    "fact_watch_availability",
-    description="Every interval of the movies the run's days observed is ordered (valid_from <= last_observed_date < valid_to, valid_from <= valid_to) and an offer's intervals do not overlap.",
-)
-def availability_intervals_ordered(run: CheckRun) -> Outcome:
-    days = list(run.days)
-    n, examples = offending_rows(
-        run.wh,
-        "fact_watch_availability",
-        "movie_id, iso_3166_1, provider_id, kind, valid_from, valid_to, last_observed_date",
-        f"movie_id IN ({OBSERVED_IN_RUN}) AND NOT (valid_from <= last_observed_date AND "
-        "(valid_to IS NULL OR (valid_from <= valid_to AND last_observed_date < valid_to)))",
-        days=days,
-    )
-    overlaps = run.wh.scalar(
-        "SELECT count(*) FROM (SELECT valid_from, lag(coalesce(valid_to, 'infinity'::date)) "
-        "OVER (PARTITION BY movie_id, iso_3166_1, provider_id, kind ORDER BY valid_from) AS prev "
-        f"FROM warehouse.fact_watch_availability WHERE movie_id IN ({OBSERVED_IN_RUN})) x "
-        "WHERE prev > valid_from",
-        days=days,
-    )
-    return result(
-        n == 0 and overlaps == 0,
-        ERROR,
-        movies_checked=int(run.wh.scalar(f"SELECT count(*) FROM ({OBSERVED_IN_RUN}) m", days=days)),
-        unordered_rows=n,
-        overlapping_rows=int(overlaps),
-        examples=examples,
-        todo="Intervals out of order or overlapping: rebuild fact_watch_availability from raw "
-        "(tmdb-assets rebuild --yes) and report the movies listed.",
-    )
+watch_checks(MOVIE)
+watch_checks(TV)
 
 
 @ENRICH_CHECKS.check(
