@@ -6,11 +6,13 @@ import json
 import urllib.request
 
 from tmdb_assets.capture.export import file_name
-from tmdb_assets.definitions import CATALOGUE
+from tmdb_assets.definitions import CATALOGUE, TV_SELECTION
 from tmdb_assets.defs.resources import TMDbResource
 from tmdb_assets_tests.helpers import materialize_day
 
 FACT = "warehouse.fact_movie_popularity_daily"
+# The movies' catalogue (the series' export is test_tv.py's).
+MOVIE_CATALOGUE = CATALOGUE - TV_SELECTION
 
 
 def with_exports(resources: dict, sim) -> dict:
@@ -28,7 +30,7 @@ def with_exports(resources: dict, sim) -> dict:
 def catalogue(resources, sim, day, served_on, **kwargs):
     """Partition `day` of the catalogue, the simulator's clock just after `served_on` ended."""
     sim.state.set_date(served_on)
-    return materialize_day(resources, day, None, selection=CATALOGUE, **kwargs)
+    return materialize_day(resources, day, None, selection=MOVIE_CATALOGUE, **kwargs)
 
 
 def served_ids(sim, day, adult: bool = False) -> dict[int, dict]:

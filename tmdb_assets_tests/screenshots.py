@@ -123,7 +123,12 @@ def running_dashboard(database_url: str, reader: str) -> Iterator[str]:
 
 
 def shoot_dashboard(
-    url: str, path: Path, settle: bool = True, people: bool = False, watch: bool = False
+    url: str,
+    path: Path,
+    settle: bool = True,
+    people: bool = False,
+    watch: bool = False,
+    tv: bool = False,
 ) -> dict:
     """Open the dashboard, wait until its charts are drawn, save a full-page screenshot.
     Returns the page's title, visible text, number of drawn charts, and the seconds from
@@ -152,6 +157,10 @@ def shoot_dashboard(
             if people:  # the People page, from the sidebar: two charts
                 page.get_by_text("People", exact=True).first.click()
                 page.get_by_text("Top person on").first.wait_for(timeout=60_000)
+                charts.nth(1).wait_for(timeout=60_000)
+            elif tv:  # the TV series page: networks over time, a series' history
+                page.get_by_text("TV series", exact=True).first.click()
+                page.get_by_text("Top series on").first.wait_for(timeout=60_000)
                 charts.nth(1).wait_for(timeout=60_000)
             elif watch:  # the Where to watch page: providers now and over time
                 page.get_by_text("Where to watch", exact=True).first.click()

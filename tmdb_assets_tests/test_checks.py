@@ -156,12 +156,14 @@ def test_checks_run_on_their_own_in_their_assets_steps_without_loading(db):
 
 
 LATEST_ROW = {
-    "fact_watch_availability": "WHERE movie_id IN (SELECT movie_id FROM "
-    "warehouse.fact_watch_observation WHERE observed_date = "
-    "(SELECT max(observed_date) FROM warehouse.fact_watch_observation))",
+    f"{prefix}_availability": f"WHERE {item} IN (SELECT {item} FROM "
+    f"warehouse.{prefix}_observation WHERE observed_date = "
+    f"(SELECT max(observed_date) FROM warehouse.{prefix}_observation))"
+    for prefix, item in (("fact_watch", "movie_id"), ("fact_tv_watch", "tv_id"))
 }
 ALSO_FAILING = {
     "fact_watch_availability": ("availability_intervals_ordered", "one_open_row_per_offer"),
+    "fact_tv_watch_availability": ("availability_intervals_ordered", "one_open_row_per_offer"),
     "fact_trending_daily": ("trending_ranks_without_gaps",),
 }
 
@@ -175,6 +177,7 @@ def test_duplicate_key(db, table):
         # The other unique rules of the key's columns (one open row per offer, one rank per
         # movie): the duplicate must reach the table for the check to see it.
         "DROP INDEX IF EXISTS warehouse.fact_watch_availability_open",
+        "DROP INDEX IF EXISTS warehouse.fact_tv_watch_availability_tv_id_iso_3166_1_provider_id__idx",
         "ALTER TABLE warehouse.fact_trending_daily "
         "DROP CONSTRAINT IF EXISTS fact_trending_daily_date_id_time_window_movie_id_key",
         # The latest day's row: a table keyed by day is checked on the run's (latest) day (the

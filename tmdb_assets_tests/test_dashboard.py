@@ -21,7 +21,7 @@ from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseR
 from tmdb_assets.warehouse.schema import forget as forget_migrated
 from tmdb_assets.warehouse.schema import migrate
 from tmdb_assets_tests.conftest import DAY1, DAY2
-from tmdb_assets_tests.helpers import materialize_day, materialize_seed
+from tmdb_assets_tests.helpers import WITH_TV, materialize_day, materialize_seed
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
 
 APP = str(Path(__file__).resolve().parents[1] / "tmdb_assets_viz" / "app.py")
@@ -56,8 +56,8 @@ def loaded(pg_server_url) -> Iterator[str]:
                 "quality": QualityResource(freshness_hours=1e9),
             }
             materialize_seed(resources)
-            materialize_day(resources, DAY1, sim)
-            materialize_day(resources, DAY2, sim)
+            materialize_day(resources, DAY1, sim, selection=WITH_TV)
+            materialize_day(resources, DAY2, sim, selection=WITH_TV)
     finally:
         del os.environ["TMDB_READER_USER"]
     dispose_engine(url)
@@ -221,22 +221,29 @@ def test_people_page_matches_sql(loaded, monkeypatch):
     at.sidebar.radio(key="page").set_value("People").run()
     assert not at.exception, at.exception
     wh = Warehouse(normalize_url(loaded))
-    # Each person's distinct movies of the day and their summed popularity, from the base tables.
+    # Each person's distinct movies and series of the day and their summed popularity, from
+    # the base tables.
     expected = wh.rows(
         """
-        WITH c AS (SELECT movie_id, person_id FROM warehouse.bridge_movie_cast
-                   UNION SELECT movie_id, person_id FROM warehouse.bridge_movie_crew)
-        SELECT p.name, count(*), sum(f.popularity)
-        FROM warehouse.fact_movie_daily f JOIN c USING (movie_id)
-        JOIN warehouse.dim_person p USING (person_id)
-        WHERE f.date_id = 20250302 GROUP BY p.person_id, p.name
-        ORDER BY sum(f.popularity) DESC, p.person_id LIMIT 20
+        WITH c AS (SELECT 'm' AS k, movie_id AS id, person_id FROM warehouse.bridge_movie_cast
+                   UNION SELECT 'm', movie_id, person_id FROM warehouse.bridge_movie_crew
+                   UNION SELECT 't', tv_id, person_id FROM warehouse.bridge_tv_cast
+                   UNION SELECT 't', tv_id, person_id FROM warehouse.bridge_tv_crew),
+        f AS (SELECT 'm' AS k, movie_id AS id, popularity FROM warehouse.fact_movie_daily
+              WHERE date_id = 20250302
+              UNION ALL SELECT 't', tv_id, popularity FROM warehouse.fact_tv_daily
+              WHERE date_id = 20250302)
+        SELECT p.name, count(*) FILTER (WHERE f.k = 'm'), count(*) FILTER (WHERE f.k = 't'),
+               sum(f.popularity)
+        FROM f JOIN c USING (k, id) JOIN warehouse.dim_person p USING (person_id)
+        GROUP BY p.person_id, p.name ORDER BY sum(f.popularity) DESC, p.person_id LIMIT 20
         """
     )
     table = at.dataframe[0].value
     assert list(table["name"]) == [r[0] for r in expected]
     assert list(table["movies"]) == [r[1] for r in expected]
-    assert [round(v, 6) for v in table["summed_popularity"]] == [round(r[2], 6) for r in expected]
+    assert list(table["series"]) == [r[2] for r in expected]
+    assert [round(v, 6) for v in table["summed_popularity"]] == [round(r[3], 6) for r in expected]
     assert f"Top person on {DAY2}: **{expected[0][0]}**" in at.markdown[1].value
     # The top person's credits, and their movies' popularity over both days.
     person = wh.scalar("SELECT person_id FROM warehouse.dim_person WHERE name = :n LIMIT 1",
@@ -254,6 +261,40 @@ def test_people_page_matches_sql(loaded, monkeypatch):
     assert any(expected[1][0] in o for o in at.selectbox(key="person_pick").options)
     at.text_input(key="person").input("zzqx").run()
     assert "has a name containing 'zzqx'" in at.caption[-1].value
+
+
+def test_tv_page_matches_sql(loaded, monkeypatch):
+    at = run_app(as_reader(loaded), monkeypatch)
+    at.sidebar.radio(key="page").set_value("TV series").run()
+    assert not at.exception, at.exception
+    wh = Warehouse(normalize_url(loaded))
+    assert at.selectbox(key="tv_day").options == [str(DAY2), str(DAY1)]
+    count, mean = wh.rows(
+        "SELECT count(*), avg(popularity) FROM warehouse.fact_tv_daily WHERE date_id = 20250302"
+    )[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Series tracked"] == f"{min(count, 100):,}" and count <= 100
+    assert metrics["Mean popularity"] == f"{mean:.2f}"
+    expected = wh.rows(
+        "SELECT s.name, f.popularity FROM warehouse.fact_tv_daily f "
+        "JOIN warehouse.dim_tv_series s USING (tv_id) WHERE f.date_id = 20250302 "
+        "ORDER BY f.popularity DESC NULLS LAST, f.tv_id LIMIT 20"
+    )
+    table = at.dataframe[0].value
+    assert list(table["name"]) == [r[0] for r in expected]
+    assert [round(v, 6) for v in table["popularity"]] == [round(r[1], 6) for r in expected]
+    assert f"Top series on {DAY2}: **{expected[0][0]}**" in at.markdown[1].value
+    hbo = wh.scalar(
+        "SELECT count(*) FROM warehouse.fact_tv_daily f JOIN warehouse.bridge_tv_network b "
+        "USING (tv_id) WHERE f.date_id = 20250302 AND b.network_id = 49"
+    )
+    assert hbo > 0  # Game of Thrones at least: the networks chart has HBO
+    # A series found by name: its days in the discover list, with its momentum view's figures.
+    at.text_input(key="series").input("Thrones").run()
+    assert at.selectbox(key="series_pick").options == ["Game of Thrones (1399)"]
+    assert "2 day(s) in the TV discover list" in at.caption[-1].value
+    at.text_input(key="series").input("zzqx").run()
+    assert "No discovered series has a name containing 'zzqx'" in at.caption[-1].value
 
 
 def test_an_empty_warehouse_says_how_to_load_a_day(database_url, monkeypatch):
@@ -300,11 +341,12 @@ def test_the_dashboard_in_a_real_browser(loaded, tmp_path):
     if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
         pytest.skip(f"{CHROMIUM} missing: apt-get install chromium (CI installs it)")
     shot, people_shot = tmp_path / "dashboard.png", tmp_path / "dashboard_people.png"
-    watch_shot = tmp_path / "dashboard_watch.png"
+    watch_shot, tv_shot = tmp_path / "dashboard_watch.png", tmp_path / "dashboard_tv.png"
     with running_dashboard(loaded, READER) as dashboard:
         page = shoot_dashboard(dashboard, shot)
         people = shoot_dashboard(dashboard, people_shot, people=True)
         watch = shoot_dashboard(dashboard, watch_shot, watch=True)
+        tv = shoot_dashboard(dashboard, tv_shot, tv=True)
     wh = Warehouse(normalize_url(loaded))
     top = wh.scalar(
         "SELECT m.title FROM warehouse.fact_movie_daily f JOIN warehouse.dim_movie m "
@@ -328,11 +370,19 @@ def test_the_dashboard_in_a_real_browser(loaded, tmp_path):
     )
     assert "Most movies in" in watch["text"] and top_provider in watch["text"]
     assert watch["charts"] >= 2 and watch_shot.stat().st_size > 20_000
+    top_series = wh.scalar(
+        "SELECT name FROM warehouse.vw_tv_top WHERE date_id = 20250302 AND popularity_rank = 1"
+    )
+    assert (
+        f"Top series on {DAY2}: {top_series}" in tv["text"] and "Networks over time" in tv["text"]
+    )
+    assert tv["charts"] >= 2 and tv_shot.stat().st_size > 20_000
     if os.environ.get("TMDB_UPDATE_SCREENSHOTS"):  # the README's pictures
         docs = Path(APP).parents[1] / "docs" / "screenshots"
         shutil.copyfile(shot, docs / "dashboard.png")
         shutil.copyfile(people_shot, docs / "dashboard_people.png")
         shutil.copyfile(watch_shot, docs / "dashboard_watch.png")
+        shutil.copyfile(tv_shot, docs / "dashboard_tv.png")
 
 
 class TcpProxy:

@@ -324,8 +324,8 @@ def people_page() -> None:
     chosen = st.selectbox("Day", labels, index=0, key="people_day")
     date_id = int(days.iloc[labels.index(chosen)].date_id)
     st.caption(
-        "People ranked by the summed popularity of their movies in the day's discover list "
-        "(cast and crew, each movie counted once per person)."
+        "People ranked by the summed popularity of their movies and TV series in the day's "
+        "discover lists (cast and crew, each title counted once per person)."
     )
     top = cached("top_people", *key, date_id)
     if top.empty:
@@ -336,7 +336,16 @@ def people_page() -> None:
         return
     st.markdown(f"Top person on {chosen}: **{top.iloc[0]['name']}**")
     st.dataframe(
-        top[["name", "known_for_department", "movies", "summed_popularity", "mean_popularity"]],
+        top[
+            [
+                "name",
+                "known_for_department",
+                "movies",
+                "series",
+                "summed_popularity",
+                "mean_popularity",
+            ]
+        ],
         hide_index=True,
         column_config={
             "summed_popularity": st.column_config.NumberColumn("summed popularity", format="%.2f"),
@@ -370,7 +379,84 @@ def people_page() -> None:
         )
 
 
-PAGES = {"Movies": movies_page, "Where to watch": watch_page, "People": people_page}
+def tv_page() -> None:
+    st.header("TV series")
+    days = cached("tv_days", *key)
+    if days.empty:
+        st.info(
+            "No TV series are loaded: `tmdb-assets run` captures them beside the movies "
+            "(unless run with --no-tv); the day after, this page shows them."
+        )
+        return
+    labels = [str(d) for d in days.full_date]
+    chosen = st.selectbox("Day", labels, index=0, key="tv_day")
+    date_id = int(days.iloc[labels.index(chosen)].date_id)
+    k = cached("tv_kpis", *key, date_id).iloc[0]
+    c1, c2 = st.columns(2)
+    c1.metric("Series tracked", f"{int(k.series):,}")
+    c2.metric("Mean popularity", f"{k.mean_popularity:.2f}")
+    top = cached("top_series", *key, date_id)
+    st.markdown(f"Top series on {chosen}: **{top.iloc[0]['name']}**")
+    st.dataframe(
+        top[["rank", "name", "networks", "popularity", "vote_average", "vote_count", "status"]],
+        hide_index=True,
+        column_config={
+            "popularity": st.column_config.NumberColumn(format="%.1f"),
+            "vote_average": st.column_config.NumberColumn("vote", format="%.1f"),
+        },
+    )
+    st.subheader("Networks over time")
+    st.caption(
+        f"The 8 networks whose series were most popular on {labels[0]}: the summed popularity "
+        "of the series they air, every loaded day (a series on two networks counts for both)."
+    )
+    networks = cached("network_history", *key, int(days.iloc[0].date_id))
+    st.altair_chart(
+        alt.Chart(networks.assign(day=networks.full_date.astype(str)))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:N", title=None),
+            y=alt.Y("total_popularity:Q", title="summed popularity"),
+            color=alt.Color("network:N", title="network"),
+            tooltip=["day", "network", "series", alt.Tooltip("total_popularity", format=".1f")],
+        ),
+        use_container_width=True,
+    )
+    st.subheader("A series over time")
+    query = st.text_input("Search a series", key="series")
+    found = cached("search_series", *key, query) if query else top
+    options = {f"{r.name} ({r.tv_id})": int(r.tv_id) for r in found.itertuples()}
+    if not options:
+        st.caption(f"No discovered series has a name containing {query!r}.")
+        return
+    picked = st.selectbox("Series", list(options), index=0, key="series_pick")
+    history = cached("series_history", *key, options[picked])
+    latest = history.iloc[-1]
+    st.caption(
+        f"{len(history)} day(s) in the TV discover list; latest rank {int(latest.popularity_rank)}"
+        + (f", momentum {latest.momentum}" if latest.momentum else "")
+    )
+    long = history.melt(
+        id_vars=["full_date"], value_vars=["popularity", "popularity_ma7"], var_name="measure"
+    )
+    st.altair_chart(
+        alt.Chart(long.assign(day=long.full_date.astype(str)))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:N", title=None),
+            y=alt.Y("value:Q", title="popularity"),
+            color=alt.Color("measure:N", title=None),
+        ),
+        use_container_width=True,
+    )
+
+
+PAGES = {
+    "Movies": movies_page,
+    "TV series": tv_page,
+    "Where to watch": watch_page,
+    "People": people_page,
+}
 page = st.sidebar.radio("Page", list(PAGES), key="page")
 try:
     PAGES[page]()

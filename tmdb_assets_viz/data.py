@@ -198,10 +198,11 @@ def genre_by_continent(engine: Engine, date_id: int) -> pd.DataFrame:
 
 
 def top_people(engine: Engine, date_id: int, n: int = 20) -> pd.DataFrame:
-    """The day's people ranked by the summed popularity of their movies in the day's set."""
+    """The day's people ranked by the summed popularity of their movies and series in the
+    day's sets."""
     return frame(
         engine,
-        "SELECT person_id, name, known_for_department, movies, summed_popularity, "
+        "SELECT person_id, name, known_for_department, movies, series, summed_popularity, "
         "mean_popularity FROM warehouse.vw_person_popularity WHERE date_id = :d "
         "ORDER BY summed_popularity DESC NULLS LAST, person_id LIMIT :n",
         d=date_id,
@@ -346,4 +347,79 @@ def trending(engine: Engine, date_id: int, window: str, n: int = 20) -> pd.DataF
         d=date_id,
         w=window,
         n=n,
+    )
+
+
+# --- TV series (issue 25) ---------------------------------------------------------------------
+
+
+def tv_days(engine: Engine) -> pd.DataFrame:
+    """The days with TV series loaded, newest first (TV may start later than the movies, or be
+    left out: `tmdb-assets run --no-tv`)."""
+    return frame(
+        engine,
+        "SELECT d.date_id, d.full_date FROM warehouse.dim_date d WHERE EXISTS "
+        "(SELECT 1 FROM warehouse.vw_tv_top t WHERE t.date_id = d.date_id "
+        "AND t.popularity_rank = 1) ORDER BY d.date_id DESC",
+    )
+
+
+def top_series(engine: Engine, date_id: int, n: int = 20) -> pd.DataFrame:
+    """The day's top n TV series by popularity, with their networks."""
+    return frame(
+        engine,
+        "SELECT popularity_rank AS rank, name, networks, popularity, vote_average, vote_count, "
+        "first_air_date, status, tv_id FROM warehouse.vw_tv_top WHERE date_id = :d "
+        "ORDER BY popularity_rank LIMIT :n",
+        d=date_id,
+        n=n,
+    )
+
+
+def tv_kpis(engine: Engine, date_id: int) -> pd.DataFrame:
+    """The day's series and their mean popularity, from the top-100 view's day (a day of 100
+    or fewer discovered series: every one of them)."""
+    return frame(
+        engine,
+        "SELECT count(*) AS series, avg(popularity) AS mean_popularity "
+        "FROM warehouse.vw_tv_top WHERE date_id = :d",
+        d=date_id,
+    )
+
+
+def network_history(engine: Engine, latest_id: int, n: int = 8) -> pd.DataFrame:
+    """Every loaded day of the n networks whose series were most popular on the latest day:
+    series aired and their summed popularity."""
+    return frame(
+        engine,
+        "WITH top AS (SELECT network_id FROM warehouse.vw_network_popularity "
+        "WHERE date_id = :d ORDER BY total_popularity DESC, network_id LIMIT :n) "
+        "SELECT v.full_date, v.network, v.series, v.total_popularity, v.mean_popularity "
+        "FROM warehouse.vw_network_popularity v JOIN top USING (network_id) "
+        "ORDER BY v.full_date, v.network",
+        d=latest_id,
+        n=n,
+    )
+
+
+def search_series(engine: Engine, text_: str, limit: int = 20) -> pd.DataFrame:
+    """Discovered series whose name (or original name) contains text_, most popular first."""
+    return frame(
+        engine,
+        "SELECT tv_id, name, networks, number_of_seasons, number_of_episodes, status, popularity "
+        "FROM warehouse.vw_tv_latest WHERE name ILIKE :q OR original_name ILIKE :q "
+        "ORDER BY popularity DESC NULLS LAST, tv_id LIMIT :n",
+        q=f"%{text_}%",
+        n=limit,
+    )
+
+
+def series_history(engine: Engine, tv_id: int) -> pd.DataFrame:
+    """A series over every day it was in the TV discover list: popularity, its 7-day moving
+    average, rank and momentum label."""
+    return frame(
+        engine,
+        "SELECT full_date, popularity, popularity_ma7, popularity_rank, momentum "
+        "FROM warehouse.vw_tv_momentum WHERE tv_id = :t ORDER BY full_date",
+        t=tv_id,
     )

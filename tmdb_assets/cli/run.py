@@ -279,20 +279,24 @@ def rebuild(args: argparse.Namespace) -> int:
     instance = get_instance()
     keep_instance_connections(instance)
     run_config = logger_config(args)
-    # The discover days by the derived job; the catalogue's days (their export files and tail
-    # details) by the catalogue job without its raw assets: nothing is asked again.
+    # The discover days by the derived job (a day without a TV capture loads no TV); each
+    # domain's catalogue days (its export files, the movies' tail details) by the catalogue job
+    # without its raw assets: nothing is asked again.
     import dagster as dg
 
-    from tmdb_assets.capture.export import EXPORT
     from tmdb_assets.capture.tail import TAIL
-    from tmdb_assets.definitions import CATALOGUE_ASSETS
+    from tmdb_assets.definitions import CATALOGUE_ASSETS, TV_ASSETS
+    from tmdb_assets.transform.media import MEDIA
 
     replays = [(defs.resolve_job_def("tmdb_derived"), None, r) for r in ranges]
-    catalogue = [dg.AssetKey(a) for a in CATALOGUE_ASSETS if a not in (EXPORT, TAIL)]
-    replays += [
-        (defs.resolve_job_def("tmdb_catalogue"), catalogue, r)
-        for r in captured_ranges(warehouse, EXPORT)
-    ]
+    raw = {TAIL, *(m.export_asset for m in MEDIA.values())}
+    for media in MEDIA.values():
+        mine = [a for a in CATALOGUE_ASSETS if (a in TV_ASSETS) == (media.name == "tv")]
+        catalogue = [dg.AssetKey(a) for a in mine if a not in raw]
+        replays += [
+            (defs.resolve_job_def("tmdb_catalogue"), catalogue, r)
+            for r in captured_ranges(warehouse, media.export_asset)
+        ]
     for job, selection, (start, end) in replays:
         result = job.execute_in_process(
             instance=instance,
