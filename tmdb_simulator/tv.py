@@ -41,7 +41,7 @@ NETWORKS = [
     (4330, "Paramount+", "US"), (1709, "Tokyo MX", "JP"), (521, "Telemundo", "US"),
     (2363, "JioCinema", "IN"), (1922, "Globoplay", "BR"), (318, "Starz", "US"),
 ]  # fmt: skip
-STATUSES = ["Returning Series", "Ended", "Ended", "Canceled", "In Production", "Planned"]
+STATUSES = ["Returning Series", "Ended", "Ended", "Canceled", "In Production"]  # aired ones
 TYPES = ["Scripted", "Scripted", "Scripted", "Reality", "Documentary", "Miniseries", "Talk Show"]
 RATINGS = {"US": ["TV-14", "TV-MA", "TV-PG", "TV-G"], "GB": ["12", "15", "18"], "DE": ["12", "16"]}
 TV_APPEND_KEYS = APPEND_KEYS | {"aggregate_credits", "content_ratings"}
