@@ -381,6 +381,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         db.close(keep=args.keep)
     # The catalogue last, in a process of its own (its own peak RSS), once the server is quiet
     # again: the earlier sections' databases dropped, autovacuum done, a checkpoint taken.
+    from benchmarks.tv import measure_tv  # it reads this module's helpers
+
+    out["tv"] = measure_tv(args, day1)
+    print(f"tv: {out['tv']}", flush=True)
     waited = quiet_server(db.admin.url.render_as_string(hide_password=False))
     out["export"] = export_in_its_own_process(args)
     out["export"]["quiet_wait_s"] = waited
@@ -430,7 +434,7 @@ def cli_day(env: dict[str, str], day: dt.date) -> tuple[float, int]:
     cli = os.path.join(os.path.dirname(sys.executable), "tmdb-assets")
     t0 = time.perf_counter()
     done = subprocess.run(
-        [cli, "run", "--date", day.isoformat(), "--no-catalogue"],
+        [cli, "run", "--date", day.isoformat(), "--no-catalogue", "--no-tv"],
         env=env,
         capture_output=True,
         text=True,
@@ -829,9 +833,15 @@ def checkpoint(wh) -> None:
         conn.execute(text("CHECKPOINT"))
 
 
-def export_copy_floor(wh, table: str, day: dt.date, path: Path) -> float:
-    """The same rows COPY'd from a file into an empty table of the same definition (month
-    partitions, key, index) in one transaction."""
+def export_copy_floor(
+    wh,
+    table: str,
+    day: dt.date,
+    path: Path,
+    columns: str = "date_id, movie_id, popularity, adult, video",
+) -> float:
+    """The same rows (`columns`) COPY'd from a file into an empty table of the same definition
+    (month partitions, key, index) in one transaction."""
     with wh.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS bench_export CASCADE"))
         conn.execute(text("CREATE SCHEMA bench_export"))
@@ -845,9 +855,7 @@ def export_copy_floor(wh, table: str, day: dt.date, path: Path) -> float:
     t0 = time.perf_counter()
     with wh.begin() as conn, open(path, "rb") as f:
         cursor = conn.connection.driver_connection.cursor()
-        cursor.copy_expert(
-            "COPY bench_export.t (date_id, movie_id, popularity, adult, video) FROM STDIN", f
-        )
+        cursor.copy_expert(f"COPY bench_export.t ({columns}) FROM STDIN", f)
     elapsed = time.perf_counter() - t0
     with wh.begin() as conn:
         conn.execute(text("DROP SCHEMA bench_export CASCADE"))
@@ -948,6 +956,7 @@ def print_table(out: dict[str, Any]) -> None:
         ("run", f"day 1 {out['run']['day1_wall_s']}s for {out['run']['day1_requests']} requests (floor {out['run']['day1_floor_s']}s); steady day {out['run']['steady_wall_s']}s for {out['run']['steady_requests']} requests (floor {out['run']['steady_floor_s']}s); {out['run']['steps_per_day']} steps a day"),
         ("dashboard", f"{out['dashboard']['days']} days of {out['dashboard']['movies']} movies: first paint {out['dashboard']['first_paint_s']}s, query p95 {out['dashboard']['query_p95_ms']} ms (max {out['dashboard']['query_max_ms']} ms)"),
         ("export", f"{out['export']['rows']:,} rows: download {out['export']['download_s']}s, load {out['export']['load_s']}s vs COPY floor {out['export']['copy_floor_s']}s (ratio {out['export']['load_ratio']}), peak RSS {out['export']['peak_rss_mb']} MB; {out['export']['backfill_days']} days in one run {out['export']['backfill_s']}s"),
+        ("tv", f"{out['tv']['series']} series: extract {out['tv']['extract_requests']} requests in {out['tv']['extract_wall_s']}s, floor {out['tv']['extract_floor_s']}s, ratio {out['tv']['extract_ratio']}; steady day {out['tv']['steady_detail_requests']} detail requests vs {out['tv']['steady_detail_requests_naive']} naive; export {out['tv']['export_rows']:,} rows, load {out['tv']['export_load_s']}s vs COPY floor {out['tv']['export_copy_floor_s']}s (ratio {out['tv']['export_load_ratio']})"),
         ("peak_rss_mb", str(out["peak_rss_mb"])),
         ("machine", ", ".join(f"{k} {v}" for k, v in out["machine"].items() if k != "platform")),
     ]  # fmt: skip
@@ -955,6 +964,12 @@ def print_table(out: dict[str, Any]) -> None:
     print()
     for k, v in rows:
         print(f"{k.ljust(width)}  {v}")
+
+
+def _measure_tv(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
+    from benchmarks.tv import measure_tv
+
+    return measure_tv(args, day1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1019,6 +1034,10 @@ def main(argv: list[str] | None = None) -> int:
         help="leave out the browser's first paint (dashboard.first_paint_s is then null)",
     )
     p.add_argument(
+        "--tv-pages", type=int, default=5, help="TV discover pages a day (TMDB_DISCOVER_TV_PAGES)"
+    )
+    p.add_argument("--only-tv", action="store_true", help="only the TV section (tv.*)")
+    p.add_argument(
         "--only-run",
         action="store_true",
         help="only the end-to-end section (run.*): two days through `tmdb-assets run`",
@@ -1028,6 +1047,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": (args.only_export, measure_export),
         "dashboard": (args.only_dashboard, measure_dashboard),
         "run": (args.only_run, measure_cli_runs),
+        "tv": (args.only_tv, _measure_tv),
     }
     section = next((name for name, (asked, _) in only.items() if asked), None)
     if section:

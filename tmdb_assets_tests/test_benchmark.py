@@ -11,6 +11,8 @@ import sys
 import pytest
 
 from tmdb_assets.definitions import defs
+from tmdb_assets.transform.media import TV
+from tmdb_assets.warehouse.tables import TABLES
 
 
 @pytest.mark.slow
@@ -35,7 +37,16 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
         timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for section in ("extract", "steady_day", "load", "backfill", "run", "dashboard", "export"):
+    for section in (
+        "extract",
+        "steady_day",
+        "load",
+        "backfill",
+        "run",
+        "dashboard",
+        "tv",
+        "export",
+    ):
         assert section in proc.stdout, section
     figures = json.loads(out.read_text())
     extract = figures["extract"]
@@ -56,7 +67,17 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
     assert run["day1_requests"] > run["steady_requests"] > 0
     assert run["day1_wall_s"] > 0 and run["steady_wall_s"] > 0
     assert run["day1_floor_s"] == round(run["day1_requests"] / (400 * 0.95), 2)
-    assert run["steps_per_day"] == len(defs.resolve_job_def("tmdb_daily").graph.nodes)
+    # The run section is the movies' (--no-tv): the daily job's steps but TV's.
+    steps = {n.name for n in defs.resolve_job_def("tmdb_daily").graph.nodes}
+    tv_steps = {TV.discover_asset, TV.details_asset}
+    tv_steps |= {t.step or t.name for t in TABLES.values() if t.media is TV}
+    assert run["steps_per_day"] == len(steps - tv_steps)
+    tv = figures["tv"]  # issue 25: the TV extract, a steady day, the TV export's load
+    assert tv["series"] >= 30 and tv["extract_requests"] > tv["series"]
+    assert tv["extract_floor_s"] == round(tv["extract_requests"] / 400, 2)
+    assert tv["extract_ratio"] > 0 and tv["steady_detail_requests"] < tv["series"]
+    assert tv["steady_detail_requests_naive"] >= 30
+    assert tv["export_rows"] >= 500 and tv["export_load_ratio"] > 0  # 200 series + 400 tail
     enrich = figures["enrich"]  # issue 24's rows from the appended details parts
     assert enrich["rows_per_details_s"] > 0 and enrich["details"] > 30
     assert enrich["rows_by_table"]["fact_watch_availability"] > enrich["details"]

@@ -63,6 +63,11 @@ def export_lines(
             for m in catalog.visible(day, include_adult=False)
         ]
         random.Random(_stable_int(catalog.seed, "tv-order", day.isoformat())).shuffle(series)
+        shift = day.toordinal() % 7
+        for n, (head, base) in enumerate(_tv_tail(catalog.seed, tail)):
+            if (n + day.toordinal()) % 997 == 0:
+                continue  # about one in a thousand missing on a given day, as the movies'
+            series.append(b"%s%.3f}" % (head, base * (1 + 0.01 * ((n + shift) % 7))))
         return series
 
     def line(m: Movie) -> bytes:
@@ -111,6 +116,23 @@ def _tail(seed: int, size: int) -> list[tuple[bytes, float, bytes]]:
 
 
 TAIL_FIRST_ID = 2_000_000
+TV_TAIL_FIRST_ID = 400_000  # beyond the TV catalogue's ids
+
+
+@functools.lru_cache(maxsize=2)
+def _tv_tail(seed: int, size: int) -> list[tuple[bytes, float]]:
+    """The TV export's long tail: each line's text before its popularity, and a base."""
+    out = []
+    for i in range(size):
+        tv_id = TV_TAIL_FIRST_ID + (i * 7919) % max(size, 1)
+        words = _stable_int(seed, "tv-t", tv_id)
+        head = b'{"id":%d,"original_name":"%s %s","popularity":' % (
+            tv_id,
+            ADJECTIVES[words % len(ADJECTIVES)].encode(),
+            NOUNS[(words >> 8) % len(NOUNS)].encode(),
+        )
+        out.append((head, 0.6 + (words % 1000) / 400))
+    return out
 
 
 def tail_movie(catalog: Catalog, movie_id: int, size: int) -> Movie | None:

@@ -551,7 +551,9 @@ class Handler(BaseHTTPRequestHandler):
         adult = name.startswith("adult_")
         tv = "tv_series_ids_" in name
         catalog = self.state.tv if tv else self.state.catalog
-        tail = 0 if adult or tv else self.state.config.export_tail
+        # The series' file: a fifth of the movies' tail (TMDb lists about a series for five
+        # movies); no adult ids' file of its own.
+        tail = 0 if adult else self.state.config.export_tail // (5 if tv else 1)
         body = exports.gzip_lines(exports.export_lines(catalog, day, tail, adult))
         with self.state.lock:
             # Built files are kept up to about 600 MB (a benchmark's month of million-line files).
