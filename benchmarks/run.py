@@ -47,6 +47,7 @@ from dagster_postgres import DagsterPostgresStorage
 from sqlalchemy import create_engine, text
 
 from benchmarks.enrich import availability_size, measure_enrich, synthesize_enrich_history
+from tmdb_assets.capture.export_read import ExportRows, stored_chunks
 from tmdb_assets.capture.read import clear_cache, read_day
 from tmdb_assets.cli.simulator import Simulator
 from tmdb_assets.db.bulk import copy_into, copy_text
@@ -652,7 +653,6 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
     many single days. Run in a process of its own (`--only-export`): peak_rss_mb is this
     section's."""
     from tmdb_assets.capture.export import capture_export, file_name
-    from tmdb_assets.capture.export_read import ExportRows, stored_chunks
 
     n = max(1, args.export_backfill_days)
     # Day 1 (every id new), day 2 (the single day: a day after a loaded one, as every day of
@@ -691,19 +691,15 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
             "dagster/asset_partition_range_start": start.isoformat(),
             "dagster/asset_partition_range_end": end.isoformat(),
         }
-        if selection is None:
-            run = defs.resolve_job_def("tmdb_catalogue").execute_in_process(
-                resources=resources, instance=instance, tags=tags
-            )
-        else:
-            run = dg.materialize(
-                all_assets,
-                selection=selection,
-                resources=resources,
-                instance=instance,
-                run_config=run_config,
-                tags=tags,
-            )
+        run = dg.materialize(
+            all_assets,
+            # The movies' catalogue job (TV's export is the tv section's).
+            selection=CATALOGUE - TV_SELECTION if selection is None else selection,
+            resources=resources,
+            instance=instance,
+            run_config=run_config,
+            tags=tags,
+        )
         assert run.success
         took = time.perf_counter() - t0
         if name:
@@ -727,25 +723,7 @@ def measure_export(args: argparse.Namespace, day1: dt.date) -> dict[str, Any]:
         info = capture_export(wh, exports_url, day1, recapture=True)
         download = time.perf_counter() - t0
         table = REGISTRY["fact_movie_popularity_daily"]
-        floor_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"{db.name}.copy"
-        with open(floor_file, "wb") as f:  # the rows as COPY text, made once (not timed)
-            rows = ExportRows(stored_chunks(wh.engine, info.capture_id), date_id(day1))
-            while chunk := rows.read(1 << 20):
-                f.write(chunk)
-        loads, floors = [], []
-        for _ in range(args.load_repeats):
-            # Each load into an empty table, as the floor's COPY (not timed: TRUNCATE, whose
-            # dead rows a DELETE would leave to the next load's index).
-            with wh.begin() as conn:
-                conn.execute(text(f"TRUNCATE {table.qualified}"))
-            # Each timing starts from a checkpoint: neither side writes the other's buffers.
-            checkpoint(wh)
-            t0 = time.perf_counter()
-            _, result = load_table_day(wh, table, day1)
-            loads.append(time.perf_counter() - t0)
-            checkpoint(wh)
-            floors.append(export_copy_floor(wh, table.qualified, day1, floor_file))
-        floor_file.unlink()
+        loads, floors, result = export_load_vs_floor(wh, table, info, day1, args.load_repeats)
         peaks["loads"] = peak_rss_mb()
         backfill = catalogue_run(days[2], days[-1])
         peaks["backfill"] = peak_rss_mb()
@@ -826,6 +804,33 @@ def export_in_its_own_process(args: argparse.Namespace) -> dict[str, Any]:
     figures = json.loads(path.read_text())["export"]
     path.unlink()
     return figures
+
+
+def export_load_vs_floor(wh, table, capture, day: dt.date, repeats: int):
+    """An export table's load of day `day` (from capture `capture`), `repeats` times, each
+    followed by the COPY floor of the same rows: (load seconds, floor seconds, the last load's
+    result). Each load into an empty table, as the floor's COPY (TRUNCATE, whose dead rows a
+    DELETE would leave to the next load's index), each timing from a checkpoint (neither side
+    writes the other's buffers)."""
+    floor_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"tmdb_bench_{table.name}.copy"
+    flags = bool(table.media.export_flags)
+    with open(floor_file, "wb") as f:  # the rows as COPY text, made once (not timed)
+        rows = ExportRows(stored_chunks(wh.engine, capture.capture_id), date_id(day), flags=flags)
+        while chunk := rows.read(1 << 20):
+            f.write(chunk)
+    loads, floors, result = [], [], {}
+    columns = ", ".join(table.columns)
+    for _ in range(repeats):
+        with wh.begin() as conn:
+            conn.execute(text(f"TRUNCATE {table.qualified}"))
+        checkpoint(wh)
+        t0 = time.perf_counter()
+        _, result = load_table_day(wh, table, day)
+        loads.append(time.perf_counter() - t0)
+        checkpoint(wh)
+        floors.append(export_copy_floor(wh, table.qualified, day, floor_file, columns))
+    floor_file.unlink()
+    return loads, floors, result
 
 
 def checkpoint(wh) -> None:

@@ -12,26 +12,20 @@ floor. In a database and a simulator of their own, so the movie figures stay as 
 """
 
 import datetime as dt
-import os
 import time
 import urllib.request
-from pathlib import Path
 from statistics import median
 from typing import Any
 
 import dagster as dg
-from sqlalchemy import text
 
-from benchmarks.run import ScratchDatabase, checkpoint, export_copy_floor, meta
+from benchmarks.run import ScratchDatabase, export_load_vs_floor, meta
 from tmdb_assets.capture.export import capture_export, file_name
-from tmdb_assets.capture.export_read import ExportRows, stored_chunks
 from tmdb_assets.capture.read import clear_cache
 from tmdb_assets.cli.simulator import Simulator
 from tmdb_assets.definitions import all_assets
 from tmdb_assets.defs.resources import QualityResource, TMDbResource, WarehouseResource
-from tmdb_assets.transform.days import date_id
 from tmdb_assets.transform.media import TV
-from tmdb_assets.warehouse.load import load_table_day
 from tmdb_assets.warehouse.tables import TABLES
 
 RAW_TV = dg.AssetSelection.assets(TV.discover_asset, TV.details_asset)
@@ -106,23 +100,7 @@ def _export_load(args: Any, sim: Simulator, wh, day1: dt.date) -> dict[str, Any]
         r.read()  # not timed: the simulator builds the file on first request
     info = capture_export(wh, exports_url, day1, media=TV)
     table = TABLES[TV.export_table]
-    floor_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"tmdb_bench_tv_{os.getpid()}.copy"
-    with open(floor_file, "wb") as f:  # the rows as COPY text, made once (not timed)
-        rows = ExportRows(stored_chunks(wh.engine, info.capture_id), date_id(day1), flags=False)
-        while chunk := rows.read(1 << 20):
-            f.write(chunk)
-    loads, floors, result = [], [], {}
-    for _ in range(args.load_repeats):
-        with wh.begin() as conn:
-            conn.execute(text(f"TRUNCATE {table.qualified}"))
-        checkpoint(wh)
-        t0 = time.perf_counter()
-        _, result = load_table_day(wh, table, day1)
-        loads.append(time.perf_counter() - t0)
-        checkpoint(wh)
-        columns = ", ".join(table.columns)
-        floors.append(export_copy_floor(wh, table.qualified, day1, floor_file, columns))
-    floor_file.unlink()
+    loads, floors, result = export_load_vs_floor(wh, table, info, day1, args.load_repeats)
     load_s, floor_s = median(loads), median(floors)
     return {
         "export_rows": result["rows"],

@@ -311,17 +311,24 @@ class Catalog:
             "vote_average": avg,
             "vote_count": votes,
         }
+        return self._entry(rng, details, popularity, votes, avg)
+
+    def _entry(
+        self, rng: random.Random, details: dict[str, Any], popularity: float, votes: int, avg: float
+    ) -> Movie:
+        """A synthetic entry of the catalogue (a movie, or a series: tv.py) with its details:
+        most there since 2019, a tenth added over 2024-2026, its daily dynamics drawn."""
         added = (
             dt.date(2019, 1, 1)
             if rng.random() < 0.9
             else dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 3 * 365))
         )
         return Movie(
-            id=movie_id,
+            id=details["id"],
             details=details,
             added=added,
             int_numbers=rng.random() < 0.03,
-            **self._dynamics(rng, movie_id, popularity, votes, avg),
+            **self._dynamics(rng, details["id"], popularity, votes, avg),
         )
 
     # --- a day's state -----------------------------------------------------------------------

@@ -190,18 +190,7 @@ class TVCatalog(Catalog):
             "vote_average": 0.0 if votes == 0 else round(rng.uniform(4.5, 9.2), 1),
             "vote_count": votes,
         }
-        added = (
-            dt.date(2019, 1, 1)
-            if rng.random() < 0.9
-            else dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 3 * 365))
-        )
-        return Movie(
-            id=tv_id,
-            details=details,
-            added=added,
-            int_numbers=rng.random() < 0.03,
-            **self._dynamics(rng, tv_id, popularity, votes, details["vote_average"]),
-        )
+        return self._entry(rng, details, popularity, votes, details["vote_average"])
 
     # --- a day's state -----------------------------------------------------------------------
 

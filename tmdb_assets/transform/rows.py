@@ -22,29 +22,43 @@ def dim_date_rows(data: DayData) -> list[tuple[Any, ...]]:
     return [dim_date_row(data.day)]
 
 
-def dim_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
+def item_rows(
+    data: DayData,
+    from_details: Callable[[Any, str, Any], tuple[Any, ...]],
+    from_item: Callable[[DiscoverItem, str, Any], tuple[Any, ...]],
+) -> list[tuple[Any, ...]]:
+    """One row per discovered movie (or series): `from_details(details, status, fetched_at)`
+    where it has details; else `from_item(discover item, status, fetched_at)`: its details are
+    gone (404), invalid or not fetched yet, and the discover item still describes it, flagged
+    by details_status."""
     rows = []
     for item in data.items:
         d = data.details.get(item.movie_id)
         status = data.details_status.get(item.movie_id, "missing")
         fetched = data.fetched_at.get(item.movie_id)
-        if d is not None:
-            rows.append((
-                item.movie_id, d.title, d.original_title, d.original_language, d.overview,
-                d.release_date, d.runtime, d.budget, d.revenue, d.status, d.imdb_id, d.adult,
-                d.video, d.homepage, d.tagline, d.collection_id, d.collection_name, d.poster_path,
-                status, data.day, data.day, fetched, data.day, credits_status(d), d.wikidata_id,
-            ))  # fmt: skip
-        else:
-            # Details 404 (deleted or merged on TMDb), invalid or not yet fetched: the discover
-            # item still describes the movie, flagged by details_status.
-            rows.append((
-                item.movie_id, item.title, item.original_title, item.original_language,
-                item.overview, item.release_date, None, None, None, None, None, item.adult,
-                item.video, None, None, None, None, item.poster_path, status, data.day, data.day,
-                fetched, data.day, None, None,
-            ))  # fmt: skip
+        rows.append(
+            from_details(d, status, fetched) if d is not None else from_item(item, status, fetched)
+        )
     return rows
+
+
+def dim_movie_rows(data: DayData) -> list[tuple[Any, ...]]:
+    day = data.day
+    return item_rows(
+        data,
+        lambda d, status, fetched: (
+            d.movie_id, d.title, d.original_title, d.original_language, d.overview,
+            d.release_date, d.runtime, d.budget, d.revenue, d.status, d.imdb_id, d.adult,
+            d.video, d.homepage, d.tagline, d.collection_id, d.collection_name, d.poster_path,
+            status, day, day, fetched, day, credits_status(d), d.wikidata_id,
+        ),
+        lambda item, status, fetched: (
+            item.movie_id, item.title, item.original_title, item.original_language,
+            item.overview, item.release_date, None, None, None, None, None, item.adult,
+            item.video, None, None, None, None, item.poster_path, status, day, day, fetched, day,
+            None, None,
+        ),
+    )  # fmt: skip
 
 
 def tail_movie_rows(data: DayData) -> list[tuple[Any, ...]]:

@@ -7,33 +7,29 @@ from typing import Any
 
 from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.discover import DiscoverItem
+from tmdb_assets.transform.rows import item_rows
 from tmdb_assets.transform.tv import TVDetails
 
 
 def dim_tv_series_rows(data: DayData) -> list[tuple[Any, ...]]:
     """One row per discovered series: its details, or its discover item (flagged by
     details_status) when the details are missing, gone (404) or unreadable."""
-    rows = []
-    for item in data.items:
-        d = data.details.get(item.movie_id)
-        status = data.details_status.get(item.movie_id, "missing")
-        fetched = data.fetched_at.get(item.movie_id)
-        if d is not None:
-            rows.append((
-                d.tv_id, d.name, d.original_name, d.original_language, d.overview,
-                d.first_air_date, d.last_air_date, d.status, d.type, d.number_of_seasons,
-                d.number_of_episodes, d.in_production, d.adult, d.homepage, d.tagline,
-                d.poster_path, _codes(d.origin_country), status, data.day, data.day, fetched,
-                data.day,
-            ))  # fmt: skip
-        else:
-            rows.append((
-                item.movie_id, item.title, item.original_title, item.original_language,
-                item.overview, item.release_date, None, None, None, None, None, None,
-                item.adult, None, None, item.poster_path, _codes(item.origin_country), status,
-                data.day, data.day, fetched, data.day,
-            ))  # fmt: skip
-    return rows
+    day = data.day
+    return item_rows(
+        data,
+        lambda d, status, fetched: (
+            d.tv_id, d.name, d.original_name, d.original_language, d.overview,
+            d.first_air_date, d.last_air_date, d.status, d.type, d.number_of_seasons,
+            d.number_of_episodes, d.in_production, d.adult, d.homepage, d.tagline,
+            d.poster_path, _codes(d.origin_country), status, day, day, fetched, day,
+        ),
+        lambda item, status, fetched: (
+            item.movie_id, item.title, item.original_title, item.original_language,
+            item.overview, item.release_date, None, None, None, None, None, None, item.adult,
+            None, None, item.poster_path, _codes(item.origin_country), status, day, day,
+            fetched, day,
+        ),
+    )  # fmt: skip
 
 
 def _codes(codes: tuple[str, ...] | None) -> list[str] | None:

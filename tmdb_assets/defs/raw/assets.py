@@ -91,23 +91,36 @@ def raw_asset(name: str, description: str, deps: list[str], pool: str | None = "
     return partitioned_asset(name, description, "raw", deps, RAW_CHECKS.of(name), pool)
 
 
+def capture_asset(
+    name: str,
+    description: str,
+    deps: list[str],
+    capture,
+    config_type: type[dg.Config] = RawCaptureConfig,
+    pool: str | None = "tmdb_api",
+) -> dg.AssetsDefinition:
+    """A raw capture asset whose step runs `capture(context, config, tmdb, warehouse)` (the
+    events it yields) when the asset is selected, then its checks. `config_type`: the run
+    config it takes (the API captures' RawCaptureConfig, the export's ExportCaptureConfig)."""
+
+    def _capture(context: dg.AssetExecutionContext, config, tmdb: TMDbResource,
+                 warehouse: WarehouseResource, quality: QualityResource):  # fmt: skip
+        if context.selected_asset_keys:
+            yield from capture(context, config, tmdb, warehouse)
+        yield from evaluate_checks(context, RAW_CHECKS.of(name), warehouse.get(), quality)
+
+    _capture.__annotations__["config"] = config_type  # Dagster reads the schema from it
+    return raw_asset(name, description, deps, pool)(_capture)
+
+
 def discover_capture_asset(media: Media, description: str) -> dg.AssetsDefinition:
     """The raw asset of a domain's discover pages (raw_discover_pages, raw_discover_tv_pages)."""
-
-    @raw_asset(media.discover_asset, description, deps=[])
-    def _discover(
-        context: dg.AssetExecutionContext,
-        config: RawCaptureConfig,
-        tmdb: TMDbResource,
-        warehouse: WarehouseResource,
-        quality: QualityResource,
-    ):
-        if context.selected_asset_keys:
-            yield from _capture_discover(context, config, tmdb, warehouse, media)
-        checks = RAW_CHECKS.of(media.discover_asset)
-        yield from evaluate_checks(context, checks, warehouse.get(), quality)
-
-    return _discover
+    return capture_asset(
+        media.discover_asset,
+        description,
+        [],
+        lambda context, config, tmdb, wh: _capture_discover(context, config, tmdb, wh, media),
+    )
 
 
 raw_discover_pages = discover_capture_asset(
@@ -171,21 +184,12 @@ def _details_day(media: Media, i: CaptureInfo) -> dict:
 
 def details_capture_asset(media: Media, description: str) -> dg.AssetsDefinition:
     """The raw asset of a domain's details (raw_movie_details, raw_tv_details)."""
-
-    @raw_asset(media.details_asset, description, deps=[media.discover_asset])
-    def _details(
-        context: dg.AssetExecutionContext,
-        config: RawCaptureConfig,
-        tmdb: TMDbResource,
-        warehouse: WarehouseResource,
-        quality: QualityResource,
-    ):
-        if context.selected_asset_keys:
-            yield from _capture_details(context, config, tmdb, warehouse, media)
-        checks = RAW_CHECKS.of(media.details_asset)
-        yield from evaluate_checks(context, checks, warehouse.get(), quality)
-
-    return _details
+    return capture_asset(
+        media.details_asset,
+        description,
+        [media.discover_asset],
+        lambda context, config, tmdb, wh: _capture_details(context, config, tmdb, wh, media),
+    )
 
 
 raw_movie_details = details_capture_asset(
@@ -282,23 +286,16 @@ class ExportCaptureConfig(dg.Config):
 
 
 def export_capture_asset(media: Media, description: str) -> dg.AssetsDefinition:
-    """The raw asset of a domain's daily ID export (raw_movie_id_export, raw_tv_id_export)."""
-
-    # TMDb's files host, not the API: no API budget to share (no pool).
-    @raw_asset(media.export_asset, description, deps=[], pool=None)
-    def _export(
-        context: dg.AssetExecutionContext,
-        config: ExportCaptureConfig,
-        tmdb: TMDbResource,
-        warehouse: WarehouseResource,
-        quality: QualityResource,
-    ):
-        if context.selected_asset_keys:
-            yield from _capture_export(context, config, tmdb, warehouse, media)
-        checks = RAW_CHECKS.of(media.export_asset)
-        yield from evaluate_checks(context, checks, warehouse.get(), quality)
-
-    return _export
+    """The raw asset of a domain's daily ID export (raw_movie_id_export, raw_tv_id_export):
+    TMDb's files host, not the API (no pool: no API budget to share)."""
+    return capture_asset(
+        media.export_asset,
+        description,
+        [],
+        lambda context, config, tmdb, wh: _capture_export(context, config, tmdb, wh, media),
+        ExportCaptureConfig,
+        pool=None,
+    )
 
 
 raw_movie_id_export = export_capture_asset(
