@@ -10,7 +10,7 @@ from tmdb_assets.transform import rows
 from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.details import genre_list, movie_details
 from tmdb_assets.transform.discover import discover_items
-from tmdb_assets.transform.media import TV
+from tmdb_assets.transform.media import MOVIE, TV
 from tmdb_assets.transform.tv import tv_details
 from tmdb_assets.warehouse.tables import TABLES
 from tmdb_assets_tests.conftest import load_sample
@@ -19,56 +19,51 @@ DAY = dt.date(2022, 8, 15)
 CAPTURED = dt.datetime(2022, 8, 15, 23, 50, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def day() -> DayData:
-    """A real discover page; the first movie has real details (Fight Club's, as that movie's),
-    the second is gone on TMDb (404), the others have no details yet."""
-    page = load_sample("discover_default_p1_2022-08.json")
-    items, rejected, duplicates = discover_items([(1, page)])
-    first, second = items[0].movie_id, items[1].movie_id
-    details = movie_details({**load_sample("movie_550.json"), "id": first}, expected_id=first)
+def recorded_day(
+    page: str, details: dict, with_details: int, gone: int, genres: str, media=MOVIE
+) -> DayData:
+    """A day of a real discover page: its item at `with_details` has the real `details`
+    (as that item's), its item at `gone` is gone on TMDb (404), the others have none yet."""
+    items, rejected, duplicates = discover_items([(1, load_sample(page))], media)
+    mine, lost = items[with_details].movie_id, items[gone].movie_id
+    parse = tv_details if media is TV else movie_details
     return DayData(
         DAY,
         SimpleNamespace(captured_at=CAPTURED, late_capture=False),
         items,
         rejected,
         duplicates,
-        details={first: details},
-        details_status={first: "ok", second: "not_found"},
-        fetched_at={first: CAPTURED},
-        genres_ref=genre_list(load_sample("genre_list.json")),
+        details={mine: parse({**details, "id": mine}, expected_id=mine)},
+        details_status={mine: "ok", lost: "not_found"},
+        fetched_at={mine: CAPTURED},
+        details_day={mine: DAY},
+        genres_ref=genre_list(load_sample(genres)),
+        media=media,
+    )
+
+
+@pytest.fixture
+def day() -> DayData:
+    """A real discover page; the first movie has real details (Fight Club's), the second is
+    gone on TMDb (404), the others have no details yet."""
+    return recorded_day(
+        "discover_default_p1_2022-08.json", load_sample("movie_550.json"), 0, 1, "genre_list.json"
     )
 
 
 @pytest.fixture
 def tv_day() -> DayData:
     """A real /discover/tv page (2022-11-26); its third series has real details (Game of
-    Thrones', as that series'), its first is gone on TMDb (404), the others have none yet."""
-    page = load_sample("discover_tv_p1_2022-11-26.json")
-    items, rejected, duplicates = discover_items([(1, page)], TV)
-    first, third = items[0].movie_id, items[2].movie_id
+    Thrones' with its recorded parts), its first is gone on TMDb (404), the others have none."""
     recorded = {
         **load_sample("tv_1399_2024-03.json"),
         "aggregate_credits": load_sample("tv_1399_aggregate_credits_2025-04.json"),
         "content_ratings": load_sample("tv_1399_content_ratings_2025-04.json"),
         "keywords": load_sample("tv_1399_keywords_2025-04.json"),
         "watch/providers": load_sample("tv_1399_watch_providers_2023-10.json"),
-        "id": third,
     }
-    details = tv_details(recorded, expected_id=third)
-    return DayData(
-        DAY,
-        SimpleNamespace(captured_at=CAPTURED, late_capture=False),
-        items,
-        rejected,
-        duplicates,
-        details={third: details},
-        details_status={third: "ok", first: "not_found"},
-        fetched_at={third: CAPTURED},
-        details_day={third: DAY},
-        genres_ref=genre_list(load_sample("genre_tv_list_2022-12.json")),
-        media=TV,
-    )
+    page, genres = "discover_tv_p1_2022-11-26.json", "genre_tv_list_2022-12.json"
+    return recorded_day(page, recorded, 2, 0, genres, TV)
 
 
 def test_every_builder_fills_its_tables_columns(day, tv_day):

@@ -129,6 +129,9 @@ class Catalog:
 
     GENRES = "genre_list.json"  # the recorded genre list of the domain
     MAX_ID = 1_400_000  # synthetic ids are drawn from 2..MAX_ID
+    RECORDED = "movie_*.json"  # the recorded details bodies (data/tmdb/)
+    PARTS = APPEND_KEYS  # appended parts, served from their own generators, not the body
+    CREDITS = {550: "movie_550_credits.json"}  # credits recorded on their own
 
     def __init__(self, size: int = 1000, seed: int = 7):
         if size < 0:
@@ -189,15 +192,17 @@ class Catalog:
             "change_phase": rng.randint(0, 90),
         }
 
+    def _is_details(self, name: str, data: Any) -> bool:
+        """Whether a recorded file is a details body (not a part recorded on its own)."""
+        return "_credits" not in name and isinstance(data, dict) and "id" in data
+
     def _recorded_movies(self, rng: random.Random) -> list[Movie]:
         movies: dict[int, Movie] = {}
-        for path in sorted(SAMPLES_DIR.glob("movie_*.json")):
-            if "_credits" in path.name:
-                continue
+        for path in sorted(SAMPLES_DIR.glob(self.RECORDED)):
             data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or "id" not in data:
+            if not self._is_details(path.name, data):
                 continue
-            details = {k: v for k, v in data.items() if k not in APPEND_KEYS}
+            details = {k: v for k, v in data.items() if k not in self.PARTS}
             movie_id = details["id"]
             # Several captures of one movie: keep the newest schema (the longest one).
             if movie_id in movies and len(movies[movie_id].details) >= len(details):
@@ -219,8 +224,9 @@ class Catalog:
                     float(details.get("vote_average") or 0),
                 ),
             )
-        if 550 in movies:
-            movies[550].credits = load_sample("movie_550_credits.json")
+        for movie_id, name in self.CREDITS.items():
+            if movie_id in movies:
+                movies[movie_id].credits = load_sample(name)
         return list(movies.values())
 
     def _synthetic(self, rng: random.Random, movie_id: int) -> Movie:

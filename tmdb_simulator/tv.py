@@ -21,11 +21,9 @@ from tmdb_simulator.catalog import (
     LANGUAGE_WEIGHTS,
     NOUNS,
     PERSON_KEYS,
-    SAMPLES_DIR,
     Catalog,
     Movie,
     _stable_int,
-    load_sample,
 )
 
 # The networks the synthetic series air on: real ids and names (as TMDb lists them) and a few
@@ -52,40 +50,18 @@ class TVCatalog(Catalog):
 
     GENRES = "genre_tv_list_2022-12.json"
     MAX_ID = 300_000
+    RECORDED = "tv_*.json"
+    PARTS = TV_APPEND_KEYS
+    CREDITS = {1399: "tv_1399_aggregate_credits_2025-04.json"}
 
     def __init__(self, size: int = 200, seed: int = 7, people_from: Catalog | None = None):
         self._people_from = people_from
         super().__init__(size, seed)
 
-    def _recorded_movies(self, rng: random.Random) -> list[Movie]:
-        series: dict[int, Movie] = {}
-        for path in sorted(SAMPLES_DIR.glob("tv_*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or "seasons" not in data:
-                continue  # a part recorded on its own (credits, ratings, keywords, providers)
-            details = {k: v for k, v in data.items() if k not in TV_APPEND_KEYS}
-            tv_id = details["id"]
-            if tv_id in series and len(series[tv_id].details) >= len(details):
-                continue
-            pop = float(details.get("popularity") or 0.6)
-            series[tv_id] = Movie(
-                id=tv_id,
-                details=details,
-                recorded=True,
-                added=dt.date(2019, 1, 1),
-                int_numbers=isinstance(details.get("vote_average"), int),
-                **self._dynamics(
-                    rng,
-                    tv_id,
-                    min(pop, 400.0),
-                    int(details.get("vote_count") or 0),
-                    float(details.get("vote_average") or 0),
-                ),
-            )
-        credits = SAMPLES_DIR / "tv_1399_aggregate_credits_2025-04.json"
-        if 1399 in series and credits.exists():
-            series[1399].credits = load_sample(credits.name)
-        return list(series.values())
+    def _is_details(self, name: str, data: Any) -> bool:
+        """A series' details body: the parts recorded on their own (credits, ratings,
+        keywords, providers) have no seasons."""
+        return isinstance(data, dict) and "seasons" in data
 
     def _synthetic(self, rng: random.Random, tv_id: int) -> Movie:
         lang = rng.choices(list(LANGUAGE_WEIGHTS), weights=list(LANGUAGE_WEIGHTS.values()))[0]
