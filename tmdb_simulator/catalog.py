@@ -363,27 +363,31 @@ class Catalog:
         return int(value) if m.int_numbers and float(value).is_integer() else value
 
     def details(self, m: Movie, day: dt.date) -> dict[str, Any]:
-        """The movie's /movie/{id} body on `day` (base details, changes applied, day's numbers)."""
+        """The entry's details body on `day` (base details, changes applied, day's numbers)."""
         s = self.state(day)
         d = json.loads(json.dumps(m.details))
-        if not m.recorded:
-            v = m.version(day)
-            if v:
-                if d["runtime"]:
-                    d["runtime"] += v % 3
-                if d["revenue"]:
-                    d["revenue"] += v * 250_000
-                if d["tagline"]:
-                    d["tagline"] = d["tagline"].rstrip(".") + "." * (1 + v % 3)
-                if v % 4 == 3 and len(d["genres"]) < 5:
-                    extra = self.genres[(m.id + v) % len(self.genres)]
-                    if all(g["id"] != extra["id"] for g in d["genres"]):
-                        d["genres"].append({"id": extra["id"], "name": extra["name"]})
+        v = 0 if m.recorded else m.version(day)
+        if v:
+            self._changed(d, m, v, day)
         if m.id in s.popularity:
             d["popularity"] = self.number(m, s.popularity[m.id])
             d["vote_average"] = self.number(m, s.vote_average[m.id])
             d["vote_count"] = s.vote_count[m.id]
         return d
+
+    def _changed(self, d: dict[str, Any], m: Movie, v: int, day: dt.date) -> None:
+        """A synthetic movie's body after its `v`-th change: runtime, revenue, tagline, and a
+        genre now and then."""
+        if d["runtime"]:
+            d["runtime"] += v % 3
+        if d["revenue"]:
+            d["revenue"] += v * 250_000
+        if d["tagline"]:
+            d["tagline"] = d["tagline"].rstrip(".") + "." * (1 + v % 3)
+        if v % 4 == 3 and len(d["genres"]) < 5:
+            extra = self.genres[(m.id + v) % len(self.genres)]
+            if all(g["id"] != extra["id"] for g in d["genres"]):
+                d["genres"].append({"id": extra["id"], "name": extra["name"]})
 
     def list_item(self, m: Movie, day: dt.date) -> dict[str, Any]:
         """The movie as a /discover/movie result item on `day`."""

@@ -9,7 +9,6 @@ The people of the aggregate credits are the movie catalogue's (one person acts i
 """
 
 import datetime as dt
-import json
 import random
 from typing import Any
 
@@ -170,35 +169,28 @@ class TVCatalog(Catalog):
 
     # --- a day's state -----------------------------------------------------------------------
 
-    def details(self, m: Movie, day: dt.date) -> dict[str, Any]:
-        """The series' /tv/{id} body on `day`: a running series has gained two episodes each
-        time it changed, and a season every fourth time."""
-        s = self.state(day)
-        d = json.loads(json.dumps(m.details))
-        v = m.version(day) if not m.recorded else 0
-        if v and d.get("in_production") and d["seasons"]:
-            last = d["seasons"][-1]
-            new_seasons = 0 if d.get("type") == "Miniseries" else v // 4
-            for k in range(1, new_seasons + 1):
-                n = last["season_number"] + k
-                air = dt.date.fromisoformat(last["air_date"] or "2020-01-01") + dt.timedelta(
-                    days=365 * k
-                )
-                d["seasons"].append(
-                    {**last, "id": last["id"] + k, "name": f"Season {n}", "season_number": n,
-                     "episode_count": 8, "air_date": min(air, day).isoformat()}
-                )  # fmt: skip
-            d["seasons"][-1]["episode_count"] += 2 * (v % 4)
-            d["number_of_seasons"] = sum(1 for x in d["seasons"] if x["season_number"] > 0)
-            d["number_of_episodes"] = sum(
-                x["episode_count"] for x in d["seasons"] if x["season_number"] > 0
+    def _changed(self, d: dict[str, Any], m: Movie, v: int, day: dt.date) -> None:
+        """A running series after its `v`-th change: two episodes more each time it changed,
+        and a season every fourth time."""
+        if not (d.get("in_production") and d["seasons"]):
+            return
+        last = d["seasons"][-1]
+        new_seasons = 0 if d.get("type") == "Miniseries" else v // 4
+        for k in range(1, new_seasons + 1):
+            n = last["season_number"] + k
+            air = dt.date.fromisoformat(last["air_date"] or "2020-01-01") + dt.timedelta(
+                days=365 * k
             )
-            d["last_air_date"] = max(d.get("last_air_date") or "", d["seasons"][-1]["air_date"])
-        if m.id in s.popularity:
-            d["popularity"] = self.number(m, s.popularity[m.id])
-            d["vote_average"] = self.number(m, s.vote_average[m.id])
-            d["vote_count"] = s.vote_count[m.id]
-        return d
+            d["seasons"].append(
+                {**last, "id": last["id"] + k, "name": f"Season {n}", "season_number": n,
+                 "episode_count": 8, "air_date": min(air, day).isoformat()}
+            )  # fmt: skip
+        d["seasons"][-1]["episode_count"] += 2 * (v % 4)
+        d["number_of_seasons"] = sum(1 for x in d["seasons"] if x["season_number"] > 0)
+        d["number_of_episodes"] = sum(
+            x["episode_count"] for x in d["seasons"] if x["season_number"] > 0
+        )
+        d["last_air_date"] = max(d.get("last_air_date") or "", d["seasons"][-1]["air_date"])
 
     def list_item(self, m: Movie, day: dt.date) -> dict[str, Any]:
         """The series as a /discover/tv result item on `day`."""
