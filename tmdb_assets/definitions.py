@@ -9,7 +9,7 @@ from tmdb_assets.defs.alerts import tmdb_run_failure_alert
 from tmdb_assets.defs.analytics import assets as analytics
 from tmdb_assets.defs.catalogue import assets as catalogue
 from tmdb_assets.defs.catalogue.checks import CATALOGUE_CHECKS
-from tmdb_assets.defs.catalogue.sensors import tmdb_export_sensor
+from tmdb_assets.defs.catalogue.sensors import CATALOGUE_ASSETS, tmdb_export_sensor
 from tmdb_assets.defs.partitions import daily_partitions
 from tmdb_assets.defs.raw import assets as raw
 from tmdb_assets.defs.raw.checks import RAW_CHECKS
@@ -60,19 +60,6 @@ with warnings.catch_warnings():
 # a fresh deployment's first scheduled run then needs nothing done by hand.
 # The catalogue (TMDb's daily ID export) has its own job, started by tmdb_export_sensor once
 # day D's file exists (TMDb builds it around 07:00-08:00 UTC on D+1, hours after the daily run).
-CATALOGUE_ASSETS = (
-    "raw_movie_id_export",
-    "fact_movie_popularity_daily",
-    "fact_catalogue_daily",
-    "catalogue_movies",
-    "fact_catalogue_movers",
-    "raw_movie_tail_details",
-    "catalogue_movie_details",
-    # The series' export, from the same files host at the same hour.
-    TV.export_asset,
-    TV.export_table,
-    TV.learn_asset,
-)
 CATALOGUE = dg.AssetSelection.assets(*CATALOGUE_ASSETS)
 # TV series ride in the daily job: the same schedule and run as the movies, one API budget
 # (the tmdb_api pool, one rate limiter), and the dimensions both domains share (genres,

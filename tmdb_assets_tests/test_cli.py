@@ -7,9 +7,11 @@ import sys
 import pytest
 from sqlalchemy import text
 
+from tmdb_assets.capture.export import file_name
 from tmdb_assets.capture.tail import TAIL
 from tmdb_assets.db.warehouse import Warehouse
 from tmdb_assets.definitions import CATALOGUE_ASSETS, CHECKS, defs
+from tmdb_assets.transform.media import TV
 from tmdb_assets_tests.conftest import DAY1, admin_post
 from tmdb_assets_tests.helpers import table_checksums
 from tmdb_simulator.server import RunningSimulator, SimulatorConfig
@@ -286,12 +288,17 @@ def test_run_loads_the_catalogue_of_days_whose_export_is_there(database_url, tmp
         assert f"{DAY1} catalogue: not run: " in first.stdout and "is not built yet" in first.stdout
         only = run_cli(["run", "--catalogue-only", *day], env)
         assert only.returncode == 1 and "could not run" in only.stderr
-        # At 09:00 the next morning the file is there.
+        # At 09:00 the next morning the file is there; the series' file is missing: the
+        # movies' catalogue runs without it, saying so (each domain's file on its own).
         admin_post(sim, "date", {"date": DAY1.isoformat(), "time": "09:00"})
+        tv_file = file_name(DAY1, media=TV)
+        admin_post(sim, "exports", {"name": tv_file, "missing": True})
         later = run_cli(["run", "--catalogue-only", *day], env)
         assert later.returncode == 0, later.stderr[-3000:]
         assert f"{DAY1} catalogue: ok in" in later.stdout and f"{DAY1}: ok" not in later.stdout
+        assert f"{DAY1} TV catalogue: not run: " in later.stdout
     warehouse = Warehouse(database_url)
     assert warehouse.scalar("SELECT count(*) FROM warehouse.fact_movie_popularity_daily") >= 180
     assert warehouse.scalar("SELECT count(*) FROM raw.capture WHERE asset = :a", a=TAIL) == 1
+    assert warehouse.scalar("SELECT count(*) FROM warehouse.fact_tv_popularity_daily") == 0
     warehouse.engine.dispose()

@@ -164,7 +164,15 @@ def test_the_export_sensor_on_the_real_clock(resources, simulator):
         for k in range(lookback, 0, -1)
         if k > 1 or now.time() >= dt.time(7, 31)
     ]
-    assert [r.partition_key for r in result.run_requests] == expected
+    # Each domain's file on its own: a run of the movies' catalogue and one of the series'.
+    tv = {"raw_tv_id_export", "fact_tv_popularity_daily", "catalogue_tv_series"}
+    movies = [r for r in result.run_requests if not r.run_key.startswith("tmdb_catalogue:tv:")]
+    series = [r for r in result.run_requests if r.run_key.startswith("tmdb_catalogue:tv:")]
+    assert [r.partition_key for r in movies] == expected
+    assert [r.partition_key for r in series] == expected
+    assert all({k.path[-1] for k in r.asset_selection} == tv for r in series)
+    assert all(not {k.path[-1] for k in r.asset_selection} & tv for r in movies)
+    assert all("raw_movie_id_export" in {k.path[-1] for k in r.asset_selection} for r in movies)
 
 
 def test_the_files_host_gets_no_token(resources, simulator):

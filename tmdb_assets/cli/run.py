@@ -185,24 +185,37 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_catalogue_day(defs, settings, day, instance, args, last: bool, outcome: Outcome) -> None:
-    """The catalogue job for `day` when its export file is there (a HEAD request); else say
-    why not (not built yet, missing, gone), as tmdb_export_sensor would."""
-    from tmdb_assets.capture.export import ExportUnreachableError, probe_export
-    from tmdb_assets.definitions import job_assets
+    """The catalogue job for `day`, each domain's part when its export file is there (a HEAD
+    request); else say why not (not built yet, missing, gone), as tmdb_export_sensor would. The
+    movies' file missing skips the day (the series' part alone is not run either)."""
+    import dagster as dg
 
-    try:
-        problem = probe_export(settings.exports_base_url, day, settings.include_adult)
-    except ExportUnreachableError as exc:
-        problem = exc
-    if problem is not None:
-        why = str(problem).split(": ", 1)[-1].split(". ")[0]
-        print(f"{day} catalogue: not run: {why}")
-        outcome.catalogue_skipped.append(str(day))
-        return
+    from tmdb_assets.capture.export import ExportUnreachableError, probe_export
+    from tmdb_assets.defs.catalogue.sensors import CATALOGUE_BY_MEDIA
+    from tmdb_assets.transform.media import MEDIA, TV
+
+    selection: list = []
+    for media in MEDIA.values():
+        if media is TV and args.no_tv:
+            continue
+        try:
+            problem = probe_export(
+                settings.exports_base_url, day, settings.include_adult, media=media
+            )
+        except ExportUnreachableError as exc:
+            problem = exc
+        if problem is not None:
+            why = str(problem).split(": ", 1)[-1].split(". ")[0]
+            label = "catalogue" if media is not TV else "TV catalogue"
+            print(f"{day} {label}: not run: {why}")
+            if media is not TV:
+                outcome.catalogue_skipped.append(str(day))
+                return
+            continue
+        selection += [dg.AssetKey(a) for a in CATALOGUE_BY_MEDIA[media.name]]
     config = logger_config(args)
     if getattr(args, "allow_late_capture", False):
         config["ops"] = {TAIL_STEP: {"config": {"allow_late_capture": True}}}
-    selection = job_assets(defs, "tmdb_catalogue", tv=not args.no_tv)
     _run_day(
         defs.resolve_job_def("tmdb_catalogue"), day, instance, config, last, outcome, selection
     )

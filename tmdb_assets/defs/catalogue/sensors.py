@@ -8,6 +8,10 @@ is not loaded, and requests the `tmdb_catalogue` run of each day whose file is t
 run key is the day). It replaces the 09:15 schedule, which started the run at a fixed time and
 made it wait.
 
+Each domain's file is waited for on its own (movies, TV series): a day's run of the movies'
+catalogue does not wait for the series' file, nor fail for it, and the other way round; each
+run selects its domain's catalogue assets.
+
 A file still missing past noon UTC of the day it is named after (TMDb is hours late) gets one
 run anyway, which fails at once saying the file is not built and how late it is: the failure
 shows in the UI and goes to the failure alert, so a team hears of a late file without watching
@@ -28,9 +32,26 @@ from tmdb_assets.capture.export import (
 )
 from tmdb_assets.defs.resources import TMDbResource
 from tmdb_assets.settings import get_settings
+from tmdb_assets.transform.media import MEDIA, MOVIE, TV, Media
 
 JOB = "tmdb_catalogue"
-LOADED = dg.AssetKey("fact_movie_popularity_daily")
+LOADED = dg.AssetKey(MOVIE.export_table)
+# The catalogue job's assets, each domain's: the movies' export, its fact, its daily summary and
+# movers, dim_movie learning it, the long tail's details; the series' export (from the same
+# files host at the same hour), its fact, dim_tv_series learning it.
+CATALOGUE_BY_MEDIA = {
+    MOVIE.name: (
+        MOVIE.export_asset,
+        MOVIE.export_table,
+        "fact_catalogue_daily",
+        MOVIE.learn_asset,
+        "fact_catalogue_movers",
+        "raw_movie_tail_details",
+        "catalogue_movie_details",
+    ),
+    TV.name: (TV.export_asset, TV.export_table, TV.learn_asset),
+}
+CATALOGUE_ASSETS = tuple(a for names in CATALOGUE_BY_MEDIA.values() for a in names)
 
 
 @dataclass
@@ -48,18 +69,19 @@ def plan_exports(
     now: dt.datetime,
     lookback_days: int,
     partitions_start: dt.date,
+    media: Media = MOVIE,
 ) -> ExportPlan:
-    """The days from `lookback_days` before `now` to the last one that ended, not loaded yet,
-    each probed on the files host."""
+    """The days from `lookback_days` before `now` to the last one that ended whose export of
+    `media` is not loaded yet, each probed on the files host."""
     today = now.date()
     first = max(partitions_start, today - dt.timedelta(days=lookback_days))
-    loaded = instance.get_materialized_partitions(LOADED)
+    loaded = instance.get_materialized_partitions(dg.AssetKey(media.export_table))
     plan = ExportPlan([], [], {})
     for offset in range((today - first).days):
         day = first + dt.timedelta(days=offset)
         if day.isoformat() in loaded:
             continue
-        problem = probe_export(tmdb.exports_base_url, day, tmdb.include_adult)
+        problem = probe_export(tmdb.exports_base_url, day, tmdb.include_adult, media=media)
         if problem is None:
             plan.ready.append(day)
         elif isinstance(problem, ExportNotYetError) and now >= dt.datetime.combine(
@@ -72,19 +94,26 @@ def plan_exports(
     return plan
 
 
-def run_requests(plan: ExportPlan) -> list[dg.RunRequest]:
+def run_requests(
+    plan: ExportPlan, media: Media = MOVIE, assets: list[dg.AssetKey] | None = None
+) -> list[dg.RunRequest]:
+    """The runs of `plan`'s days: `assets` (the domain's catalogue assets; None: the job's),
+    keyed by day (the series' by "tv:" and the day)."""
+    key = JOB if media is MOVIE else f"{JOB}:{media.name}"
     requests = [
         dg.RunRequest(
-            run_key=f"{JOB}:{day.isoformat()}",
+            run_key=f"{key}:{day.isoformat()}",
             partition_key=day.isoformat(),
             tags={"tmdb_assets/launched_by": "tmdb_export_sensor"},
+            asset_selection=assets,
         )
         for day in plan.ready
     ]
     requests += [
         dg.RunRequest(
-            run_key=f"{JOB}:{day.isoformat()}:overdue",
+            run_key=f"{key}:{day.isoformat()}:overdue",
             partition_key=day.isoformat(),
+            asset_selection=assets,
             # It fails at once by design (to be seen): no run retry.
             tags={
                 "tmdb_assets/launched_by": "tmdb_export_sensor (overdue)",
@@ -109,22 +138,26 @@ def run_requests(plan: ExportPlan) -> list[dg.RunRequest]:
 )
 def tmdb_export_sensor(context: dg.SensorEvaluationContext, tmdb: TMDbResource):
     settings = get_settings()
-    try:
-        plan = plan_exports(
-            context.instance,
-            tmdb,
-            dt.datetime.now(dt.UTC),
-            settings.export_sensor_lookback_days,
-            settings.partitions_start,
-        )
-    except ExportUnreachableError as exc:
-        return dg.SkipReason(str(exc))
-    requests = run_requests(plan)
+    now = dt.datetime.now(dt.UTC)
+    requests: list[dg.RunRequest] = []
+    waiting: list[str] = []
+    for media in MEDIA.values():
+        try:
+            plan = plan_exports(
+                context.instance,
+                tmdb,
+                now,
+                settings.export_sensor_lookback_days,
+                settings.partitions_start,
+                media,
+            )
+        except ExportUnreachableError as exc:
+            return dg.SkipReason(str(exc))
+        assets = [dg.AssetKey(a) for a in CATALOGUE_BY_MEDIA[media.name]]
+        requests += run_requests(plan, media, assets)
+        waiting += [f"{day} {media.noun}: {why}" for day, why in sorted(plan.waiting.items())]
     if requests:
         return dg.SensorResult(run_requests=requests)
-    if plan.waiting:
-        return dg.SkipReason(
-            "waiting for TMDb's export files: "
-            + "; ".join(f"{day}: {why}" for day, why in sorted(plan.waiting.items()))
-        )
+    if waiting:
+        return dg.SkipReason("waiting for TMDb's export files: " + "; ".join(waiting))
     return dg.SkipReason("every day of the lookback window is loaded")
