@@ -179,13 +179,12 @@ def build_defs(settings: Settings) -> dg.Definitions:
 defs = build_defs(SETTINGS)
 
 
-def job_assets(defs: dg.Definitions, job: str, tv: bool = True) -> list[dg.AssetKey] | None:
-    """A job's assets (None: all of them), without TV's when `tv` is False."""
+def daily_assets(defs: dg.Definitions, tv: bool = True) -> list[dg.AssetKey] | None:
+    """The daily job's assets (None: all of them), without TV's when `tv` is False."""
     if tv:
         return None
-    assets = dg.AssetSelection.all() - CATALOGUE if job == "tmdb_daily" else CATALOGUE
-    selection = assets - TV_SELECTION
+    selection = dg.AssetSelection.all() - CATALOGUE - TV_SELECTION
     return sorted(selection.resolve(defs.resolve_asset_graph()), key=lambda k: k.to_string())
 
 
-__all__ = ["build_defs", "daily_partitions", "defs", "job_assets"]
+__all__ = ["build_defs", "daily_assets", "daily_partitions", "defs"]

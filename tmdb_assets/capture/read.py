@@ -231,7 +231,19 @@ def read_day(warehouse: Warehouse, day: dt.date, media: Media = MOVIE) -> DayDat
 
 def read_day_on(conn: Connection, url: str, day: dt.date, media: Media = MOVIE) -> DayData:
     """read_day on the caller's transaction (a table load reads and writes in one)."""
-    info = require_capture(conn, media.discover_asset, day)
+    return _read_day_of(conn, url, day, media, require_capture(conn, media.discover_asset, day))
+
+
+def read_captured_day_on(conn: Connection, url: str, day: dt.date, media: Media) -> DayData | None:
+    """read_day_on of a day `media` may not have been captured on (an optional domain): None
+    when it was not."""
+    info = current_capture(conn, media.discover_asset, day)
+    return None if info is None else _read_day_of(conn, url, day, media, info)
+
+
+def _read_day_of(
+    conn: Connection, url: str, day: dt.date, media: Media, info: CaptureInfo
+) -> DayData:
     key = (url, day, info.capture_id, details_capture_signature(conn, day, media))
     with _cache_lock:
         if key in _cache:

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         home = prepare_dagster_home()
 
-        from tmdb_assets.definitions import build_defs, job_assets
+        from tmdb_assets.definitions import build_defs, daily_assets
         from tmdb_assets.defs.resources import WarehouseResource
         from tmdb_assets.defs.runs import close_dead_runs
 
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         for run_id in close_dead_runs(instance, logger=log):
             print(f"closed a dead run left STARTED by a killed process: {run_id}")
         run_config = run_config_for(args)
-        selection = job_assets(defs, "tmdb_daily", tv=not args.no_tv)
+        selection = daily_assets(defs, tv=not args.no_tv)
         outcome = Outcome()
         for day in days:
             last = day == days[-1]
@@ -298,14 +298,13 @@ def rebuild(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from tmdb_assets.capture.tail import TAIL
-    from tmdb_assets.definitions import CATALOGUE_ASSETS, TV_ASSETS
+    from tmdb_assets.defs.catalogue.sensors import CATALOGUE_BY_MEDIA
     from tmdb_assets.transform.media import MEDIA
 
     replays = [(defs.resolve_job_def("tmdb_derived"), None, r) for r in ranges]
     raw = {TAIL, *(m.export_asset for m in MEDIA.values())}
     for media in MEDIA.values():
-        mine = [a for a in CATALOGUE_ASSETS if (a in TV_ASSETS) == (media.name == "tv")]
-        catalogue = [dg.AssetKey(a) for a in mine if a not in raw]
+        catalogue = [dg.AssetKey(a) for a in CATALOGUE_BY_MEDIA[media.name] if a not in raw]
         replays += [
             (defs.resolve_job_def("tmdb_catalogue"), catalogue, r)
             for r in captured_ranges(warehouse, media.export_asset)

@@ -90,11 +90,6 @@ class TVDetails:
     # Where it could be watched when fetched; None: unknown (not asked for, or unreadable).
     watch: WatchProviders | None = None
 
-    @property
-    def movie_id(self) -> int:
-        """The item's id under the name the shared reading code uses (capture/read.py)."""
-        return self.tv_id
-
 
 def network_entry(n: Mapping[str, Any]) -> tuple[int, str, str | None, str | None]:
     """(network_id, name, origin country, logo) of a `networks` entry (HBO, Netflix, BBC One)."""

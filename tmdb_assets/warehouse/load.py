@@ -20,8 +20,8 @@ from tmdb_assets.capture.export_read import ExportRows, stored_chunks
 from tmdb_assets.capture.quarantine import record_rejected
 from tmdb_assets.capture.read import (
     MissingRawDataError,
-    current_capture,
     gc_paused,
+    read_captured_day_on,
     read_day_on,
     require_capture,
 )
@@ -50,25 +50,23 @@ def load_table_day(
 
     def load() -> tuple[DayData, Any]:
         with warehouse.begin() as conn, gc_paused():
-            if (
-                table.reads_raw
-                and media.optional
-                and current_capture(conn, media.discover_asset, day) is None
-            ):
+            if not table.reads_raw:
+                data = DayData.without_raw(day)
+            elif not media.optional:
+                data = read_day_on(conn, warehouse.url, day, media)
+            elif (captured := read_captured_day_on(conn, warehouse.url, day, media)) is None:
                 (logger or log).warning(
                     f"{table.name} {day}: {media.discover_asset} holds no capture of the day "
                     f"({media.noun} were not captured that day): nothing loaded"
                 )
                 return DayData.without_raw(day), {"rows": 0, "day_not_captured": 1}
-            if table.reads_raw:
-                data = read_day_on(conn, warehouse.url, day, table.media)
             else:
-                data = DayData.without_raw(day)
+                data = captured
             # A shared dimension also takes the other domains' days that were captured.
             also = [
-                read_day_on(conn, warehouse.url, day, m)
+                d
                 for m in table.also_media
-                if current_capture(conn, m.discover_asset, day) is not None
+                if (d := read_captured_day_on(conn, warehouse.url, day, m)) is not None
             ]
             if also:
                 data = dataclasses.replace(data, also=also)  # the parsed day is shared: a copy
