@@ -8,6 +8,7 @@ import dagster as dg
 from tmdb_assets.defs.alerts import tmdb_run_failure_alert
 from tmdb_assets.defs.analytics import assets as analytics
 from tmdb_assets.defs.catalogue import assets as catalogue
+from tmdb_assets.defs.catalogue import compaction
 from tmdb_assets.defs.catalogue.checks import CATALOGUE_CHECKS
 from tmdb_assets.defs.catalogue.sensors import CATALOGUE_ASSETS, tmdb_export_sensor
 from tmdb_assets.defs.partitions import daily_partitions
@@ -51,7 +52,7 @@ with warnings.catch_warnings():
     all_assets = dg.with_source_code_references(
         dg.map_asset_specs(
             _describe,
-            dg.load_assets_from_modules([raw, seeds, warehouse, catalogue, analytics]),
+            dg.load_assets_from_modules([raw, seeds, warehouse, catalogue, compaction, analytics]),
         )
     )
 
@@ -70,6 +71,7 @@ TV_ASSETS = (
     TV.details_asset,
     TV.export_asset,
     TV.learn_asset,
+    TV.compact_table,
     *(t.name for t in TABLES.values() if t.media is TV),
 )
 TV_SELECTION = dg.AssetSelection.assets(*TV_ASSETS) | dg.AssetSelection.checks_for_assets(

@@ -1,14 +1,15 @@
 -- fact_catalogue_daily's row for day :d from that day's export rows, compared with the export
--- day loaded before it. Replaces the day's row.
+-- day loaded before it (daily or compacted: vw_catalogue_popularity). Replaces the day's row.
 WITH prev AS (
-    SELECT max(date_id) AS d FROM warehouse.fact_movie_popularity_daily WHERE date_id < :d
+    SELECT max(date_id) AS d FROM warehouse.export_day_loaded
+    WHERE fact = 'fact_movie_popularity_daily' AND date_id < :d AND rows > 0
 ),
 cur AS (
     SELECT movie_id, popularity, adult, video
-    FROM warehouse.fact_movie_popularity_daily WHERE date_id = :d
+    FROM warehouse.vw_catalogue_popularity WHERE date_id = :d
 ),
 before AS (
-    SELECT p.movie_id FROM warehouse.fact_movie_popularity_daily p, prev WHERE p.date_id = prev.d
+    SELECT p.movie_id FROM warehouse.vw_catalogue_popularity p, prev WHERE p.date_id = prev.d
 ),
 stats AS (
     SELECT

@@ -2,7 +2,7 @@
 -- stg_export_item (its readable lines: id, line, original title, adult, video): the ones it
 -- does not hold become pending rows with {{columns}}; pending rows learned from a later day take
 -- this day's values. An id listed twice in the file: its first line. Only ids of the day's
--- loaded export rows ({{fact}}).
+-- loaded export rows ({{fact}}: the export's view, daily or compacted months).
 WITH learned AS (
     INSERT INTO {{dim}} AS t
         ({{id}}, {{columns}}, details_status, source_date)

@@ -3,8 +3,8 @@
 -- of both days. Ties broken by movie id.
 WITH moves AS (
     SELECT c.movie_id, c.popularity, p.popularity AS before, c.popularity - p.popularity AS change
-    FROM warehouse.fact_movie_popularity_daily c
-    JOIN warehouse.fact_movie_popularity_daily p ON p.movie_id = c.movie_id AND p.date_id = :p
+    FROM warehouse.vw_catalogue_popularity c
+    JOIN warehouse.vw_catalogue_popularity p ON p.movie_id = c.movie_id AND p.date_id = :p
     WHERE c.date_id = :d AND c.popularity <> p.popularity
 ),
 rising AS (

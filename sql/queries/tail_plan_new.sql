@@ -3,7 +3,7 @@
 -- popular of the day among them first.
 SELECT m.movie_id
 FROM warehouse.dim_movie m
-JOIN warehouse.fact_movie_popularity_daily p ON p.date_id = :d AND p.movie_id = m.movie_id
+JOIN warehouse.vw_catalogue_popularity p ON p.date_id = :d AND p.movie_id = m.movie_id
 WHERE m.details_status = 'pending' AND m.source_date <= :day
 ORDER BY m.source_date DESC, p.popularity DESC, m.movie_id
 LIMIT :n

@@ -3,7 +3,7 @@
 -- showed on the day or later are the discover window's.
 SELECT m.movie_id
 FROM warehouse.dim_movie m
-JOIN warehouse.fact_movie_popularity_daily p ON p.date_id = :d AND p.movie_id = m.movie_id
+JOIN warehouse.vw_catalogue_popularity p ON p.date_id = :d AND p.movie_id = m.movie_id
 WHERE m.details_status <> 'pending'
   AND m.details_fetched_at < :cutoff
   AND (m.last_seen_date IS NULL OR m.last_seen_date < :day)

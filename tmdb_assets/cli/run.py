@@ -274,7 +274,7 @@ def _run_day(job, day, instance, run_config, last: bool, outcome: Outcome, selec
 def rebuild(args: argparse.Namespace) -> int:
     """Drop the warehouse schema and replay every captured day from raw."""
     from tmdb_assets.defs.resources import WarehouseResource
-    from tmdb_assets.warehouse.rebuild import captured_ranges, recreate_warehouse_schema
+    from tmdb_assets.warehouse.rebuild import by_month, captured_ranges, recreate_warehouse_schema
 
     if not args.yes:
         raise CliError("rebuild drops schema `warehouse` (raw is kept): pass --yes to go ahead")
@@ -294,7 +294,8 @@ def rebuild(args: argparse.Namespace) -> int:
     run_config = logger_config(args)
     # The discover days by the derived job (a day without a TV capture loads no TV); each
     # domain's catalogue days (its export files, the movies' tail details) by the catalogue job
-    # without its raw assets: nothing is asked again.
+    # without its raw assets, a month a run (each closed month compacted at its end): nothing
+    # is asked again.
     import dagster as dg
 
     from tmdb_assets.capture.tail import TAIL
@@ -307,7 +308,7 @@ def rebuild(args: argparse.Namespace) -> int:
         catalogue = [dg.AssetKey(a) for a in CATALOGUE_BY_MEDIA[media.name] if a not in raw]
         replays += [
             (defs.resolve_job_def("tmdb_catalogue"), catalogue, r)
-            for r in captured_ranges(warehouse, media.export_asset)
+            for r in by_month(captured_ranges(warehouse, media.export_asset))
         ]
     for job, selection, (start, end) in replays:
         result = job.execute_in_process(

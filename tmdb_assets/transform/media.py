@@ -45,6 +45,10 @@ class Media:
     export_prefix: str = ""
     export_table: str = ""
     export_flags: tuple[str, ...] = ()
+    # Its closed months compacted (one row per item and month: warehouse/compaction.py; also
+    # the compaction's asset), and the view that reads the export by day over both forms.
+    compact_table: str = ""
+    export_view: str = ""
     # The asset that makes the dimension hold every id of the export (pending rows).
     learn_asset: str = ""
     # Where to watch as history: fact_watch_observation and fact_watch_availability, or the
@@ -88,6 +92,8 @@ MOVIE = Media(
     export_prefix="movie_ids",
     export_table="fact_movie_popularity_daily",
     export_flags=("adult", "video"),
+    compact_table="fact_movie_popularity_monthly",
+    export_view="vw_catalogue_popularity",
     learn_asset="catalogue_movies",
     optional=False,
 )
@@ -115,6 +121,8 @@ TV = Media(
     export_asset="raw_tv_id_export",
     export_prefix="tv_series_ids",
     export_table="fact_tv_popularity_daily",
+    compact_table="fact_tv_popularity_monthly",
+    export_view="vw_tv_catalogue_popularity",
     learn_asset="catalogue_tv_series",
     watch_prefix="fact_tv_watch",
 )

@@ -55,7 +55,7 @@ def learn_movies(
     export day, as one run in order would)."""
     asset, item = media.learn_asset, media.id_column
     names = {
-        "fact": f"warehouse.{media.export_table}",
+        "fact": f"warehouse.{media.export_view}",
         "dim": f"warehouse.{media.dim}",
         "id": item,
     }

@@ -31,6 +31,14 @@ from tmdb_assets.db.warehouse import Warehouse, lock_day, partition_lock, with_r
 from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.days import date_id
 from tmdb_assets.transform.rows import bridge_pairs, dim_country_rows
+from tmdb_assets.warehouse.compaction import (
+    Month,
+    is_compacted,
+    merge_late_day,
+    month_lock,
+    record_day,
+    stage_late_day,
+)
 from tmdb_assets.warehouse.seeds import continents
 
 if TYPE_CHECKING:
@@ -38,7 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TABLES_POPULARITY = "warehouse.fact_movie_popularity_daily"
+TABLES_POPULARITY = "fact_movie_popularity_daily"
 
 
 def load_table_day(
@@ -256,15 +264,33 @@ def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str
     file's lines are decompressed and parsed into compact arrays (export_read.ExportRows), then fed
     to COPY in movie id order (no staging table). Lines that cannot be read are quarantined with
     their line numbers; the rest loads. The day's month partition and the next are created
-    ahead. The movies' file and the series' (`table.media`) alike."""
+    ahead. The movies' file and the series' (`table.media`) alike.
+
+    A day of a month already compacted (a backfill) is copied into a temporary table and merged
+    into its month (compaction.merge_late_day), in this same transaction: readers see the
+    month before or after, never half of it."""
     media = table.media
     capture = require_capture(conn, media.export_asset, data.day)
-    month_partition(conn, table.qualified, data.day)
-    month_partition(conn, table.qualified, month_after(data.day))
+    month = Month.of(data.day)
+    month_lock(conn, media, month)
     lock_day(conn, table.name, data.day)
-    replaced = conn.execute(
-        text(f"DELETE FROM {table.qualified} WHERE date_id = :d"), {"d": data.date_id}
-    ).rowcount
+    compacted = is_compacted(conn, media, month)
+    if not compacted:
+        month_partition(conn, table.qualified, data.day)
+    following = month_after(data.day)
+    if not is_compacted(conn, media, Month.of(following)):
+        month_partition(conn, table.qualified, following)
+    if compacted:
+        target = stage_late_day(conn, media)
+        replaced = conn.execute(
+            text("SELECT rows FROM warehouse.export_day_loaded WHERE fact = :f AND date_id = :d"),
+            {"f": table.name, "d": data.date_id},
+        ).scalar()
+    else:
+        target = table.qualified
+        replaced = conn.execute(
+            text(f"DELETE FROM {table.qualified} WHERE date_id = :d"), {"d": data.date_id}
+        ).rowcount
     rows = ExportRows(
         stored_chunks(conn.engine, capture.capture_id),
         data.date_id,
@@ -272,23 +298,24 @@ def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str
         source=media.source("export"),
     )
     cursor = conn.connection.driver_connection.cursor()
-    cursor.copy_expert(
-        f"COPY {table.qualified} ({', '.join(table.columns)}) FROM STDIN", rows, size=1 << 16
-    )
+    cursor.copy_expert(f"COPY {target} ({', '.join(table.columns)}) FROM STDIN", rows, size=1 << 16)
     # The day's quarantine is the current capture's: a recaptured file's lines replace it.
     conn.execute(
         text("DELETE FROM raw.quarantine WHERE partition_date = :d AND source = :s"),
         {"d": data.day, "s": media.source("export")},
     )
     record_rejected(conn, data.day, rows.rejected)
+    record_day(conn, media, data.day, rows.rows)
+    merged = merge_late_day(conn, media, data.day) if compacted else {}
     return {
         "rows": rows.rows,
-        "replaced": replaced,
+        "replaced": replaced or 0,
         "lines": rows.line_no,
         "duplicate_ids": rows.duplicates,
         "quarantined_lines": rows.rejected_count,
         "capture_version": capture.version,
         "file": str(capture.stats.get("file", "")),
+        **merged,
     }
 
 
@@ -316,8 +343,11 @@ def load_catalogue_movers(conn: Connection, table: "Table", data: DayData) -> di
     def loaded(day: dt.date) -> bool:
         return bool(
             conn.execute(
-                text(f"SELECT EXISTS (SELECT 1 FROM {TABLES_POPULARITY} WHERE date_id = :d)"),
-                {"d": date_id(day)},
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM warehouse.export_day_loaded "
+                    "WHERE fact = :f AND date_id = :d AND rows > 0)"
+                ),
+                {"f": TABLES_POPULARITY, "d": date_id(day)},
             ).scalar()
         )
 

@@ -33,6 +33,20 @@ def captured_ranges(warehouse: Warehouse, asset: str = DISCOVER) -> list[tuple[d
     return ranges
 
 
+def by_month(ranges: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """`ranges` cut at the end of each month: a catalogue range replayed a month a run is
+    compacted at each month's end (its last step), so a rebuild never holds more than a month
+    of the catalogue in daily rows (a year of them would need 34 GB of disk for a while)."""
+    out: list[tuple[dt.date, dt.date]] = []
+    for start, end in ranges:
+        while start <= end:
+            following = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+            last = min(end, following - dt.timedelta(days=1))
+            out.append((start, last))
+            start = last + dt.timedelta(days=1)
+    return out
+
+
 def recreate_warehouse_schema(warehouse: Warehouse) -> None:
     """DROP SCHEMA warehouse and re-run the migration files (each is idempotent by design:
     IF NOT EXISTS / CREATE OR REPLACE), then every view's current file (sql/views/), leaving

@@ -100,7 +100,7 @@ def _tv_lines(warehouse: Warehouse, last: dt.date) -> list[str]:
     lines = [f"Top 5 TV series on {last} of {series} discovered (vw_tv_top):"]
     exported = warehouse.rows(
         "SELECT count(*), count(*) FILTER (WHERE popularity > 0) "
-        "FROM warehouse.fact_tv_popularity_daily WHERE date_id = :d",
+        "FROM warehouse.vw_tv_catalogue_popularity WHERE date_id = :d",
         d=did,
     )[0]
     if exported[0]:

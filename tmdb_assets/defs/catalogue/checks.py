@@ -1,7 +1,9 @@
 """The catalogue's checks: the export against discover, its size day over day, every export
-movie in dim_movie, the long tail's details loaded."""
+movie in dim_movie, the long tail's details loaded, the compacted months reading back."""
 
 from typing import Any
+
+from sqlalchemy import text
 
 from tmdb_assets.defs.checks import (
     ERROR,
@@ -15,6 +17,7 @@ from tmdb_assets.defs.checks import (
 )
 from tmdb_assets.transform.days import date_id
 from tmdb_assets.transform.media import MOVIE, TV, Media
+from tmdb_assets.warehouse import compaction
 
 CATALOGUE_CHECKS = CheckSet()
 
@@ -38,7 +41,7 @@ def export_agrees_with_discover(run: CheckRun) -> Outcome:
     for day in run.days:
         both, differ = wh.rows(
             "SELECT count(*), count(*) FILTER (WHERE abs(e.popularity - f.popularity) > :tol) "
-            f"FROM warehouse.{CATALOGUE} e JOIN warehouse.fact_movie_daily f "
+            f"FROM warehouse.{MOVIE.export_view} e JOIN warehouse.fact_movie_daily f "
             "ON f.date_id = e.date_id AND f.movie_id = e.movie_id WHERE e.date_id = :d",
             d=date_id(day),
             tol=EXPORT_POPULARITY_TOLERANCE,
@@ -49,7 +52,7 @@ def export_agrees_with_discover(run: CheckRun) -> Outcome:
                 [str(day), *r]
                 for r in wh.rows(
                     "SELECT e.movie_id, e.popularity, f.popularity "
-                    f"FROM warehouse.{CATALOGUE} e JOIN warehouse.fact_movie_daily f "
+                    f"FROM warehouse.{MOVIE.export_view} e JOIN warehouse.fact_movie_daily f "
                     "ON f.date_id = e.date_id AND f.movie_id = e.movie_id WHERE e.date_id = :d "
                     "AND abs(e.popularity - f.popularity) > :tol ORDER BY 1 LIMIT 5",
                     d=date_id(day),
@@ -123,7 +126,7 @@ def export_in_dim_check(media: Media) -> None:
     """Declare `every_export_<item>_in_<dim>` on the domain's learning asset."""
     item, dim = media.id_column, media.dim
     missing = (
-        f"FROM warehouse.{media.export_table} p WHERE p.date_id = :d AND NOT EXISTS "
+        f"FROM warehouse.{media.export_view} p WHERE p.date_id = :d AND NOT EXISTS "
         f"(SELECT 1 FROM warehouse.{dim} m WHERE m.{item} = p.{item})"
     )
 
@@ -181,3 +184,59 @@ def tail_details_loaded(run: CheckRun) -> Outcome:
         todo="Details captured for the long tail are not in dim_movie: rematerialize "
         "catalogue_movie_details for the listed days (it reads the stored capture; no request).",
     )
+
+
+# --- the compacted months ------------------------------------------------------------------------
+
+
+def compaction_check(media: Media) -> None:
+    """Declare `compacted_days_read_back` on the domain's compaction asset."""
+
+    def compacted_days_read_back(run: CheckRun) -> Outcome:
+        per_day: dict[str, list[int]] = {}
+        wrong: list[list[Any]] = []
+        with run.wh.begin() as conn:
+            for day in run.days:
+                got = compaction.read_back(conn, media, day)
+                if got is None:
+                    continue  # the day's month is not compacted: its daily rows are the fact's
+                per_day[str(day)] = [got["rows_loaded"], got["rows_read"]]
+                summary = (
+                    conn.execute(
+                        text(
+                            "SELECT movies FROM warehouse.fact_catalogue_daily WHERE date_id = :d"
+                        ),
+                        {"d": date_id(day)},
+                    ).scalar()
+                    if media is MOVIE
+                    else None
+                )
+                if (
+                    got["rows_read"] != got["rows_loaded"]
+                    or got["checksum_read"] != got["checksum_recorded"]
+                    or (summary is not None and summary != got["rows_read"])
+                ):
+                    wrong.append([str(day), got["rows_loaded"], got["rows_read"], summary])
+        return result(
+            not wrong,
+            ERROR,
+            loaded_and_read_by_day=per_day,
+            days_in_compacted_months=len(per_day),
+            wrong=Rows(["day", "rows_loaded", "rows_read", "catalogue_summary"], wrong[:EXAMPLES]),
+            todo=f"A compacted day of {media.compact_table} no longer reads back as it was "
+            f"loaded (rows or values): rematerialize {media.export_table} for the listed days "
+            "(each is merged into its month again from its raw file), then this check.",
+        )
+
+    CATALOGUE_CHECKS.check(
+        media.compact_table,
+        description=f"Each day of the run in a compacted month reads back through "
+        f"{media.export_view} with the rows its load wrote and the checksum (ids, exact value "
+        "bits, flags) recorded when the month was compacted or the day merged"
+        + (", and as many movies as fact_catalogue_daily counted" if media is MOVIE else "")
+        + ". Days of open months pass (their daily rows are the fact).",
+    )(compacted_days_read_back)
+
+
+compaction_check(MOVIE)
+compaction_check(TV)

@@ -37,8 +37,9 @@ from tmdb_assets.transform.media import MEDIA, MOVIE, TV, Media
 JOB = "tmdb_catalogue"
 LOADED = dg.AssetKey(MOVIE.export_table)
 # The catalogue job's assets, each domain's: the movies' export, its fact, its daily summary and
-# movers, dim_movie learning it, the long tail's details; the series' export (from the same
-# files host at the same hour), its fact, dim_tv_series learning it.
+# movers, dim_movie learning it, the long tail's details, the compaction of its closed months;
+# the series' export (from the same files host at the same hour), its fact, dim_tv_series
+# learning it, its compaction.
 CATALOGUE_BY_MEDIA = {
     MOVIE.name: (
         MOVIE.export_asset,
@@ -48,8 +49,9 @@ CATALOGUE_BY_MEDIA = {
         "fact_catalogue_movers",
         "raw_movie_tail_details",
         "catalogue_movie_details",
+        MOVIE.compact_table,
     ),
-    TV.name: (TV.export_asset, TV.export_table, TV.learn_asset),
+    TV.name: (TV.export_asset, TV.export_table, TV.learn_asset, TV.compact_table),
 }
 CATALOGUE_ASSETS = tuple(a for names in CATALOGUE_BY_MEDIA.values() for a in names)
 
