@@ -8,6 +8,7 @@ import urllib.request
 from tmdb_assets.capture.export import file_name
 from tmdb_assets.definitions import CATALOGUE, TV_SELECTION
 from tmdb_assets.defs.resources import TMDbResource
+from tmdb_assets.transform.media import MOVIE, Media
 from tmdb_assets_tests.helpers import materialize_day
 
 FACT = "warehouse.fact_movie_popularity_daily"
@@ -33,8 +34,8 @@ def catalogue(resources, sim, day, served_on, **kwargs):
     return materialize_day(resources, day, None, selection=MOVIE_CATALOGUE, **kwargs)
 
 
-def served_ids(sim, day, adult: bool = False) -> dict[int, dict]:
-    url = sim.base_url.removesuffix("/3") + f"/p/exports/{file_name(day, adult)}"
+def served_ids(sim, day, adult: bool = False, media: Media = MOVIE) -> dict[int, dict]:
+    url = sim.base_url.removesuffix("/3") + f"/p/exports/{file_name(day, adult, media=media)}"
     with urllib.request.urlopen(url) as resp:
         lines = gzip.decompress(resp.read()).decode().splitlines()
     out: dict[int, dict] = {}

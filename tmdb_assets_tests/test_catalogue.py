@@ -29,6 +29,7 @@ from tmdb_assets_tests.helpers import (
 )
 
 TRENDING_RANKS = dg.AssetSelection.assets("fact_trending_daily")
+MARCH_31 = dt.date(2025, 3, 31)
 
 
 @pytest.fixture
@@ -153,6 +154,9 @@ def test_rebuild_replays_the_catalogue_from_its_raw_files(
     materialize_seed(resources)
     materialize_day(resources, DAY1, simulator)
     catalogue(resources, simulator, DAY1, DAY2, run_config=tail_config(50))
+    # March's last day too: the month is compacted, and rebuilt compacted from the two files.
+    catalogue(resources, simulator, MARCH_31, MARCH_31 + dt.timedelta(days=1))
+    assert warehouse.scalar("SELECT count(*) FROM warehouse.compacted_month") == 1
     assert warehouse.scalar("SELECT count(*) FROM warehouse.dim_movie") > 300
     before = table_checksums(warehouse)
     requests_before = simulator.state.stats.as_dict()["requests"]
@@ -160,6 +164,7 @@ def test_rebuild_replays_the_catalogue_from_its_raw_files(
     done = run_cli(["rebuild", "--yes"], cli_env(database_url, tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "tmdb_catalogue 2025-03-01..2025-03-01: ok" in done.stdout
+    assert "tmdb_catalogue 2025-03-31..2025-03-31: ok" in done.stdout
     # Every table, dim_movie's pending rows and the tail's details included, equal.
     assert table_checksums(warehouse) == before
     # Replayed from raw: neither the files host nor the API was asked again.

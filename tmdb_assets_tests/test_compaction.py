@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from tmdb_assets.capture.export import file_name
+from tmdb_assets.defs.catalogue.sensors import CATALOGUE_BY_MEDIA
+from tmdb_assets.transform.media import TV
 from tmdb_assets_tests.catalogue_helpers import catalogue, served_ids, with_exports
 from tmdb_assets_tests.conftest import admin_post
 from tmdb_assets_tests.helpers import check_results, materialize_day, metadata
@@ -268,3 +270,38 @@ def test_the_month_is_not_compacted_while_one_of_its_checks_fails(resources, sim
     assert "2025-03: not compacted" in message and "catalogue_count_within_band" in message
     assert warehouse.scalar("SELECT count(*) FROM warehouse.compacted_month") == 0
     assert set(day_md5(warehouse)) == {20250301, 20250331}  # still daily, still read
+
+
+def test_the_series_export_compacts_through_the_same_machinery(resources, simulator, warehouse):
+    """TV's export (no flags) compacted by fact_tv_popularity_monthly, a late day merged, every
+    value read back through vw_tv_catalogue_popularity equal to the files' lines."""
+    selection = dg.AssetSelection.assets(*CATALOGUE_BY_MEDIA[TV.name])
+    served = {}
+    for day in (MARCH_1, MARCH_31, MARCH_15):  # the 15th after its month was compacted
+        simulator.state.set_date(day + ONE_DAY)
+        result = materialize_day(resources, day, None, selection=selection)
+        assert all(c.passed for c in result.get_asset_check_evaluations())
+        served[day] = served_ids(simulator, day, media=TV)
+    compacted = metadata(result, TV.export_table)
+    assert compacted["merged_into_compacted_month"] == "2025-03"
+    assert partitions(warehouse, TV.compact_table) == {"fact_tv_popularity_monthly_2025_03"}
+    assert (
+        warehouse.scalar(
+            "SELECT count(*) FROM warehouse.fact_tv_popularity_daily WHERE date_id < 20250401"
+        )
+        == 0
+    )
+    for day, lines in served.items():
+        rows = dict(
+            warehouse.rows(
+                "SELECT tv_id, popularity FROM warehouse.vw_tv_catalogue_popularity "
+                "WHERE date_id = :d",
+                d=int(day.strftime("%Y%m%d")),
+            )
+        )
+        assert rows == {i: line["popularity"] for i, line in lines.items()}
+    (row,) = warehouse.rows(
+        "SELECT days, rows_in, late_days FROM warehouse.compacted_month "
+        "WHERE fact = 'fact_tv_popularity_daily'"
+    )
+    assert row == (3, sum(len(s) for s in served.values()), 1)

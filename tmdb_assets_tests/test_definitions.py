@@ -20,8 +20,15 @@ RAW = {
     "raw_trending",
     "raw_tv_id_export",
 }
-# The catalogue's own steps: they write into registry tables (dim_movie, dims, bridges).
-TAIL = {"catalogue_movies", "catalogue_movie_details", "catalogue_tv_series"}
+# The catalogue's own steps: they write into registry tables (dim_movie, dims, bridges), or
+# compact the export facts' closed months.
+TAIL = {
+    "catalogue_movies",
+    "catalogue_movie_details",
+    "catalogue_tv_series",
+    "fact_movie_popularity_monthly",
+    "fact_tv_popularity_monthly",
+}
 CATALOGUE = {
     "raw_movie_id_export",
     "fact_movie_popularity_daily",
@@ -133,6 +140,8 @@ SPECIFIC_CHECKS = {
     "catalogue_movies": {"every_export_movie_in_dim_movie"},
     "catalogue_tv_series": {"every_export_series_in_dim_tv_series"},
     "catalogue_movie_details": {"tail_details_loaded"},
+    "fact_movie_popularity_monthly": {"compacted_days_read_back"},
+    "fact_tv_popularity_monthly": {"compacted_days_read_back"},
     "bridge_movie_cast": {"cast_order_unique"},
     "bridge_movie_crew": {"every_movie_with_details_has_credits"},
     "fact_movie_daily": {

@@ -165,7 +165,12 @@ def test_the_export_sensor_on_the_real_clock(resources, simulator):
         if k > 1 or now.time() >= dt.time(7, 31)
     ]
     # Each domain's file on its own: a run of the movies' catalogue and one of the series'.
-    tv = {"raw_tv_id_export", "fact_tv_popularity_daily", "catalogue_tv_series"}
+    tv = {
+        "raw_tv_id_export",
+        "fact_tv_popularity_daily",
+        "catalogue_tv_series",
+        "fact_tv_popularity_monthly",
+    }
     movies = [r for r in result.run_requests if not r.run_key.startswith("tmdb_catalogue:tv:")]
     series = [r for r in result.run_requests if r.run_key.startswith("tmdb_catalogue:tv:")]
     assert [r.partition_key for r in movies] == expected

@@ -270,7 +270,13 @@ def test_tv_selection_is_every_tv_asset_and_no_other():
     from tmdb_assets.definitions import defs
 
     keys = {k.path[-1] for k in TV_SELECTION.resolve(defs.resolve_asset_graph())}
-    assert keys == {TV.discover_asset, TV.details_asset, *TV_TABLES, *TV_EXPORT_ASSETS}
+    assert keys == {
+        TV.discover_asset,
+        TV.details_asset,
+        *TV_TABLES,
+        *TV_EXPORT_ASSETS,
+        TV.compact_table,
+    }
 
 
 def test_a_derived_view_names_what_it_renames(tmp_path):

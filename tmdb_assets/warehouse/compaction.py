@@ -13,7 +13,7 @@ month's rows are read back through the view analysts read (vw_catalogue_populari
 day's count and checksum (warehouse.popularity_hash over id, value bits and flags) must equal
 the daily rows'; only then is the daily partition dropped. A day loaded after its month was
 compacted (a backfill: TMDb keeps files for three months) is merged into the month by
-`merge_late_day`, in the load's transaction, verified the same way against the day's file and
+late_day.merge_late_day, in the load's transaction, verified the same way against the day's file and
 the checksums the month was compacted with (warehouse.compacted_month).
 """
 
@@ -133,7 +133,7 @@ def checksums(
     return {int(d) % 100: (int(n), int(h)) for d, n, h in rows}
 
 
-def _flag_fragments(media: Media) -> dict[str, str]:
+def flag_fragments(media: Media) -> dict[str, str]:
     flags = media.export_flags
     return {
         "flag_columns": "".join(f", {f}_days" for f in flags),
@@ -165,7 +165,7 @@ def _placed(month: Month, loaded: list[int]) -> str:
     return f"ARRAY[{', '.join(items)}]"
 
 
-def _new_table(conn: Connection, media: Media, name: str, scratch: bool = False) -> str:
+def new_table(conn: Connection, media: Media, name: str, scratch: bool = False) -> str:
     """An empty table shaped like the monthly table, not attached. A `scratch` table (a merge's
     build) replaces any leftover of that name; a month's own name must be free."""
     qualified = f"warehouse.{name}"
@@ -182,7 +182,7 @@ def _new_table(conn: Connection, media: Media, name: str, scratch: bool = False)
     return qualified
 
 
-def _attach(conn: Connection, media: Media, month: Month, qualified: str) -> int:
+def attach(conn: Connection, media: Media, month: Month, qualified: str) -> int:
     """Key, statistics and attach `qualified` as the month's partition; returns its bytes."""
     conn.execute(
         text(
@@ -202,7 +202,7 @@ def _attach(conn: Connection, media: Media, month: Month, qualified: str) -> int
     )
 
 
-def _verify(
+def verify(
     conn: Connection, media: Media, month: Month, expected: dict[int, tuple], what: str
 ) -> dict[int, tuple]:
     """The month read back through the view equals `expected`, day by day; returns it."""
@@ -222,7 +222,7 @@ def _verify(
     return got
 
 
-def _checksum_array(month: Month, sums: dict[int, tuple]) -> list[int | None]:
+def checksum_array(month: Month, sums: dict[int, tuple]) -> list[int | None]:
     return [sums[d][1] if d in sums else None for d in range(1, month.days + 1)]
 
 
@@ -258,13 +258,13 @@ def compact_month(conn: Connection, media: Media, month: Month) -> dict[str, Any
     bytes_before = int(
         conn.execute(text("SELECT pg_total_relation_size(:t)"), {"t": daily}).scalar_one()
     )
-    target = _new_table(conn, media, f"{media.compact_table}_{month.suffix()}")
+    target = new_table(conn, media, f"{media.compact_table}_{month.suffix()}")
     days = sorted(loaded)
     first = date_id(month.first)
     conn.execute(
         query(
             "compact_month",
-            {**_flag_fragments(media), "placed": _placed(month, days)},
+            {**flag_fragments(media), "placed": _placed(month, days)},
             target=target,
             source=daily,
             id=media.id_column,
@@ -274,10 +274,10 @@ def compact_month(conn: Connection, media: Media, month: Month) -> dict[str, Any
     rows_out, exact = conn.execute(
         text(f"SELECT count(*), count(*) FILTER (WHERE popularity IS NULL) FROM {target}")
     ).one()
-    bytes_after = _attach(conn, media, month, target)
+    bytes_after = attach(conn, media, month, target)
     # The month is read from the monthly partition alone once its daily one is detached.
     conn.execute(text(f"ALTER TABLE warehouse.{media.export_table} DETACH PARTITION {daily}"))
-    sums = _verify(conn, media, month, expected, "the compacted month")
+    sums = verify(conn, media, month, expected, "the compacted month")
     conn.execute(text(f"DROP TABLE {daily}"))
     seconds = time.monotonic() - t0
     figures = {
@@ -297,91 +297,9 @@ def compact_month(conn: Connection, media: Media, month: Month) -> dict[str, Any
             ":days, :rows_in, :rows_out, :exact_rows, :bytes_before, :bytes_after, :seconds, "
             "CAST(:sums AS numeric[]))"
         ),
-        {"f": media.export_table, "m": month.id, "sums": _checksum_array(month, sums), **figures},
+        {"f": media.export_table, "m": month.id, "sums": checksum_array(month, sums), **figures},
     )
     return {"compacted": True, **figures}
-
-
-# --- a day loaded after its month was compacted ----------------------------------------------
-
-STAGED = "stg_export_day"
-
-
-def stage_late_day(conn: Connection, media: Media) -> str:
-    """The temporary table a late day's file is copied into (dropped at commit)."""
-    columns = ", ".join(
-        [
-            "date_id integer NOT NULL",
-            f"{media.id_column} integer PRIMARY KEY",
-            "popularity double precision NOT NULL",
-            *(f"{f} boolean NOT NULL" for f in media.export_flags),
-        ]
-    )
-    conn.execute(text(f"CREATE TEMP TABLE {STAGED} ({columns}) ON COMMIT DROP"))
-    return STAGED
-
-
-def merge_late_day(conn: Connection, media: Media, day: dt.date) -> dict[str, Any]:
-    """Replace day `day` of its compacted month with the rows staged in stg_export_day, in the
-    caller's transaction (the load's, which holds the month's lock): the month's partition is
-    built again from the old one and the day's rows, read back through the view and compared
-    with the month's recorded checksums (the other days) and the staged rows (this day), then
-    swapped in whole."""
-    t0 = time.monotonic()
-    month = Month.of(day)
-    k = day.day
-    recorded = conn.execute(
-        text(
-            "SELECT day_checksums FROM warehouse.compacted_month WHERE fact = :f AND month_id = :m"
-        ),
-        {"f": media.export_table, "m": month.id},
-    ).scalar_one()
-    expected = {
-        d: (n, int(recorded[d - 1]))
-        for d, n in loaded_days(conn, media, month).items()
-        if d != k and recorded[d - 1] is not None
-    }
-    staged = checksums(conn, media, STAGED, month)
-    expected.update(staged)
-    old = f"warehouse.{media.compact_table}_{month.suffix()}"
-    target = _new_table(conn, media, f"{media.compact_table}_{month.suffix()}_merge", True)
-    conn.execute(
-        query("merge_late_day", _flag_fragments(media), target=target, old=old, id=media.id_column),
-        {"month": month.id, "k": k, "n": month.days},
-    )
-    conn.execute(text(f"ALTER TABLE warehouse.{media.compact_table} DETACH PARTITION {old}"))
-    conn.execute(text(f"DROP TABLE {old}"))
-    conn.execute(text(f"ALTER TABLE {target} RENAME TO {old.split('.')[1]}"))
-    bytes_after = _attach(conn, media, month, old)
-    sums = _verify(conn, media, month, expected, f"the month with {day} merged")
-    rows_out, exact = conn.execute(
-        text(f"SELECT count(*), count(*) FILTER (WHERE popularity IS NULL) FROM {old}")
-    ).one()
-    seconds = time.monotonic() - t0
-    conn.execute(
-        text(
-            "UPDATE warehouse.compacted_month SET days = :days, rows_in = :rows_in, "
-            "rows_out = :rows_out, exact_rows = :exact, bytes_after = :bytes_after, "
-            "seconds = :seconds, day_checksums = CAST(:sums AS numeric[]), "
-            "late_days = late_days + 1, compacted_at = now() WHERE fact = :f AND month_id = :m"
-        ),
-        {
-            "f": media.export_table,
-            "m": month.id,
-            "days": len(sums),
-            "rows_in": sum(n for n, _ in sums.values()),
-            "rows_out": int(rows_out),
-            "exact": int(exact),
-            "bytes_after": bytes_after,
-            "seconds": seconds,
-            "sums": _checksum_array(month, sums),
-        },
-    )
-    return {
-        "merged_into_compacted_month": month.label,
-        "month_rows": int(rows_out),
-        "merge_seconds": round(seconds, 2),
-    }
 
 
 def compacted_months(conn: Connection, media: Media) -> list[dict[str, Any]]:

@@ -31,14 +31,8 @@ from tmdb_assets.db.warehouse import Warehouse, lock_day, partition_lock, with_r
 from tmdb_assets.transform.day import DayData
 from tmdb_assets.transform.days import date_id
 from tmdb_assets.transform.rows import bridge_pairs, dim_country_rows
-from tmdb_assets.warehouse.compaction import (
-    Month,
-    is_compacted,
-    merge_late_day,
-    month_lock,
-    record_day,
-    stage_late_day,
-)
+from tmdb_assets.warehouse.compaction import Month, is_compacted, month_lock, record_day
+from tmdb_assets.warehouse.late_day import merge_late_day, stage_late_day
 from tmdb_assets.warehouse.seeds import continents
 
 if TYPE_CHECKING:
@@ -267,7 +261,7 @@ def load_export_day(conn: Connection, table: "Table", data: DayData) -> dict[str
     ahead. The movies' file and the series' (`table.media`) alike.
 
     A day of a month already compacted (a backfill) is copied into a temporary table and merged
-    into its month (compaction.merge_late_day), in this same transaction: readers see the
+    into its month (late_day.merge_late_day), in this same transaction: readers see the
     month before or after, never half of it."""
     media = table.media
     capture = require_capture(conn, media.export_asset, data.day)
