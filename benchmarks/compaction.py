@@ -11,13 +11,15 @@ its backfill has loaded and compacted a whole month of the simulator's million-l
 - `late_day_s`: a day of the compacted month loaded again (its fact load: the file parsed,
   merged into the month, verified);
 - `day_read_s`: one compacted day's whole catalogue through vw_catalogue_popularity, every row
-  fetched (`day_read_daily_s`: an open day's, for comparison);
+  delivered to the client by COPY (`day_read_python_rows_s`: as Python tuples through a
+  server-side cursor; `day_read_daily_*`: an open day's, for comparison);
 - `movie_year_history_ms`: one movie's 365 days through vw_movie_popularity_history (median over
   movies): the year is the compacted month and 11 months before it made from it (copies with
   their month and length changed: the shape of a real year, 365 partitions probed by day).
 """
 
 import datetime as dt
+import io
 import random
 import time
 from statistics import median
@@ -75,9 +77,15 @@ def measure_compaction(wh, month: Month, steps: dict[str, float], repeats: int =
     out["late_day_unchanged"] = _day_sum(wh, late) == before
     # A whole day read, compacted and open.
     out["day_read_s"] = round(median(_read_day(wh, late) for _ in range(repeats)), 2)
+    out["day_read_python_rows_s"] = round(
+        median(_read_day(wh, late, python_rows=True) for _ in range(repeats)), 2
+    )
     open_day = month.last + dt.timedelta(days=1)
     if _day_sum(wh, open_day)[0]:
         out["day_read_daily_s"] = round(median(_read_day(wh, open_day) for _ in range(repeats)), 2)
+        out["day_read_daily_python_rows_s"] = round(
+            median(_read_day(wh, open_day, python_rows=True) for _ in range(repeats)), 2
+        )
     # A year of history: 11 months before this one, copied from it.
     t0 = time.perf_counter()
     first = _synthesize_year(wh, month)
@@ -104,17 +112,30 @@ def _day_sum(wh, day: dt.date) -> tuple:
     )
 
 
-def _read_day(wh, day: dt.date) -> float:
+def _read_day(wh, day: dt.date, python_rows: bool = False) -> float:
+    """Seconds to deliver a day's whole catalogue to this process: as COPY's text (what a
+    client that loads it into a frame or a file receives), or (`python_rows`) as Python tuples
+    fetched 10,000 at a time through a server-side cursor (what a plain loop pays)."""
+    sql = (
+        "SELECT movie_id, popularity, adult, video FROM warehouse.vw_catalogue_popularity "
+        f"WHERE date_id = {date_id(day)}"
+    )
     t0 = time.perf_counter()
-    with wh.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT movie_id, popularity, adult, video FROM warehouse.vw_catalogue_popularity "
-                "WHERE date_id = :d"
-            ),
-            {"d": date_id(day)},
-        ).all()
-    assert rows
+    raw = wh.engine.raw_connection()
+    try:
+        if python_rows:
+            cursor = raw.cursor(name="day_read")
+            cursor.itersize = 10_000
+            cursor.execute(sql)
+            rows = sum(1 for _ in cursor)
+        else:
+            sink = io.BytesIO()
+            raw.cursor().copy_expert(f"COPY ({sql}) TO STDOUT", sink)
+            rows = sink.getvalue().count(b"\n")
+        raw.rollback()
+    finally:
+        raw.close()
+    assert rows > 0
     return time.perf_counter() - t0
 
 

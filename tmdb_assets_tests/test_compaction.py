@@ -305,3 +305,12 @@ def test_the_series_export_compacts_through_the_same_machinery(resources, simula
         "WHERE fact = 'fact_tv_popularity_daily'"
     )
     assert row == (3, sum(len(s) for s in served.values()), 1)
+
+
+def test_every_gate_of_the_compaction_is_a_declared_check():
+    """A renamed check must not leave a month compacted without it."""
+    from tmdb_assets.definitions import CHECKS
+    from tmdb_assets.defs.catalogue.compaction import GATES
+
+    declared = {(c.asset, c.name) for c in CHECKS}
+    assert all(set(gates) <= declared for gates in GATES.values())

@@ -2,10 +2,12 @@
 `fact_movie_popularity_monthly` and `fact_tv_popularity_monthly`, in the catalogue job after
 the day's export is loaded, summarised and learned.
 
-On the last day of a month it compacts the month, once the month's checks pass: the ERROR
-checks of the export fact and of what is computed from it (the catalogue summary and movers,
-the dimension learning its ids), evaluated here over every loaded day of the month, so a month
-is never frozen with a failure in it. On any other day it does nothing and says when its month
+On the last day of a month it compacts the month, once the month's checks pass: the checks
+that say whether the month's export rows are whole and right (GATES: one row per id and day;
+each day's catalogue within its band of the day before, which a cut file fails), evaluated here
+over every loaded day of the month, so a month is never frozen with such a failure in it. (The
+checks of what is derived from the rows, dim_movie learning them or the movers, are not gates:
+their fixes reread the rows, compacted or not.) On any other day it does nothing and says when its month
 closes. A day loaded after its month was compacted is merged by the fact's own load (one
 transaction), not here.
 """
@@ -26,9 +28,16 @@ from tmdb_assets.transform.media import MOVIE, TV, Media
 from tmdb_assets.warehouse import compaction
 from tmdb_assets.warehouse.compaction import Month
 
-# Whose checks must pass on every loaded day of a month before it is compacted: the export fact
-# and what is computed from its days.
+# The checks (asset, name) that must pass on every loaded day of a month before it is compacted.
 GATES = {
+    MOVIE.name: (
+        (MOVIE.export_table, "unique_key"),
+        ("fact_catalogue_daily", "catalogue_count_within_band"),
+    ),
+    TV.name: ((TV.export_table, "unique_key"),),
+}
+# What the compaction runs after in the catalogue job: the day's loads that read the rows.
+AFTER = {
     MOVIE.name: (
         MOVIE.export_table,
         "fact_catalogue_daily",
@@ -42,11 +51,11 @@ GATES = {
 def failing_gates(
     wh: Warehouse, quality: QualityResource, media: Media, days: list[dt.date]
 ) -> list[str]:
-    """The ERROR checks of the month's gates that fail on `days`: "asset:check (its todo)"."""
+    """The month's gate checks that fail on `days`: "asset:check (its todo)"."""
     run = CheckRun(wh, quality, days, days[-1])
     failed = []
     for check in (*CATALOGUE_CHECKS, *WAREHOUSE_CHECKS):
-        if check.asset not in GATES[media.name]:
+        if (check.asset, check.name) not in GATES[media.name]:
             continue
         outcome = check.evaluate(run)
         if not outcome.passed and outcome.severity == ERROR:
@@ -126,7 +135,7 @@ def compaction_asset(media: Media, group: str, description: str) -> dg.AssetsDef
     checks = CATALOGUE_CHECKS.of(name)
 
     @partitioned_asset(
-        name, checks=checks, group=group, deps=list(GATES[media.name]), description=description
+        name, checks=checks, group=group, deps=list(AFTER[media.name]), description=description
     )
     def _compact(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, quality: QualityResource
