@@ -19,7 +19,6 @@ its backfill has loaded and compacted a whole month of the simulator's million-l
 """
 
 import datetime as dt
-import io
 import random
 import time
 from statistics import median
@@ -63,20 +62,23 @@ def measure_compaction(wh, month: Month, steps: dict[str, float], repeats: int =
         "year_with_open_month_gb": round(
             (per_day * 335 + row["bytes_before"] / row["rows_in"] * 30) * 1e6 / 1e9, 2
         ),
-        "compaction_s": round(row["seconds"], 1),
+        "compaction_s": round(row["seconds"], 2),
         "compaction_step_s": steps.get(MOVIE.compact_table),
         "movies_a_day": round(movies_a_day),
     }
-    # A late day: the 15th loaded again, merged into its month (the same file: nothing changes).
-    late = month.first.replace(day=15)
+    # A late day: the first loaded day from the 15th on, loaded again and merged into its month
+    # (the same file: nothing changes).
+    late = month.first.replace(
+        day=min(d for d in _loaded(wh, month) if d >= min(15, max(_loaded(wh, month))))
+    )
     before = _day_sum(wh, late)
     t0 = time.perf_counter()
     _, result = load_table_day(wh, TABLES[MOVIE.export_table], late)
-    out["late_day_s"] = round(time.perf_counter() - t0, 1)
+    out["late_day_s"] = round(time.perf_counter() - t0, 2)
     out["late_day_merge_s"] = result.get("merge_seconds")
     out["late_day_unchanged"] = _day_sum(wh, late) == before
     # A whole day read, compacted and open.
-    out["day_read_s"] = round(median(_read_day(wh, late) for _ in range(repeats)), 2)
+    out["day_read_s"] = round(median(_read_day(wh, late) for _ in range(repeats)), 3)
     out["day_read_python_rows_s"] = round(
         median(_read_day(wh, late, python_rows=True) for _ in range(repeats)), 2
     )
@@ -99,6 +101,20 @@ def measure_compaction(wh, month: Month, steps: dict[str, float], repeats: int =
     # The 12 months as they are on disk (not projected): a cross-check of the projection.
     out["year_compacted_gb"] = round(_monthly_bytes(wh) / 1e9, 2)
     return out
+
+
+def _loaded(wh, month: Month) -> list[int]:
+    first, last = month.date_ids()
+    return [
+        r[0] % 100
+        for r in wh.rows(
+            "SELECT date_id FROM warehouse.export_day_loaded WHERE fact = :f "
+            "AND date_id BETWEEN :a AND :b AND rows > 0 ORDER BY 1",
+            f=MOVIE.export_table,
+            a=first,
+            b=last,
+        )
+    ]
 
 
 def _day_sum(wh, day: dt.date) -> tuple:
@@ -129,9 +145,9 @@ def _read_day(wh, day: dt.date, python_rows: bool = False) -> float:
             cursor.execute(sql)
             rows = sum(1 for _ in cursor)
         else:
-            sink = io.BytesIO()
+            sink = LineCounter()
             raw.cursor().copy_expert(f"COPY ({sql}) TO STDOUT", sink)
-            rows = sink.getvalue().count(b"\n")
+            rows = sink.lines
         raw.rollback()
     finally:
         raw.close()
@@ -139,14 +155,26 @@ def _read_day(wh, day: dt.date, python_rows: bool = False) -> float:
     return time.perf_counter() - t0
 
 
+class LineCounter:
+    """A file-like sink for COPY TO that counts the lines it receives (and keeps none)."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+
+    def write(self, data: bytes) -> int:
+        self.lines += bytes(data).count(b"\n")
+        return len(data)
+
+
 def _synthesize_year(wh, month: Month) -> dt.date:
     """The 11 months before `month`, each a copy of it (its values cut to the month's length),
     attached and listed in export_day_loaded; returns the year's first day."""
     source = f"warehouse.{MOVIE.compact_table}_{month.suffix()}"
+    loaded = _loaded(wh, month)
     rows_a_day = wh.scalar(
         "SELECT rows FROM warehouse.export_day_loaded WHERE fact = :f AND date_id = :d",
         f=MOVIE.export_table,
-        d=date_id(month.first),
+        d=date_id(month.first.replace(day=loaded[0])),
     )
     current = month
     for _ in range(11):
@@ -168,22 +196,26 @@ def _synthesize_year(wh, month: Month) -> dt.date:
             conn.execute(
                 text(
                     "INSERT INTO warehouse.export_day_loaded (fact, date_id, rows) "
-                    "SELECT :f, :base + d, :r FROM generate_series(1, :n) d"
+                    "SELECT :f, :base + d, :r FROM unnest(CAST(:days AS integer[])) d"
                 ),
-                {"f": MOVIE.export_table, "base": current.id * 100, "r": rows_a_day, "n": n},
+                {
+                    "f": MOVIE.export_table,
+                    "base": current.id * 100,
+                    "r": rows_a_day,
+                    "days": [d for d in loaded if d <= n],
+                },
             )
     return current.first
 
 
 def _movie_histories(wh, first: dt.date, last: dt.date, movies: int = 50) -> dict:
-    ids = [
-        r[0]
-        for r in wh.rows(
-            f"SELECT movie_id FROM warehouse.{MOVIE.compact_table}_{Month.of(last).suffix()} "
-            "WHERE popularity[1] IS NOT NULL"
-        )
+    partition = f"warehouse.{MOVIE.compact_table}_{Month.of(last).suffix()}"
+    rows = wh.scalar(f"SELECT count(*) FROM {partition}")
+    offsets = random.Random(26).sample(range(rows), min(movies, rows))
+    sample = [
+        wh.scalar(f"SELECT movie_id FROM {partition} ORDER BY movie_id OFFSET :o LIMIT 1", o=o)
+        for o in offsets
     ]
-    sample = random.Random(26).sample(ids, min(movies, len(ids)))
     sql = text(
         "SELECT date_id, popularity, source FROM warehouse.vw_movie_popularity_history "
         "WHERE movie_id = :m AND date_id BETWEEN :a AND :b"

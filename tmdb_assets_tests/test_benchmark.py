@@ -25,7 +25,9 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
         "--movies", "120", "--pages", "2", "--days", "2", "--rate-limit", "400",
         "--latency-ms", "0", "--load-repeats", "1", "--dashboard-days", "3", "--json", str(out),
         "--no-first-paint",  # the browser test opens the dashboard in Chromium
+        # From March 28th: the backfill reaches the 31st, March is compacted (issue 26).
         "--export-lines", "3000", "--export-backfill-days", "2", "--tail-budget", "100",
+        "--export-first-day", "2025-03-28",
     ]  # fmt: skip
     proc = subprocess.run(
         [sys.executable, "-m", "tmdb_assets_tests.benchmark", *args],
@@ -102,5 +104,16 @@ def test_benchmark_smoke_run_writes_every_key(pg_server_url, tmp_path):
     assert export["pending_movies"] > 2000 and export["learn_first_day_s"] > 0
     assert export["tail_requests"] == export["tail_budget"] + 1 == 101
     assert export["tail_movies_loaded"] == export["tail_budget"]
+    # The compacted month (issue 26): its days, sizes, a year's projection and reads.
+    assert export["compacted_month"] == "2025-03" and export["compacted_days"] == 4
+    assert export["compaction_rows_in"] > 4 * 2900 and export["late_day_unchanged"] is True
+    assert 0 < export["bytes_per_movie_day"] < export["daily_bytes_per_movie_day"]
+    assert export["year_projection_gb"] == pytest.approx(
+        export["bytes_per_movie_day"] * 0.365, abs=0.01
+    )
+    for key in ("compaction_s", "day_read_s", "movie_year_history_ms", "late_day_s"):
+        assert export[key] > 0, key
+    # March's 28th to 31st in each month copied from it that has them (Feb: the 28th only).
+    assert max(export["movie_year_history_days"]) == 41
     assert figures["peak_rss_mb"] > 0 and figures["machine"]["cores"] >= 1
     assert figures["machine"]["postgresql"]
