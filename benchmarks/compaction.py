@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from tmdb_assets.transform.days import date_id
 from tmdb_assets.transform.media import MOVIE
-from tmdb_assets.warehouse.compaction import Month
+from tmdb_assets.warehouse.compaction import Month, attach, checksums, loaded_days, new_table
 from tmdb_assets.warehouse.load import load_table_day
 from tmdb_assets.warehouse.tables import TABLES
 
@@ -68,9 +68,8 @@ def measure_compaction(wh, month: Month, steps: dict[str, float], repeats: int =
     }
     # A late day: the first loaded day from the 15th on, loaded again and merged into its month
     # (the same file: nothing changes).
-    late = month.first.replace(
-        day=min(d for d in _loaded(wh, month) if d >= min(15, max(_loaded(wh, month))))
-    )
+    loaded = _loaded(wh, month)
+    late = month.first.replace(day=min(d for d in loaded if d >= min(15, max(loaded))))
     before = _day_sum(wh, late)
     t0 = time.perf_counter()
     _, result = load_table_day(wh, TABLES[MOVIE.export_table], late)
@@ -104,28 +103,16 @@ def measure_compaction(wh, month: Month, steps: dict[str, float], repeats: int =
 
 
 def _loaded(wh, month: Month) -> list[int]:
-    first, last = month.date_ids()
-    return [
-        r[0] % 100
-        for r in wh.rows(
-            "SELECT date_id FROM warehouse.export_day_loaded WHERE fact = :f "
-            "AND date_id BETWEEN :a AND :b AND rows > 0 ORDER BY 1",
-            f=MOVIE.export_table,
-            a=first,
-            b=last,
-        )
-    ]
+    """The month's loaded days with rows, in order."""
+    with wh.begin() as conn:
+        return sorted(loaded_days(conn, MOVIE, month))
 
 
-def _day_sum(wh, day: dt.date) -> tuple:
-    return tuple(
-        wh.rows(
-            "SELECT count(*), sum(warehouse.popularity_hash(movie_id, popularity, "
-            "adult::integer * 2 + video::integer)) FROM warehouse.vw_catalogue_popularity "
-            "WHERE date_id = :d",
-            d=date_id(day),
-        )[0]
-    )
+def _day_sum(wh, day: dt.date) -> tuple[int, int]:
+    """The day's (rows, checksum) through the view, as the compaction verifies it."""
+    view = f"warehouse.{MOVIE.export_view}"
+    with wh.begin() as conn:
+        return checksums(conn, MOVIE, view, Month.of(day), day).get(day.day, (0, 0))
 
 
 def _read_day(wh, day: dt.date, python_rows: bool = False) -> float:
@@ -170,29 +157,24 @@ def _synthesize_year(wh, month: Month) -> dt.date:
     """The 11 months before `month`, each a copy of it (its values cut to the month's length),
     attached and listed in export_day_loaded; returns the year's first day."""
     source = f"warehouse.{MOVIE.compact_table}_{month.suffix()}"
-    loaded = _loaded(wh, month)
-    rows_a_day = wh.scalar(
-        "SELECT rows FROM warehouse.export_day_loaded WHERE fact = :f AND date_id = :d",
-        f=MOVIE.export_table,
-        d=date_id(month.first.replace(day=loaded[0])),
-    )
+    with wh.begin() as conn:
+        rows_by_day = loaded_days(conn, MOVIE, month)
+    loaded = sorted(rows_by_day)
+    rows_a_day = rows_by_day[loaded[0]]
     current = month
     for _ in range(11):
         current = Month.of(current.first - dt.timedelta(days=1))
         n = current.days
-        table = f"warehouse.{MOVIE.compact_table}_{current.suffix()}"
         with wh.begin() as conn:
+            table = new_table(conn, MOVIE, f"{MOVIE.compact_table}_{current.suffix()}")
             conn.execute(
                 text(
-                    f"CREATE TABLE {table} (LIKE warehouse.{MOVIE.compact_table}); "
                     f"INSERT INTO {table} SELECT {current.id}, movie_id, popularity[1:{n}], "
                     f"popularity_exact[1:{n}], adult_days & {(1 << n) - 1}, "
-                    f"video_days & {(1 << n) - 1} FROM {source} ORDER BY movie_id; "
-                    f"ALTER TABLE {table} ADD PRIMARY KEY (movie_id, month_id); "
-                    f"ALTER TABLE warehouse.{MOVIE.compact_table} ATTACH PARTITION {table} "
-                    f"FOR VALUES FROM ({current.id}) TO ({current.id + 1}); ANALYZE {table}"
+                    f"video_days & {(1 << n) - 1} FROM {source} ORDER BY movie_id"
                 )
             )
+            attach(conn, MOVIE, current, table)
             conn.execute(
                 text(
                     "INSERT INTO warehouse.export_day_loaded (fact, date_id, rows) "

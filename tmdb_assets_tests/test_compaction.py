@@ -4,7 +4,6 @@ views, day by day, against the daily rows and the files' lines."""
 
 import datetime as dt
 import json
-import threading
 
 import dagster as dg
 import pytest
@@ -322,15 +321,7 @@ def test_a_connection_terminated_mid_compaction_heals_within_the_run(
 ):
     """The compaction's transaction loses its connection while it waits for the month's lock:
     rolled back, run again, and the month ends compacted and equal."""
-    from sqlalchemy import create_engine
-
-    from tmdb_assets.db.embedded import with_database
-    from tmdb_assets_tests.test_faults import (
-        _db_name,
-        _hold_lock,
-        _wait_for,
-        _waiting_on_advisory_lock,
-    )
+    from tmdb_assets_tests.test_faults import terminated_while_waiting
 
     loads = dg.AssetSelection.assets(*CATALOGUE_BY_MEDIA["movie"]) - dg.AssetSelection.assets(
         COMPACTION
@@ -339,37 +330,14 @@ def test_a_connection_terminated_mid_compaction_heals_within_the_run(
         simulator.state.set_date(day + ONE_DAY)
         assert materialize_day(resources, day, None, selection=loads).success
     daily = day_md5(warehouse)
-    admin = create_engine(with_database(pg_server_url, "postgres"), isolation_level="AUTOCOMMIT")
-    engine, locker = _hold_lock(database_url, "fact_movie_popularity_daily:month:202503")
-    out: list = []
-    runner = threading.Thread(
-        target=lambda: out.append(
-            materialize_day(
-                resources, MARCH_31, None, selection=dg.AssetSelection.assets(COMPACTION)
-            )
-        )
+    result = terminated_while_waiting(
+        database_url,
+        pg_server_url,
+        "fact_movie_popularity_daily:month:202503",
+        lambda: materialize_day(
+            resources, MARCH_31, None, selection=dg.AssetSelection.assets(COMPACTION)
+        ),
     )
-    runner.start()
-    try:
-        first = _wait_for(
-            lambda: _waiting_on_advisory_lock(admin, _db_name(database_url)), what="compaction"
-        )
-        with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first[0]})
-        _wait_for(
-            lambda: (
-                _waiting_on_advisory_lock(admin, _db_name(database_url))
-                and _waiting_on_advisory_lock(admin, _db_name(database_url)) != first
-            ),
-            what="the compaction to be tried again",
-        )
-    finally:
-        locker.execute(text("SELECT pg_advisory_unlock_all()"))
-        locker.close()
-        engine.dispose()
-        runner.join(timeout=120)
-        admin.dispose()
-    (result,) = out
     assert result.success and metadata(result, COMPACTION)["compacted"] is True
     assert day_md5(warehouse) == daily
     assert partitions(warehouse, COMPACTION) == {"fact_movie_popularity_monthly_2025_03"}

@@ -375,41 +375,53 @@ def _hold_lock(url: str, name: str):
     return engine, conn
 
 
+def terminated_while_waiting(database_url: str, pg_server_url: str, lock: str, run):
+    """`run()` in a thread while a session of the test's holds advisory lock `lock`: once the
+    run's writer waits for it inside its transaction, its connection is terminated; once the
+    writer waits again (its transaction run again on a new connection), the lock is released.
+    Returns what `run()` returned."""
+    admin = create_engine(with_database(pg_server_url, "postgres"), isolation_level="AUTOCOMMIT")
+    engine, locker = _hold_lock(database_url, lock)
+    out: list = []
+    runner = threading.Thread(target=lambda: out.append(run()))
+    runner.start()
+    try:
+        first = _wait_for(
+            lambda: _waiting_on_advisory_lock(admin, _db_name(database_url)), what="the writer"
+        )
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first[0]})
+        # The writer's transaction died with its connection; it starts again.
+        _wait_for(
+            lambda: (
+                [p for p in _waiting_on_advisory_lock(admin, _db_name(database_url))]
+                and _waiting_on_advisory_lock(admin, _db_name(database_url)) != first
+            ),
+            what="the writer to be tried again",
+        )
+    finally:
+        locker.execute(text("SELECT pg_advisory_unlock_all()"))
+        locker.close()
+        engine.dispose()
+        runner.join(120)
+        admin.dispose()
+    (result,) = out
+    return result
+
+
 def test_a_connection_terminated_mid_load_heals_within_the_run(
     reference, database_url, pg_server_url, warehouse
 ):
-    admin = create_engine(with_database(pg_server_url, "postgres"), isolation_level="AUTOCOMMIT")
     with frozen_simulator() as sim:
         resources = make_resources(sim, database_url)
         materialize_seed(resources)
-        engine, locker = _hold_lock(database_url, f"fact_movie_daily:{DAY1.isoformat()}")
-        out: list = []
-        runner = threading.Thread(
-            target=lambda: out.append(materialize_day(resources, DAY1, sim, raise_on_error=False))
+        # The fact load has read the raw day and waits on its lock, inside its transaction.
+        result = terminated_while_waiting(
+            database_url,
+            pg_server_url,
+            f"fact_movie_daily:{DAY1.isoformat()}",
+            lambda: materialize_day(resources, DAY1, sim, raise_on_error=False),
         )
-        runner.start()
-        try:
-            # The fact load has read the raw day and waits on its lock, inside its transaction.
-            first = _wait_for(
-                lambda: _waiting_on_advisory_lock(admin, _db_name(database_url)), what="the load"
-            )
-            with admin.connect() as conn:
-                conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first[0]})
-            # The load's transaction died with its connection; the load starts again.
-            _wait_for(
-                lambda: (
-                    [p for p in _waiting_on_advisory_lock(admin, _db_name(database_url))]
-                    and _waiting_on_advisory_lock(admin, _db_name(database_url)) != first
-                ),
-                what="the load to be tried again",
-            )
-        finally:
-            locker.execute(text("SELECT pg_advisory_unlock_all()"))
-            locker.close()
-            engine.dispose()
-            runner.join(120)
-    admin.dispose()
-    (result,) = out
     assert result.success
     all_checks_pass(result)
     assert table_checksums(warehouse) == reference.checksums

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from tmdb_assets.capture.read import DISCOVER
 from tmdb_assets.db.migrations import discover_migrations
 from tmdb_assets.db.warehouse import Warehouse
+from tmdb_assets.warehouse.compaction import Month
 from tmdb_assets.warehouse.views import apply_views
 
 
@@ -40,8 +41,7 @@ def by_month(ranges: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.da
     out: list[tuple[dt.date, dt.date]] = []
     for start, end in ranges:
         while start <= end:
-            following = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-            last = min(end, following - dt.timedelta(days=1))
+            last = min(end, Month.of(start).last)
             out.append((start, last))
             start = last + dt.timedelta(days=1)
     return out
