@@ -182,8 +182,9 @@ def new_table(conn: Connection, media: Media, name: str, scratch: bool = False) 
     return qualified
 
 
-def attach(conn: Connection, media: Media, month: Month, qualified: str) -> int:
-    """Key, statistics and attach `qualified` as the month's partition; returns its bytes."""
+def attach(conn: Connection, media: Media, month: Month, qualified: str) -> dict[str, int]:
+    """Key, statistics and attach `qualified` as the month's partition; returns its rows_out,
+    exact_rows (rows holding popularity_exact) and bytes_after."""
     conn.execute(
         text(
             f"ALTER TABLE {qualified} ADD CONSTRAINT {qualified.split('.')[1]}_pkey "
@@ -197,9 +198,13 @@ def attach(conn: Connection, media: Media, month: Month, qualified: str) -> int:
             f"FOR VALUES FROM ({month.id}) TO ({month.id + 1})"
         )
     )
-    return int(
-        conn.execute(text("SELECT pg_total_relation_size(:t)"), {"t": qualified}).scalar_one()
-    )
+    rows, exact, size = conn.execute(
+        text(
+            "SELECT count(*), count(*) FILTER (WHERE popularity IS NULL), "
+            f"pg_total_relation_size('{qualified}') FROM {qualified}"
+        )
+    ).one()
+    return {"rows_out": int(rows), "exact_rows": int(exact), "bytes_after": int(size)}
 
 
 def verify(
@@ -271,10 +276,7 @@ def compact_month(conn: Connection, media: Media, month: Month) -> dict[str, Any
         ),
         {"month": month.id, "loaded": days, "n": month.days, "base": first - 1},
     )
-    rows_out, exact = conn.execute(
-        text(f"SELECT count(*), count(*) FILTER (WHERE popularity IS NULL) FROM {target}")
-    ).one()
-    bytes_after = attach(conn, media, month, target)
+    written = attach(conn, media, month, target)
     # The month is read from the monthly partition alone once its daily one is detached.
     conn.execute(text(f"ALTER TABLE warehouse.{media.export_table} DETACH PARTITION {daily}"))
     sums = verify(conn, media, month, expected, "the compacted month")
@@ -284,10 +286,8 @@ def compact_month(conn: Connection, media: Media, month: Month) -> dict[str, Any
         "month": month.label,
         "days": len(days),
         "rows_in": sum(loaded.values()),
-        "rows_out": int(rows_out),
-        "exact_rows": int(exact),
+        **written,
         "bytes_before": bytes_before,
-        "bytes_after": bytes_after,
         "seconds": round(seconds, 2),
     }
     conn.execute(

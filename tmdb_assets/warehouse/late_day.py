@@ -69,16 +69,13 @@ def merge_late_day(conn: Connection, media: Media, day: dt.date) -> dict[str, An
     conn.execute(text(f"ALTER TABLE warehouse.{media.compact_table} DETACH PARTITION {old}"))
     conn.execute(text(f"DROP TABLE {old}"))
     conn.execute(text(f"ALTER TABLE {target} RENAME TO {old.split('.')[1]}"))
-    bytes_after = attach(conn, media, month, old)
+    written = attach(conn, media, month, old)
     sums = verify(conn, media, month, expected, f"the month with {day} merged")
-    rows_out, exact = conn.execute(
-        text(f"SELECT count(*), count(*) FILTER (WHERE popularity IS NULL) FROM {old}")
-    ).one()
     seconds = time.monotonic() - t0
     conn.execute(
         text(
             "UPDATE warehouse.compacted_month SET days = :days, rows_in = :rows_in, "
-            "rows_out = :rows_out, exact_rows = :exact, bytes_after = :bytes_after, "
+            "rows_out = :rows_out, exact_rows = :exact_rows, bytes_after = :bytes_after, "
             "seconds = :seconds, day_checksums = CAST(:sums AS numeric[]), "
             "late_days = late_days + 1, compacted_at = now() WHERE fact = :f AND month_id = :m"
         ),
@@ -87,15 +84,13 @@ def merge_late_day(conn: Connection, media: Media, day: dt.date) -> dict[str, An
             "m": month.id,
             "days": len(sums),
             "rows_in": sum(n for n, _ in sums.values()),
-            "rows_out": int(rows_out),
-            "exact": int(exact),
-            "bytes_after": bytes_after,
+            **written,
             "seconds": seconds,
             "sums": checksum_array(month, sums),
         },
     )
     return {
         "merged_into_compacted_month": month.label,
-        "month_rows": int(rows_out),
+        "month_rows": written["rows_out"],
         "merge_seconds": round(seconds, 2),
     }
